@@ -1,0 +1,322 @@
+"""The FGTE indicator catalogue: the 13 indicators, covariates, SALSA deviations and soft values.
+
+Every indicator names the real series it is measured by, or says why none exists ("saknas").
+Series ids: Kolada KPI ids as Kolada writes them ("N15505"); Skolverket exports as
+"skv.<stage>.<measure>.<huvudman>"; spliced series as "splice.<stage>.<measure>.<huvudman>"
+(one consistent definition across sources, see ``fgte_research.breaks``).
+
+Choice of population: the FGTE collaboration works through the municipality's own schools, so the
+grundskola indicators use "kommunala skolor" where the data allow; where a KPI exists only for
+pupils resident in the municipality ("hemkommun") that is used and stated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+KOLADA_CAPTION = "Bearbetning av data från Kolada"
+SKOLVERKET_CAPTION = "Källa: Skolverket, egen bearbetning"
+
+
+@dataclass(frozen=True)
+class Series:
+    id: str
+    title_sv: str
+    source: str  # "kolada", "skolverket" or "splice"
+    population: str  # "kommunala skolor", "hemkommun", "samtliga", "fristående skolor", "kommunen"
+    unit: str
+    has_gender: bool = False
+
+    @property
+    def caption(self) -> str:
+        return SKOLVERKET_CAPTION if self.source in ("skolverket", "splice") else KOLADA_CAPTION
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    number: int
+    title_sv: str  # verbatim from the FGTE plan
+    stage: str
+    unit: str
+    headline: tuple[str, ...]  # series that measure the indicator (two for åk 3: svenska and matematik)
+    alternatives: tuple[str, ...] = ()
+    higher_is_better: bool = True
+    caveats: tuple[str, ...] = ()
+    missing_reason: str | None = None  # set when no municipal series exists ("saknas")
+
+    @property
+    def available(self) -> bool:
+        return bool(self.headline)
+
+
+def _k(id_, title, population, unit="andel (%)", gender=True):
+    return Series(id_, title, "kolada", population, unit, gender)
+
+
+def _s(id_, title, population, unit="andel (%)"):
+    return Series(id_, title, "skolverket", population, unit, False)
+
+
+def _splice(id_, title, population, unit="andel (%)"):
+    return Series(id_, title, "splice", population, unit, False)
+
+
+MERIT = "meritvärde (poäng)"
+GBP = "betygspoäng"
+
+SERIES: dict[str, Series] = {s.id: s for s in [
+    # Åk 3 national tests
+    _k("N15452", "Åk 3 klarat alla delprov i svenska/sva, kommunala skolor", "kommunala skolor"),
+    _k("N15454", "Åk 3 klarat alla delprov i matematik, kommunala skolor", "kommunala skolor"),
+    _k("N15472", "Åk 3 klarat alla delprov i svenska/sva, hemkommun", "hemkommun"),
+    _k("N15473", "Åk 3 klarat alla delprov i matematik, hemkommun", "hemkommun"),
+    # Åk 6 (Skolverket only)
+    _s("skv.ak6.pass_all.samtliga", "Åk 6 godkänt betyg i alla ämnen, samtliga skolor", "samtliga"),
+    _s("skv.ak6.pass_all.kommunal", "Åk 6 godkänt betyg i alla ämnen, kommunala skolor", "kommunala skolor"),
+    _s("skv.ak6.pupils.kommunal", "Antal elever åk 6, kommunala skolor", "kommunala skolor", "antal"),
+    _s("skv.ak6.pupils.samtliga", "Antal elever åk 6, samtliga skolor", "samtliga", "antal"),
+    # Åk 9 — Kolada
+    _k("N15419", "Åk 9 uppnått kunskapskraven i alla ämnen, kommunala skolor", "kommunala skolor"),
+    _k("N15508", "Åk 9 uppnått kunskapskraven i alla ämnen, hemkommun", "hemkommun"),
+    _k("N15505", "Åk 9 meritvärde (17 ämnen), kommunala skolor", "kommunala skolor", MERIT),
+    _k("N15507", "Åk 9 meritvärde (17 ämnen), hemkommun", "hemkommun", MERIT),
+    _k("N15567", "Åk 9 meritvärde exkl. nyinvandrade och okänd bakgrund, kommunala skolor",
+       "kommunala skolor", MERIT),
+    _k("N15561", "Åk 9 alla ämnen exkl. nyinvandrade och okänd bakgrund, kommunala skolor", "kommunala skolor"),
+    _k("N15564", "Åk 9 behöriga yrkesprogram exkl. nyinvandrade och okänd bakgrund, kommunala skolor",
+       "kommunala skolor"),
+    _k("N15436", "Åk 9 behöriga till yrkesprogram, kommunala skolor", "kommunala skolor"),
+    _k("N15428", "Åk 9 behöriga till yrkesprogram, hemkommun", "hemkommun"),
+    _k("N15433", "Åk 9 behöriga till natur/teknik, kommunala skolor", "kommunala skolor"),
+    _k("N15434", "Åk 9 behöriga till ekonomi/humanistiska/samhällsvetenskap, kommunala skolor",
+       "kommunala skolor"),
+    _k("N15435", "Åk 9 behöriga till estetiska programmet, kommunala skolor", "kommunala skolor"),
+    _k("N15425", "Åk 9 behöriga till natur/teknik, hemkommun", "hemkommun"),
+    _k("N15426", "Åk 9 behöriga till ekonomi/humanistiska/samhällsvetenskap, hemkommun", "hemkommun"),
+    _k("N15427", "Åk 9 behöriga till estetiska programmet, hemkommun", "hemkommun"),
+    # Åk 9 — Skolverket "Jämförelse av betygsresultat över tid" (one definition 2015/16–)
+    *[_s(f"skv.ak9.{m}.{h}", f"{t}, {p}", p, u)
+      for h, p in (("kommunal", "kommunala skolor"), ("samtliga", "samtliga"))
+      for m, t, u in (("pass_all", "Åk 9 godkänt betyg i alla ämnen", "andel (%)"),
+                      ("merit17", "Åk 9 meritvärde (17 ämnen)", MERIT),
+                      ("merit16", "Åk 9 meritvärde (16 ämnen)", MERIT),
+                      ("eligible_voc", "Åk 9 behöriga till yrkesprogram", "andel (%)"),
+                      ("pupils", "Antal elever åk 9", "antal"),
+                      ("share_girls", "Åk 9 andel flickor", "andel (%)"),
+                      ("share_boys", "Åk 9 andel pojkar", "andel (%)"),
+                      ("foreign_bg", "Åk 9 andel med utländsk bakgrund", "andel (%)"),
+                      ("parents_posthigh", "Åk 9 andel med föräldrar med eftergymnasial utbildning",
+                       "andel (%)"))],
+    # Spliced åk 9 series (see breaks.SPLICES)
+    _splice("splice.ak9.pass_all.kommunal", "Åk 9 godkänt i alla ämnen, kommunala skolor (enhetlig serie)",
+            "kommunala skolor"),
+    _splice("splice.ak9.merit17.kommunal", "Åk 9 meritvärde (17 ämnen), kommunala skolor (enhetlig serie)",
+            "kommunala skolor", MERIT),
+    _splice("splice.ak9.eligible_voc.kommunal",
+            "Åk 9 behöriga till yrkesprogram, kommunala skolor (enhetlig serie)", "kommunala skolor"),
+    # Gymnasium
+    _k("N17691", "Genomsnittlig betygspoäng, gymnasieelever med examen, kommunala skolor", "kommunala skolor",
+       GBP),
+    _k("N17690", "Genomsnittlig betygspoäng, gymnasieelever med examen, fristående skolor", "fristående skolor",
+       GBP),
+    _k("N17445", "Gymnasieelever med examen inom 3 år, hemkommun", "hemkommun"),
+    _k("N17451", "Gymnasieelever med examen inom 3 år, kommunala skolor", "kommunala skolor"),
+    _k("N17452", "Examen inom 3 år, högskoleförberedande program, kommunala skolor", "kommunala skolor"),
+    _k("N17453", "Examen inom 3 år, yrkesprogram, kommunala skolor", "kommunala skolor"),
+    _k("N17461", "Gymnasieelever med examen inom 4 år, hemkommun", "hemkommun"),
+    # Covariates
+    _k("N15820", "Elever med föräldrar med eftergymnasial utbildning, åk 1–9, kommunala skolor",
+       "kommunala skolor", gender=False),
+    _k("N15822", "Elever med utländsk bakgrund, åk 1–9, kommunala skolor", "kommunala skolor", gender=False),
+    _k("N15823", "Nyinvandrade och okänd bakgrund, åk 9, kommunala skolor", "kommunala skolor", gender=False),
+    _k("N15902", "Nyinvandrade och okänd bakgrund, åk 1–9, kommunala skolor", "kommunala skolor", gender=False),
+    _k("N15901", "Nyinvandrade elever, åk 1–9, hemkommun", "hemkommun", gender=False),
+    _k("N17831", "Elever med föräldrar med eftergymnasial utbildning, kommunal gymnasieskola",
+       "kommunala skolor", gender=False),
+    _k("N17832", "Kvinnor bland elever i kommunal gymnasieskola", "kommunala skolor", gender=False),
+    _k("N17902", "Nyinvandrade och okänd bakgrund, kommunal gymnasieskola", "kommunala skolor", gender=False),
+    _k("N00905", "Mediannettoinkomst, kr/invånare 20+ år", "kommunen", "kr", gender=True),
+    _k("N01951", "Invånare totalt, antal", "kommunen", "antal", gender=True),
+    _k("N01982", "Invånare 25–64 år med eftergymnasial utbildning", "kommunen", gender=True),
+    _k("N02901", "Invånare 0–19 år med föräldrar med högst grundskoleutbildning", "kommunen", gender=False),
+    # Kolada SALSA deviations (actual − model value)
+    _k("U15457", "Åk 9 alla ämnen, avvikelse från modellberäknat värde, kommunala skolor", "kommunala skolor",
+       "procentenheter", gender=False),
+    _k("U15459", "Åk 9 meritvärde, avvikelse från modellberäknat värde, kommunala skolor", "kommunala skolor",
+       "meritvärdespoäng", gender=False),
+    _k("U15461", "Åk 9 behöriga yrkesprogram, avvikelse från modellberäknat värde, kommunala skolor",
+       "kommunala skolor", "procentenheter", gender=False),
+    _k("U17446", "Gymnasiet betygspoäng, avvikelse från modellberäknat värde, kommunala skolor",
+       "kommunala skolor", "betygspoäng", gender=False),
+    _k("U17448", "Examen inom 3 år, avvikelse från modellberäknat värde, kommunala skolor", "kommunala skolor",
+       "procentenheter", gender=False),
+    _k("U17449", "Examen inom 4 år, avvikelse från modellberäknat värde, kommunala skolor", "kommunala skolor",
+       "procentenheter", gender=False),
+    # Skolenkäten (soft values) as present in the Kolada dump: trygghet, arbetsro, nöjdhet, inflytande
+    *[_k(k, t, "samtliga") for k, t in (
+        ("N15613", "Åk 5: känner sig trygg i skolan"),
+        ("N15643", "Åk 8: känner sig trygg i skolan"),
+        ("N17673", "Gymnasiet år 2: känner sig trygg i skolan"),
+        ("N15603", "Åk 5: arbetsro på lektionerna (alltid/ofta)"),
+        ("N15633", "Åk 8: arbetsro på lektionerna (alltid/ofta)"),
+        ("N17663", "Gymnasiet år 2: arbetsro på lektionerna (alltid/ofta)"),
+        ("N15629", "Åk 5: nöjd med sin skola"),
+        ("N15659", "Åk 8: nöjd med sin skola"),
+        ("N17689", "Gymnasiet år 2: nöjd med sin skola"),
+        ("N15618", "Åk 5: får vara med och påverka hur man arbetar på lektionerna"),
+        ("N15648", "Åk 8: får vara med och påverka hur man arbetar på lektionerna"),
+        ("N17678", "Gymnasiet år 2: får vara med och påverka hur man arbetar på lektionerna"),
+    )],
+]}
+
+_SMALL = ("Värden för små kommuner varierar kraftigt mellan åren; en enskild årsförändring kan vara slump.")
+_NO_GBP_SPLIT = ("Det finns ingen kommunal serie för betygspoäng per programtyp i projektets data "
+                 "(Kolada N17693–N17701 ingår inte i datauttaget).")
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "ak3_np", 1, "Andel av samtliga elever som uppnått kravnivån i nationella delprov i åk 3", "åk 3",
+        "andel (%)", headline=("N15472", "N15473"), alternatives=("N15452", "N15454"),
+        caveats=("Kolada har inget samlat mått för svenska och matematik; de två ämnena visas var för sig.",
+                 "Populationen är elever folkbokförda i kommunen (hemkommun), alla huvudmän.",
+                 "Nationella proven i åk 3 genomfördes inte 2020 och 2021 (pandemin): de åren saknas.",
+                 "Data för 2023–2024 saknas i projektets datauttag (Kolada-dumpen slutar 2022).", _SMALL)),
+    Indicator(
+        "ak6_alla", 2, "Andel elever som når godkänt betyg i alla ämnen i åk 6", "åk 6", "andel (%)",
+        headline=("skv.ak6.pass_all.kommunal",), alternatives=("skv.ak6.pass_all.samtliga",),
+        caveats=("Serien finns bara från läsåret 2019/20 (Skolverkets export); 2013–2019 saknas "
+                 "(Kolada N15539–N15543 ingår inte i datauttaget).",
+                 "Från läsåret 2023/24 ändrade Skolverket gränsen för prickning (..).")),
+    Indicator(
+        "ak9_alla", 3, "Andel elever som når godkänt i alla betyg i åk 9", "åk 9", "andel (%)",
+        headline=("splice.ak9.pass_all.kommunal",),
+        alternatives=("N15419", "N15508", "skv.ak9.pass_all.samtliga", "N15561"),
+        caveats=("Enhetlig serie 2016–2025 från Skolverkets jämförelse över tid. Koladas N15419 före 2017 "
+                 "bygger på en äldre definition (seriebrott 2016→2017) och skarvas inte på.",)),
+    Indicator(
+        "ak9_merit_utan_nyanlanda", 4, "Genomsnittligt meritvärden utan nyanlända (åk 9)", "åk 9", MERIT,
+        headline=("N15567",),
+        caveats=("Avser elever exklusive nyinvandrade och elever med okänd bakgrund, kommunala skolor.",
+                 "Serien finns 2015–2022; 2023–2024 saknas i datauttaget.",
+                 "Sannolikt seriebrott 2016→2017 som i övriga åk 9-nyckeltal; kan inte kontrolleras här.")),
+    Indicator(
+        "ak9_merit", 5, "Genomsnittligt meritvärden med nyanlända (åk 9)", "åk 9", MERIT,
+        headline=("splice.ak9.merit17.kommunal",),
+        alternatives=("N15505", "N15507", "skv.ak9.merit17.samtliga"),
+        caveats=("Enhetlig serie 2016–2025 (17 ämnen). Koladas N15505 2015–2016 har en äldre definition "
+                 "och skarvas inte på.",)),
+    Indicator(
+        "ak9_behorig_hf", 6, "Andel behöriga till högskoleförberedande program (åk 9)", "åk 9", "andel (%)",
+        headline=("N15435",), alternatives=("N15434", "N15433", "N15427", "N15426", "N15425"),
+        caveats=("Kolada har inget samlat mått. Behörighet till estetiska programmet (det högskoleförberedande "
+                 "program som har lägst krav) används som mått på behörighet till minst ett "
+                 "högskoleförberedande program; övriga programinriktningar visas som alternativ.",
+                 "Serien finns 2011–2022; 2023–2024 saknas (endast Skolverkets 2024/25-fil finns).",
+                 "Sannolikt seriebrott 2016→2017 som i övriga åk 9-nyckeltal.")),
+    Indicator(
+        "ak9_behorig_yp", 7, "Andel behöriga till yrkesprogram (åk 9)", "åk 9", "andel (%)",
+        headline=("splice.ak9.eligible_voc.kommunal",),
+        alternatives=("N15436", "N15428", "skv.ak9.eligible_voc.samtliga", "N15564"),
+        caveats=("Enhetlig serie 2016–2025. Koladas N15436 före 2017 har en äldre definition.",)),
+    Indicator(
+        "gy_gbp", 8, "Genomsnittlig betygspoäng gymnasiet (åk 3)", "gymnasiet", GBP,
+        headline=("N17691",), alternatives=("N17690",),
+        caveats=("Avser kommunala gymnasieskolor i kommunen; kommuner utan egen gymnasieskola saknar värde "
+                 "(t.ex. Hylte efter 2017).", "Serien finns 2014–2022; 2023–2024 saknas.", _SMALL)),
+    Indicator(
+        "gy_gbp_hf", 9, "Genomsnittlig betygspoäng högskoleförberedande program (åk 3)", "gymnasiet", GBP,
+        headline=(), missing_reason=_NO_GBP_SPLIT),
+    Indicator(
+        "gy_gbp_yp", 10, "Genomsnittlig betygspoäng yrkesprogram (åk 3)", "gymnasiet", GBP,
+        headline=(), missing_reason=_NO_GBP_SPLIT),
+    Indicator(
+        "gy_examen", 11, "Andel elever som tar gymnasieexamen efter 3 år", "gymnasiet", "andel (%)",
+        headline=("N17445",), alternatives=("N17451", "N17461"),
+        caveats=("Avser elever folkbokförda i kommunen (hemkommun); året är examensåret.",
+                 "Serien finns 2014–2022; 2023–2024 saknas.", _SMALL)),
+    Indicator(
+        "gy_examen_hf", 12, "Andel elever som tar en högskoleförberedande examen efter 3 år", "gymnasiet",
+        "andel (%)", headline=("N17452",),
+        caveats=("Avser kommunala skolor; hemkommunsvarianten (N17446) saknas i datauttaget, så kommuner utan "
+                 "egen gymnasieskola saknar värde (t.ex. Hylte).", "Serien finns 2014–2022.", _SMALL)),
+    Indicator(
+        "gy_examen_yp", 13, "Andel elever som tar en yrkesexamen efter 3 år", "gymnasiet", "andel (%)",
+        headline=("N17453",),
+        caveats=("Avser kommunala skolor; hemkommunsvarianten (N17447) saknas i datauttaget, så kommuner utan "
+                 "egen gymnasieskola saknar värde.", "Serien finns 2014–2022.", _SMALL)),
+)
+
+
+@dataclass(frozen=True)
+class Covariate:
+    id: str
+    title_sv: str
+    series: tuple[str, ...]  # preferred first
+
+
+COVARIATES: tuple[Covariate, ...] = (
+    Covariate("parents_posthigh", "Andel elever med föräldrar med eftergymnasial utbildning",
+              ("skv.ak9.parents_posthigh.kommunal", "N15820", "N17831")),
+    Covariate("newly_arrived", "Andel nyinvandrade och elever med okänd bakgrund",
+              ("N15823", "N15902", "N15901", "N17902")),
+    Covariate("share_boys", "Andel pojkar", ("skv.ak9.share_boys.kommunal",)),
+    Covariate("foreign_bg", "Andel elever med utländsk bakgrund", ("skv.ak9.foreign_bg.kommunal", "N15822")),
+    Covariate("median_income", "Mediannettoinkomst (kr)", ("N00905",)),
+    Covariate("population", "Antal invånare", ("N01951",)),
+    Covariate("adult_posthigh", "Vuxna 25–64 år med eftergymnasial utbildning", ("N01982",)),
+    Covariate("low_educated_parents", "Barn 0–19 år vars föräldrar har högst grundskoleutbildning", ("N02901",)),
+    Covariate("gy_share_women", "Andel kvinnor i kommunal gymnasieskola", ("N17832",)),
+)
+
+SALSA_DEVIATIONS: dict[str, str] = {
+    # official deviation KPI -> the outcome series it belongs to
+    "U15457": "N15419",
+    "U15459": "N15505",
+    "U15461": "N15436",
+    "U17446": "N17691",
+    "U17448": "N17451",
+    "U17449": "N17461",
+}
+
+SOFT_VALUE_KPIS: tuple[str, ...] = ("N15613", "N15643", "N17673", "N15603", "N15633", "N17663",
+                                    "N15629", "N15659", "N17689", "N15618", "N15648", "N17678")
+
+
+def indicator(key: str | int) -> Indicator:
+    """Look up an indicator by id ("ak9_merit") or number (5)."""
+    for ind in INDICATORS:
+        if key == ind.id or key == ind.number or (isinstance(key, str) and key.isdigit() and int(key) == ind.number):
+            return ind
+    valid = ", ".join(f"{i.number}={i.id}" for i in INDICATORS)
+    raise ValueError(f"okänd indikator {key!r}; giltiga: {valid}")
+
+
+def series(series_id: str) -> Series:
+    try:
+        return SERIES[series_id]
+    except KeyError:
+        raise ValueError(f"okänd serie {series_id!r}; se fgte_research.catalogue.SERIES") from None
+
+
+def all_kolada_kpis() -> set[str]:
+    """Every Kolada KPI the workbench reads (the raw files shipped in data/raw/kolada)."""
+    return {s.id for s in SERIES.values() if s.source == "kolada"}
+
+
+def indicators_frame() -> pd.DataFrame:
+    """The catalogue as a table (one row per indicator), for `fgte indicators` and notebooks."""
+    rows = []
+    for ind in INDICATORS:
+        first = SERIES[ind.headline[0]] if ind.headline else None
+        rows.append({
+            "nr": ind.number, "id": ind.id, "indikator": ind.title_sv, "skolstadium": ind.stage,
+            "enhet": ind.unit, "serier": ", ".join(ind.headline) or "saknas",
+            "population": first.population if first else "–",
+            "alternativa_serier": ", ".join(ind.alternatives),
+            "högre_är_bättre": ind.higher_is_better,
+            "kommentar": ind.missing_reason or " ".join(ind.caveats),
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,42 @@
+"""Where the project's folders are.
+
+Everything is relative to the project root, which is found from this file's location and
+can be overridden with the environment variable FGTE_ROOT (tests point it at a temporary copy).
+Individual folders can be overridden too: FGTE_RAW_DIR, FGTE_PROCESSED_DIR, FGTE_PARAMS_DIR,
+FGTE_REPORTS_DIR.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    env = os.environ.get("FGTE_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[1]
+
+
+def _dir(env_name: str, *parts: str) -> Path:
+    env = os.environ.get(env_name)
+    return Path(env).resolve() if env else project_root().joinpath(*parts)
+
+
+def raw_dir() -> Path:
+    return _dir("FGTE_RAW_DIR", "data", "raw")
+
+
+def processed_dir() -> Path:
+    return _dir("FGTE_PROCESSED_DIR", "data", "processed")
+
+
+def params_dir() -> Path:
+    return _dir("FGTE_PARAMS_DIR", "params")
+
+
+def reports_dir() -> Path:
+    return _dir("FGTE_REPORTS_DIR", "reports")
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
