@@ -1,0 +1,41 @@
+"""Swedish number formatting and plain-language sentence helpers shared by all results objects."""
+
+from __future__ import annotations
+
+import math
+
+MINUS = "\u2212"  # typographic minus, as Swedish print uses
+
+
+def fmt_num(x: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """1234.56 -> '1 234,6'; NaN -> 'saknas'. ``signed`` adds '+' to positive numbers."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "saknas"
+    text = f"{abs(x):,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
+    if x < 0 and text.strip("0,\u00a0") != "":
+        return MINUS + text
+    return ("+" + text) if signed and x > 0 else text
+
+
+def fmt_ci(lo: float, hi: float, decimals: int = 1, level: int = 95) -> str:
+    """'95 % KI −2,0 till 8,2'."""
+    return f"{level}\u00a0% KI {fmt_num(lo, decimals)} till {fmt_num(hi, decimals)}"
+
+
+def fmt_p(p: float) -> str:
+    if p is None or math.isnan(p):
+        return "p saknas"
+    return "p < 0,001" if p < 0.001 else f"p = {fmt_num(p, 3)}"
+
+
+def significance_sv(lo: float, hi: float) -> str:
+    """Plain words for whether an interval excludes zero."""
+    if math.isnan(lo) or math.isnan(hi):
+        return "osäkerheten kan inte beräknas"
+    if lo > 0 or hi < 0:
+        return "skillnaden är statistiskt säkerställd på 5-procentsnivån"
+    return "skillnaden är inte statistiskt säkerställd"
+
+
+def years_sv(first: int, last: int) -> str:
+    return f"{first}" if first == last else f"{first}\u2013{last}"
