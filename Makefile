@@ -1,0 +1,36 @@
+# The two commands of the README: `make reports` (the main job) and `make test`.
+# Both create the virtual environment themselves if it is missing.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := fgte-research
+JOBS   ?=
+
+.PHONY: reports test data lab bench clean-venv
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (fgte-research)" >/dev/null
+	@touch $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/fgte data build
+
+reports: $(STAMP)
+	$(BIN)/fgte data build
+	$(BIN)/fgte report params/runs/fgte_annual.yaml $(if $(JOBS),--jobs $(JOBS))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_panel.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,190 @@
+"""The `fgte` command: data build/check/fetch/add, indicators, report.
+
+Messages are in Swedish (the users are Swedish researchers and process groups).
+Exit codes: 0 ok, 1 a step failed, 2 bad input (arguments, run specification, raw data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from . import __version__, paths
+
+
+def _err(message: str) -> None:
+    print(f"fgte: {message}", file=sys.stderr)
+
+
+def cmd_data_build(args) -> int:
+    from .panel import BuildError, build
+
+    try:
+        manifest = build(verbose=True)
+    except BuildError as exc:
+        _err(f"bygget misslyckades; data/processed är orörd.\n{exc}")
+        return 2
+    print(f"Panelen byggd på {manifest['seconds']} s: {manifest['rows']} rader, {manifest['series']} serier, "
+          f"{manifest['municipalities']} kommuner. Innehållshash {manifest['content_hash'][:12]}.")
+    for sid, rep in manifest["splices"].items():
+        print(f"  {sid}: {rep['pairs_compared']} kommunår jämförda med Kolada, största skillnad "
+              f"{rep['max_abs_difference']:.2f}, {rep['filled_from_kolada']} värden kompletterade från Kolada")
+    return 0
+
+
+def cmd_data_check(args) -> int:
+    from .manifest import check_raw
+
+    raw = paths.raw_dir()
+    try:
+        report = check_raw(raw)
+    except (FileNotFoundError, ValueError) as exc:
+        _err(str(exc))
+        return 2
+    if report.ok:
+        print(f"data/raw är oförändrad: {report.checked} filer stämmer med MANIFEST.csv.")
+        return 0
+    _err(f"data/raw stämmer inte med MANIFEST.csv ({report.checked} filer i manifestet):")
+    for line in report.lines_sv():
+        print(f"  {line}", file=sys.stderr)
+    return 2
+
+
+def cmd_data_fetch(args) -> int:
+    from .sources import kolada_api
+
+    try:
+        kpis = [k.strip().upper() for k in args.kpi.split(",") if k.strip()]
+        from .municipalities import resolve_set
+
+        munis = resolve_set(args.municipalities.split(",") if "," in args.municipalities else args.municipalities)
+        lo, _, hi = args.years.partition("-")
+        years = list(range(int(lo), int(hi or lo) + 1))
+    except ValueError as exc:
+        _err(f"ogiltiga argument: {exc}")
+        return 2
+    try:
+        path = kolada_api.fetch(kpis, munis, years, raw_dir=paths.raw_dir(), base_url=args.base_url)
+    except Exception as exc:  # the client's messages name the failing request
+        _err(f"hämtningen misslyckades, inget skrevs: {exc}")
+        return 1
+    print(f"Skrev {path} och lade till en rad i MANIFEST.csv. Kör `fgte data build` för att använda datan.")
+    return 0
+
+
+def cmd_data_add(args) -> int:
+    """Register a hand-downloaded Skolverket export: copy it into data/raw/skolverket with a manifest row."""
+    from .manifest import ManifestRow, append_rows, sha256_of
+    from .sources import skolverket
+
+    src = Path(args.file)
+    if not src.is_file():
+        _err(f"{src}: filen finns inte")
+        return 2
+    try:
+        skolverket.read_export(src)  # refuse what the reader cannot read, before anything is copied
+    except (ValueError, FileNotFoundError) as exc:
+        _err(f"{src}: kan inte läsas som en Skolverket-export: {exc}")
+        return 2
+    rel = f"skolverket/{src.name}"
+    dest = paths.raw_dir() / rel
+    if dest.exists():
+        _err(f"{dest}: finns redan; rådata skrivs aldrig över (byt namn på den nya filen)")
+        return 2
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    shutil.copyfile(src, tmp)
+    row = ManifestRow(rel, sha256_of(tmp), tmp.stat().st_size, args.source, date.today().isoformat(),
+                      args.licence)
+    try:
+        append_rows(paths.raw_dir() / "MANIFEST.csv", [row])
+    except ValueError as exc:
+        tmp.unlink()
+        _err(str(exc))
+        return 2
+    tmp.rename(dest)
+    print(f"Lade till {rel} i data/raw och MANIFEST.csv. Kör `fgte data build`.")
+    return 0
+
+
+def cmd_indicators(args) -> int:
+    from .catalogue import INDICATORS, SERIES
+
+    for ind in INDICATORS:
+        print(f"{ind.number:>2}. {ind.title_sv}  [{ind.id}; {ind.stage}; {ind.unit}]")
+        if not ind.available:
+            print(f"      saknas: {ind.missing_reason}")
+            continue
+        for sid in ind.headline:
+            s = SERIES[sid]
+            print(f"      serie {sid}: {s.title_sv} ({s.population})")
+        if ind.alternatives and args.verbose:
+            print(f"      alternativ: {', '.join(ind.alternatives)}")
+        if args.verbose:
+            for c in ind.caveats:
+                print(f"      OBS: {c}")
+    return 0
+
+
+def cmd_report(argv: list[str]) -> int:
+    from .publish import cli_report
+
+    return cli_report(argv)
+
+
+def cmd_summary(args) -> int:
+    """Short panel summary (what `make reports` printed before reports existed; still handy)."""
+    from .panel import ensure_built, load_panel
+
+    t0 = time.perf_counter()
+    ensure_built(verbose=True)
+    panel = load_panel()
+    ok = panel[panel["status"] == "ok"]
+    print(f"Panel: {len(panel)} rader ({len(ok)} med värde), {panel['series'].nunique()} serier, "
+          f"år {panel['year'].min()}–{panel['year'].max()}, laddad på {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fgte", description="FGTE-forskningsverkstaden")
+    parser.add_argument("--version", action="version", version=f"fgte {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="bygg, kontrollera och hämta data").add_subparsers(dest="data_cmd",
+                                                                                             required=True)
+    data.add_parser("build", help="bygg data/processed från data/raw").set_defaults(func=cmd_data_build)
+    data.add_parser("check", help="kontrollera data/raw mot MANIFEST.csv").set_defaults(func=cmd_data_check)
+    data.add_parser("summary", help="kort sammanfattning av panelen").set_defaults(func=cmd_summary)
+    fetch = data.add_parser("fetch", help="hämta nyckeltal från Koladas API v3 till en ny daterad fil")
+    fetch.add_argument("--kpi", required=True, help="nyckeltal, kommaseparerade (t.ex. N15505,N15419)")
+    fetch.add_argument("--municipalities", default="all", help="kommunkoder, namngiven mängd (fgte) eller all")
+    fetch.add_argument("--years", required=True, help="år eller intervall, t.ex. 2023-2024")
+    fetch.add_argument("--base-url", default="https://api.kolada.se/v3")
+    fetch.set_defaults(func=cmd_data_fetch)
+    add = data.add_parser("add", help="registrera en nedladdad Skolverket-export i data/raw")
+    add.add_argument("file")
+    add.add_argument("--source", default="Skolverket, Sök statistik (nedladdad för hand)")
+    add.add_argument("--licence", default="offentlig statistik från Skolverket")
+    add.set_defaults(func=cmd_data_add)
+
+    ind = sub.add_parser("indicators", help="lista de 13 indikatorerna och deras serier")
+    ind.add_argument("-v", "--verbose", action="store_true")
+    ind.set_defaults(func=cmd_indicators)
+    sub.add_parser("report", help="rendera rapporter enligt en körspecifikation (params/runs/*.yaml)",
+                   add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "report":
+        return cmd_report(argv[1:])
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
