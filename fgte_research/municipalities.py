@@ -31,13 +31,29 @@ def _meta(raw: Path | None = None) -> Path:
     return (raw or paths.raw_dir()) / "kolada_meta"
 
 
+def _read(path: Path, columns: list[str]) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path, dtype=str, encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: filen saknas") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: filen är inte UTF-8 (omkodad?)") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"{path}: kan inte läsas som CSV (trunkerad?): {exc}") from None
+    lacking = [c for c in columns if c not in frame.columns]
+    if lacking:
+        raise ValueError(f"{path}: kolumnerna {lacking} saknas")
+    return frame
+
+
 @lru_cache(maxsize=4)
 def _load(raw_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     raw = Path(raw_key)
-    munis = pd.read_csv(_meta(raw) / "kolada_municipalities.csv", dtype=str)
-    groups = pd.read_csv(_meta(raw) / "kolada_municipality_groups_long.csv", dtype=str)
-    kommun = pd.read_csv(raw / "kolada" / "ddf--entities--geo--kommun.csv", dtype=str)
-    regions = pd.read_csv(raw / "kolada" / "ddf--entities--geo--region.csv", dtype=str)
+    munis = _read(_meta(raw) / "kolada_municipalities.csv", ["id", "title", "type"])
+    groups = _read(_meta(raw) / "kolada_municipality_groups_long.csv",
+                   ["group_id", "group_title", "member_id", "member_title"])
+    kommun = _read(raw / "kolada" / "ddf--entities--geo--kommun.csv", ["kommun", "name", "region"])
+    regions = _read(raw / "kolada" / "ddf--entities--geo--region.csv", ["region", "name"])
 
     k = munis[munis["type"] == "K"].rename(columns={"id": "municipality_id", "title": "name"})[
         ["municipality_id", "name"]]

@@ -90,7 +90,8 @@ def _splice(frame: pd.DataFrame, spec: breaks.Splice) -> tuple[pd.DataFrame, dic
                 & frame["municipality_id"].str.match(r"^\d{4}$") & ~frame["municipality_id"].str.startswith("00")]
     lo, hi = spec.fill_years
     kol = kol[kol["year"].between(lo, hi)].set_index(key)
-    both = skv.join(kol[["value"]], rsuffix="_kolada", how="inner").dropna(subset=["value", "value_kolada"])
+    both = skv.join(kol[["value"]].rename(columns={"value": "value_kolada"}), how="inner")
+    both = both.dropna(subset=["value", "value_kolada"])
     diff = (both["value"] - both["value_kolada"]).abs()
     if len(both) == 0 or (diff > 0.1 + 1e-9).any():
         worst = diff.idxmax() if len(both) else None
@@ -161,7 +162,10 @@ def assemble(raw: Path) -> tuple[pd.DataFrame, dict]:
         frame = pd.concat([frame, spliced], ignore_index=True)
         report["splices"][spec.id] = rep
 
-    municipality_ids = list(load_municipalities(raw)["municipality_id"])
+    try:
+        municipality_ids = list(load_municipalities(raw)["municipality_id"])
+    except (ValueError, FileNotFoundError) as exc:
+        raise BuildError(str(exc)) from exc
     present = set(frame["series"].unique())
     catalogued = [s for s in catalogue.SERIES if s in present]
     unknown = sorted(set(catalogue.SERIES) - present)
@@ -202,7 +206,7 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
                          + "\n  ".join(check.lines_sv()))
     fingerprint = input_fingerprint(raw)
     panel, report = assemble(raw)
-    munis = load_municipalities(raw)
+    munis = load_municipalities(raw)  # already read (and checked) by assemble()
 
     panel_out = panel.astype({c: "category" for c in _CATEGORICAL})
     manifest = {

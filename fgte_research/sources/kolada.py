@@ -44,6 +44,9 @@ def _read_one(path: Path, kpi: str, with_gender: bool) -> pd.DataFrame:
         raise ValueError(f"{path}: fel kolumner {list(frame.columns)}, väntade {expected}")
     if frame.empty:
         raise ValueError(f"{path}: filen innehåller inga rader")
+    if frame[value_col].isna().any():
+        i = int(frame[value_col].isna().idxmax())
+        raise ValueError(f"{path}: rad {i + 2} saknar värde (filen trunkerad?); dumpen har inga tomma värden")
     values = pd.to_numeric(frame[value_col], errors="coerce")
     bad = frame[value_col].notna() & values.isna()
     if bad.any():
