@@ -1,0 +1,119 @@
+"""Reference values a municipality is set against: riket, county, the FGTE region, a similar-municipality group.
+
+Method, always stated in the output:
+- riket for a Kolada series: Kolada's own national value (computed by the source over all pupils);
+- otherwise a pupil-weighted mean of the member municipalities' values where pupil counts exist for that
+  population and year (Skolverket's åk 9 / åk 6 counts), else an unweighted mean — as Kolada's own group
+  values ("ovägt medel") are. Suppressed or missing member values are left out and counted.
+A reference is context for the municipality's own progression, never a ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import municipalities as mun
+from .catalogue import series as series_meta
+
+#: Pupil counts that can weight a series (same population, same stage).
+_WEIGHTS = {
+    "ak9_kommunal": "skv.ak9.pupils.kommunal",
+    "ak9_samtliga": "skv.ak9.pupils.samtliga",
+    "ak6_kommunal": "skv.ak6.pupils.kommunal",
+    "ak6_samtliga": "skv.ak6.pupils.samtliga",
+}
+_AK9_KOMMUNAL_KOLADA = {"N15419", "N15505", "N15436", "N15567", "N15561", "N15564", "N15433", "N15434", "N15435"}
+
+
+def weight_series_for(series_id: str) -> str | None:
+    if series_id.startswith(("skv.ak9.", "splice.ak9.")) or series_id in _AK9_KOMMUNAL_KOLADA:
+        return _WEIGHTS["ak9_samtliga" if series_id.endswith(".samtliga") else "ak9_kommunal"]
+    if series_id.startswith("skv.ak6."):
+        return _WEIGHTS["ak6_samtliga" if series_id.endswith(".samtliga") else "ak6_kommunal"]
+    return None
+
+
+@dataclass(frozen=True)
+class Reference:
+    key: str  # "riket", "lan", "fgte", "liknande"
+    label: str
+    members: tuple[str, ...]  # empty for Kolada's own national value
+
+
+def references_for(municipality_id: str, kinds=("riket", "lan", "fgte", "liknande"),
+                   similar_kind: str = "grundskola") -> list[Reference]:
+    county = mun.county_of(municipality_id)
+    table = mun.load_municipalities()
+    county_name = table.loc[table["county_id"] == county, "county_name"].iloc[0]
+    out = []
+    for kind in kinds:
+        if kind == "riket":
+            out.append(Reference("riket", "Riket", tuple(table["municipality_id"])))
+        elif kind == "lan":
+            out.append(Reference("lan", f"{county_name}s län", tuple(mun.county_members(county))))
+        elif kind == "fgte":
+            out.append(Reference("fgte", "FGTE-kommunerna", mun.FGTE_SET))
+        elif kind == "liknande":
+            out.append(Reference("liknande", f"Liknande kommuner ({similar_kind})",
+                                 tuple(mun.similar_group(municipality_id, similar_kind))))
+        else:
+            raise ValueError(f"okänd referens {kind!r}; giltiga: riket, lan, fgte, liknande")
+    return out
+
+
+def aggregate(panel: pd.DataFrame, series_id: str, members, gender: str = "T") -> pd.DataFrame:
+    """Yearly aggregate of ``series_id`` over ``members``: year, value, method, n_with_value, n_members."""
+    members = list(members)
+    sub = panel[(panel["series"] == series_id) & (panel["gender"] == gender)
+                & panel["municipality_id"].isin(members)]
+    weight_id = weight_series_for(series_id) if gender == "T" else None
+    weights = None
+    if weight_id is not None:
+        w = panel[(panel["series"] == weight_id) & (panel["gender"] == "T") & panel["municipality_id"].isin(members)]
+        weights = w.set_index(["municipality_id", "year"])["value"]
+    rows = []
+    for year, grp in sub.groupby("year"):
+        ok = grp[grp["status"] == "ok"]
+        n_ok = len(ok)
+        if n_ok == 0:
+            rows.append({"year": year, "value": np.nan, "method": "saknas", "n_with_value": 0,
+                         "n_members": len(members)})
+            continue
+        value, method = float(ok["value"].mean()), "ovägt medel av kommunernas värden"
+        if weights is not None:
+            wv = weights.reindex(pd.MultiIndex.from_arrays([ok["municipality_id"].astype(str), ok["year"]]))
+            if wv.notna().all() and wv.sum() > 0:
+                value = float(np.average(ok["value"], weights=wv.to_numpy()))
+                method = "elevviktat medel av kommunernas värden"
+        rows.append({"year": year, "value": value, "method": method, "n_with_value": n_ok,
+                     "n_members": len(members)})
+    return pd.DataFrame(rows, columns=["year", "value", "method", "n_with_value", "n_members"])
+
+
+def reference_table(panel: pd.DataFrame, series_id: str, municipality_id: str,
+                    kinds=("riket", "lan", "fgte", "liknande"), gender: str = "T",
+                    similar_kind: str = "grundskola") -> pd.DataFrame:
+    """Tidy reference values: reference, label, year, value, method, n_with_value, n_members."""
+    meta = series_meta(series_id)
+    parts = []
+    for ref in references_for(municipality_id, kinds, similar_kind):
+        if ref.key == "riket" and meta.source == "kolada":
+            national = panel[(panel["series"] == series_id) & (panel["municipality_id"] == "0000")
+                             & (panel["gender"] == gender) & (panel["status"] == "ok")]
+            if not national.empty:
+                frame = pd.DataFrame({"year": national["year"].to_numpy(), "value": national["value"].to_numpy(),
+                                      "method": "Koladas värde för riket (alla elever i populationen)",
+                                      "n_with_value": np.nan, "n_members": np.nan})
+                parts.append(frame.assign(reference=ref.key, label=ref.label))
+                continue
+        if not ref.members:
+            continue
+        frame = aggregate(panel, series_id, ref.members, gender)
+        parts.append(frame.assign(reference=ref.key, label=ref.label))
+    if not parts:
+        return pd.DataFrame(columns=["reference", "label", "year", "value", "method", "n_with_value", "n_members"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[["reference", "label", "year", "value", "method", "n_with_value", "n_members"]]
