@@ -1,0 +1,120 @@
+"""Building blocks the report notebooks display: the plain-language summary, data notes, provenance footer.
+
+They return Markdown strings (Swedish) so a notebook cell is one call: ``display(Markdown(...))``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pandas as pd
+
+from . import __version__, breaks, catalogue, paths
+from . import municipalities as mun
+from .progression import progression
+from .text_sv import fmt_num
+
+
+def overview_table(municipality, year: int, panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per indicator's headline series: latest value up to ``year``, trend and its interval.
+
+    Ordered by indicator number; there is no rank column.
+    """
+    municipality_id = mun.resolve(municipality)
+    rows = []
+    for ind in catalogue.INDICATORS:
+        if not ind.available:
+            rows.append({"nr": ind.number, "indikator": ind.title_sv, "serie": "–", "senaste_år": None,
+                         "värde": None, "trend_per_år": None, "ki_låg": None, "ki_hög": None,
+                         "kommentar": "saknas: " + (ind.missing_reason or "")})
+            continue
+        res = progression(municipality_id, ind.id, years=None, panel=panel, references=("riket",))
+        for part in res.parts:
+            own = part.own[(part.own["year"] <= year)].dropna(subset=["value"])
+            t = part.trend
+            rows.append({
+                "nr": ind.number, "indikator": ind.title_sv, "serie": part.series_id,
+                "senaste_år": int(own["year"].iloc[-1]) if not own.empty else None,
+                "värde": float(own["value"].iloc[-1]) if not own.empty else None,
+                "trend_per_år": t.ols_slope if t else None, "ki_låg": t.ols_ci[0] if t else None,
+                "ki_hög": t.ols_ci[1] if t else None,
+                "kommentar": "" if not own.empty else "saknas: inga publicerade värden",
+            })
+    return pd.DataFrame(rows)
+
+
+def summary_md(municipality, year: int, panel: pd.DataFrame | None = None) -> str:
+    """The plain-language summary at the top of the annual report."""
+    municipality_id = mun.resolve(municipality)
+    name = mun.name_of(municipality_id)
+    table = overview_table(municipality_id, year, panel)
+    up = table[(table["ki_låg"] > 0)]
+    down = table[(table["ki_hög"] < 0)]
+    missing = table[table["värde"].isna()]
+    stale = table[table["senaste_år"].notna() & (table["senaste_år"] < year)]
+    lines = [f"**{name} {year}.** Rapporten följer kommunens egen utveckling i FGTE:s 13 indikatorer, "
+             f"jämfört med kommunens tidigare år och med riket, länet, FGTE-kommunerna och liknande kommuner. "
+             f"Jämförelserna är sammanhang, inte rangordning."]
+    if len(up):
+        lines.append("- **Säker uppåtgående trend:** " + "; ".join(
+            f"{r.indikator.lower()} ({fmt_num(r.trend_per_år, 2, signed=True)} per år)" for r in up.itertuples()) + ".")
+    if len(down):
+        lines.append("- **Säker nedåtgående trend:** " + "; ".join(
+            f"{r.indikator.lower()} ({fmt_num(r.trend_per_år, 2, signed=True)} per år)" for r in down.itertuples())
+            + ".")
+    flat = len(table) - len(up) - len(down) - len(missing)
+    lines.append(f"- **Utan säker riktning:** {flat} serier, där förändringarna ryms inom den osäkerhet som "
+                 f"årskullarnas variation ger.")
+    if len(missing):
+        lines.append("- **Saknas:** " + "; ".join(f"{r.nr}. {r.indikator}" for r in missing.itertuples())
+                     + " (se datanoterna).")
+    if len(stale):
+        years = sorted({int(y) for y in stale["senaste_år"]})
+        lines.append(f"- **Äldre data:** {len(stale)} serier har inga värden för {year}; senaste år är "
+                     f"{', '.join(map(str, years))} (Kolada-uttaget slutar 2022).")
+    lines.append("\nEn trend räknas som säker när hela 95-procentsintervallet ligger på samma sida om noll. "
+                 "Små kommuner och gymnasievärden svänger mycket mellan åren.")
+    return "\n".join(lines)
+
+
+def data_notes_md(indicators=None) -> str:
+    """Series used, populations, breaks and what is missing, for the data-notes section."""
+    inds = [catalogue.indicator(i) for i in indicators] if indicators else list(catalogue.INDICATORS)
+    lines = []
+    for ind in inds:
+        if not ind.available:
+            lines.append(f"- **{ind.number}. {ind.title_sv}** — saknas. {ind.missing_reason}")
+            continue
+        used = ", ".join(f"{sid} ({catalogue.series(sid).population})" for sid in ind.headline)
+        lines.append(f"- **{ind.number}. {ind.title_sv}** — serie: {used}. " + " ".join(ind.caveats))
+    lines.append("\n**Registrerade seriebrott**")
+    for b in breaks.BREAKS:
+        lines.append(f"- {b.before}→{b.after} ({', '.join(b.series[:6])}{' …' if len(b.series) > 6 else ''}): "
+                     f"{b.text_sv}")
+    lines.append("\nPrickade värden (..), saknade värden (.) och avrundade värden (~100) visas som 'saknas' och "
+                 "blir aldrig siffror. Åren är vårterminer (2018 = läsåret 2017/18).")
+    return "\n".join(lines)
+
+
+def provenance_md(parameters: dict) -> str:
+    """Footer: data manifest hash, panel content hash, package version, parameters, render date."""
+    from .panel import read_build_manifest
+
+    manifest = read_build_manifest() or {}
+    raw_manifest = paths.raw_dir() / "MANIFEST.csv"
+    raw_hash = hashlib.sha256(raw_manifest.read_bytes()).hexdigest()[:16] if raw_manifest.is_file() else "saknas"
+    params = ", ".join(f"{k} = {v!r}" for k, v in parameters.items())
+    return ("---\n**Proveniens.** "
+            f"Rådatamanifest (data/raw/MANIFEST.csv) sha256 {raw_hash}; "
+            f"panelens innehållshash {manifest.get('content_hash', 'saknas')[:16]}; "
+            f"fgte-research {__version__}; parametrar: {params}; renderad {date.today().isoformat()}. "
+            "Bearbetning av data från Kolada · Källa: Skolverket, egen bearbetning.")
+
+
+def interventions_for(municipality) -> list:
+    """Registered interventions that include the municipality."""
+    from .interventions import load_registry
+
+    municipality_id = mun.resolve(municipality)
+    return [e for e in load_registry().values() if municipality_id in e.municipalities]
