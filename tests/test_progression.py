@@ -1,0 +1,124 @@
+"""Progression and references on the real data (Halland, Haparanda, Landskrona)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from fgte_research import load_panel
+from fgte_research.progression import comparable_years, fit_trend, progression, regional
+from fgte_research.references import aggregate, reference_table
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return load_panel().astype({"series": str, "municipality_id": str, "gender": str, "status": str})
+
+
+def test_trend_matches_statsmodels_ols_on_real_series(panel):
+    res = progression("1380", "ak9_merit", panel=panel)
+    own = res.parts[0].own.dropna(subset=["value"])
+    fit = sm.OLS(own["value"], sm.add_constant(own["year"].astype(float))).fit()
+    lo, hi = fit.conf_int().loc["year"]
+    t = res.parts[0].trend
+    assert t.ols_slope == pytest.approx(fit.params["year"])
+    assert t.ols_ci == pytest.approx((lo, hi))
+    assert t.first_year == 2016 and t.last_year == 2025 and t.n == 10
+
+
+def test_no_trend_across_the_2016_2017_break(panel):
+    res = progression("1381", series="N15419", panel=panel)
+    part = res.parts[0]
+    assert min(part.trend_years) == 2017 and part.trend.first_year == 2017
+    assert part.change["first"] == 2017
+    assert any("Seriebrott 2016→2017" in w for w in res.warnings)
+    years, crossed = comparable_years("splice.ak9.merit17.kommunal", list(range(2016, 2026)))
+    assert years == list(range(2016, 2026)) and crossed == []
+
+
+def test_distance_is_a_difference_to_each_reference(panel):
+    res = progression("1383", "ak9_merit", panel=panel)
+    dist = res.parts[0].distance()
+    own = res.parts[0].own.set_index("year")["value"]
+    refs = res.parts[0].references
+    riket = refs[refs["reference"] == "riket"].set_index("year")["value"]
+    got = dist[dist["reference"] == "riket"].set_index("year")["difference"]
+    assert np.allclose(got, own.reindex(got.index) - riket.reindex(got.index), equal_nan=True)
+    assert set(refs["reference"]) == {"riket", "lan", "fgte", "liknande"}
+    tidy = res.tidy()
+    assert not any("rank" in c for c in tidy.columns) and "placering" not in " ".join(tidy["term"])
+
+
+def test_pupil_weighted_reference_is_labelled_and_correct(panel):
+    halland = ["1315", "1380", "1381", "1382", "1383", "1384"]
+    agg = aggregate(panel, "splice.ak9.merit17.kommunal", halland).set_index("year")
+    sub = panel[(panel["series"] == "splice.ak9.merit17.kommunal") & panel["municipality_id"].isin(halland)]
+    w = panel[(panel["series"] == "skv.ak9.pupils.kommunal") & panel["municipality_id"].isin(halland)]
+    y = sub[sub["year"] == 2022].set_index("municipality_id")["value"]
+    n = w[w["year"] == 2022].set_index("municipality_id")["value"]
+    assert agg.loc[2022, "value"] == pytest.approx(np.average(y, weights=n.reindex(y.index)))
+    assert agg.loc[2022, "method"] == "elevviktat medel av kommunernas värden"
+    kolada = reference_table(panel, "N17445", "1380", kinds=("riket", "fgte"))
+    assert kolada.loc[kolada["reference"] == "riket", "method"].str.startswith("Koladas värde").all()
+    assert (kolada.loc[kolada["reference"] == "fgte", "method"] == "ovägt medel av kommunernas värden").all()
+
+
+def test_girls_and_boys_where_kolada_splits(panel):
+    res = progression("1380", series="N15505", panel=panel)
+    g = res.parts[0].gender
+    assert set(g.columns) >= {"year", "flickor", "pojkar", "skillnad_flickor_minus_pojkar"}
+    row = g[g["year"] == 2022].iloc[0]
+    assert row["skillnad_flickor_minus_pojkar"] == pytest.approx(row["flickor"] - row["pojkar"])
+
+
+def test_small_population_and_missing_years_are_flagged(panel):
+    hylte = progression("1315", "ak3_np", panel=panel)
+    text = " ".join(hylte.warnings)
+    assert "Liten kommun" in text and "2020 (saknas)" in text
+    gy = progression("1315", "gy_examen_hf", panel=panel)
+    assert gy.parts[0].own["value"].isna().all()
+    assert "saknas" in gy.summary_sv()
+
+
+def test_indicator_without_data_says_saknas():
+    res = progression("2583", "gy_gbp_yp")
+    assert res.parts == [] and "saknas" in res.summary_sv() and "programtyp" in res.summary_sv()
+
+
+@pytest.mark.parametrize("code", ["2583", "1282", "1384"])
+def test_haparanda_landskrona_kungsbacka_summaries(panel, code):
+    res = progression(code, "ak9_behorig_yp", panel=panel)
+    summary = res.summary_sv()
+    assert res.municipality_name in summary and "95\u00a0% KI" in summary
+    assert res.tidy()["estimate"].notna().all()
+
+
+def test_change_interval_covers_estimate_and_uses_comma(panel):
+    res = progression("1380", "ak9_alla", panel=panel, baseline_year=2018)
+    c = res.parts[0].change
+    assert c["first"] == 2018 and c["ci_low"] < c["estimate"] < c["ci_high"]
+    assert "," in res.summary_sv()
+
+
+def test_regional_view_is_in_code_order_not_value_order(panel):
+    reg = regional("ak9_merit", "fgte", panel=panel)
+    assert [r.municipality_id for r in reg.results] == sorted(["1384", "1383", "1380", "1381", "1315"])
+    assert reg.aggregate["method"].iloc[-1].startswith("elevviktat")
+    assert "Kommungruppen" in reg.summary_sv()
+
+
+def test_bad_input_messages():
+    with pytest.raises(ValueError, match="okänd kommun"):
+        progression("0000", "ak9_merit")
+    with pytest.raises(ValueError, match="okänd indikator"):
+        progression("1380", "ak99")
+    with pytest.raises(ValueError, match="utanför datan"):
+        progression("1380", "ak9_merit", years=(1990, 1995))
+
+
+def test_fit_trend_known_answer():
+    # hand-made frame for arithmetic only: an exact line has slope 2 and a zero-width interval
+    t = fit_trend(np.arange(2015, 2020), 2.0 * np.arange(5) + 10)
+    assert t.ols_slope == pytest.approx(2.0) and t.ols_ci == pytest.approx((2.0, 2.0))
+    assert t.theilsen_slope == pytest.approx(2.0)
+    assert fit_trend(np.array([2020, 2021]), np.array([1.0, 2.0])) is None
