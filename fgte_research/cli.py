@@ -68,7 +68,8 @@ def cmd_data_fetch(args) -> int:
         _err(f"ogiltiga argument: {exc}")
         return 2
     try:
-        path = kolada_api.fetch(kpis, munis, years, raw_dir=paths.raw_dir(), base_url=args.base_url)
+        path = kolada_api.fetch(kpis, munis, years, raw_dir=paths.raw_dir(), base_url=args.base_url,
+                                max_attempts=args.max_attempts)
     except Exception as exc:  # the client's messages name the failing request
         _err(f"hämtningen misslyckades, inget skrevs: {exc}")
         return 1
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--municipalities", default="all", help="kommunkoder, namngiven mängd (fgte) eller all")
     fetch.add_argument("--years", required=True, help="år eller intervall, t.ex. 2023-2024")
     fetch.add_argument("--base-url", default="https://api.kolada.se/v3")
+    fetch.add_argument("--max-attempts", type=int, default=5, help="försök per anrop vid 429/5xx (standard 5)")
     fetch.set_defaults(func=cmd_data_fetch)
     add = data.add_parser("add", help="registrera en nedladdad Skolverket-export i data/raw")
     add.add_argument("file")
