@@ -1,0 +1,157 @@
+"""The intervention registry: params/interventions.yaml, loaded and validated.
+
+A malformed file raises ``ValueError`` naming the file, the entry and the field. Municipality codes
+must be quoted 4-digit strings (YAML reads an unquoted 0114 as the octal number 76, so numbers are
+refused rather than guessed). ``first_treated_year`` may be null only together with a ``note``
+saying why; designs need it, so :meth:`Intervention.require_year` raises with that note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .. import paths
+
+FIELDS_REQUIRED = ("id", "name", "municipalities", "first_treated_year", "description", "sources",
+                   "assumptions", "status")
+FIELDS_OPTIONAL = ("note",)
+STATUSES = ("pågående", "avslutad", "planerad", "ofullständig")
+_CODE = re.compile(r"^\d{4}$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A statement the registry relies on without a source saying it; ``concerns`` names the field."""
+
+    text: str
+    concerns: str
+
+
+@dataclass(frozen=True)
+class Intervention:
+    id: str
+    name: str
+    municipalities: tuple[str, ...]
+    first_treated_year: int | None
+    description: str
+    sources: tuple[str, ...]
+    assumptions: tuple[Assumption, ...]
+    status: str
+    note: str | None = None
+
+    def is_assumed(self, field: str) -> bool:
+        """True when the value of ``field`` rests on a marked assumption."""
+        return any(a.concerns == field for a in self.assumptions)
+
+    def require_year(self) -> int:
+        if self.first_treated_year is None:
+            raise ValueError(f"Insatsen '{self.id}' saknar första påverkade år"
+                             + (f" ({self.note})" if self.note else "") + "; ange first_treated_year själv.")
+        return self.first_treated_year
+
+
+def default_path() -> Path:
+    return paths.params_dir() / "interventions.yaml"
+
+
+def _fail(path: Path, index: int, entry_id, field: str | None, problem: str) -> ValueError:
+    where = f"post {index + 1}" + (f" (id '{entry_id}')" if entry_id else "")
+    fld = f", fält '{field}'" if field else ""
+    return ValueError(f"{path}: {where}{fld}: {problem}")
+
+
+def _parse_entry(path: Path, i: int, raw) -> Intervention:
+    if not isinstance(raw, dict):
+        raise _fail(path, i, None, None, "posten måste vara en mappning med fälten " + ", ".join(FIELDS_REQUIRED))
+    eid = raw.get("id")
+
+    def fail(field, problem):
+        return _fail(path, i, eid, field, problem)
+
+    for f in FIELDS_REQUIRED:
+        if f not in raw:
+            raise fail(f, "fältet saknas")
+    unknown = sorted(set(raw) - set(FIELDS_REQUIRED) - set(FIELDS_OPTIONAL))
+    if unknown:
+        raise fail(unknown[0], "okänt fält (stavfel?)")
+    if not isinstance(eid, str) or not _ID.match(eid):
+        raise fail("id", f"id måste vara text med bokstäver, siffror, '-' eller '_', fick {eid!r}")
+    for f in ("name", "description", "status"):
+        if not isinstance(raw[f], str) or not raw[f].strip():
+            raise fail(f, "måste vara en icke-tom text")
+    if raw["status"] not in STATUSES:
+        raise fail("status", f"okänd status {raw['status']!r}; tillåtna: {', '.join(STATUSES)}")
+    munis = raw["municipalities"]
+    if not isinstance(munis, list) or not munis:
+        raise fail("municipalities", "måste vara en icke-tom lista med kommunkoder")
+    for code in munis:
+        if not isinstance(code, str):
+            raise fail("municipalities", f"kommunkoden {code!r} har fel format: skriv den som text inom "
+                                         "citattecken, t.ex. \"0114\"")
+        if not _CODE.match(code):
+            raise fail("municipalities", f"kommunkoden {code!r} har fel format: fyra siffror krävs, t.ex. \"1381\"")
+    if len(set(munis)) != len(munis):
+        raise fail("municipalities", "samma kommunkod förekommer flera gånger")
+    year = raw["first_treated_year"]
+    note = raw.get("note")
+    if year is None:
+        if not isinstance(note, str) or not note.strip():
+            raise fail("first_treated_year", "årtalet saknas (null); ange ett heltal eller förklara i fältet 'note'")
+    elif isinstance(year, bool) or not isinstance(year, int):
+        raise fail("first_treated_year", f"årtalet måste vara ett heltal, fick {year!r}")
+    elif not 1990 <= year <= 2100:
+        raise fail("first_treated_year", f"årtalet {year} är orimligt (förväntat 1990–2100)")
+    sources = raw["sources"]
+    if not isinstance(sources, list) or not sources or not all(isinstance(s, str) and s.strip() for s in sources):
+        raise fail("sources", "måste vara en icke-tom lista med källor som text")
+    assumptions = raw["assumptions"]
+    if assumptions is None:
+        assumptions = []
+    if not isinstance(assumptions, list):
+        raise fail("assumptions", "måste vara en lista (tom lista om inga antaganden görs)")
+    parsed = []
+    for a in assumptions:
+        if (not isinstance(a, dict) or set(a) != {"assumption", "concerns"}
+                or not isinstance(a["assumption"], str) or not a["assumption"].strip()):
+            raise fail("assumptions", "varje antagande skrivs som {assumption: \"text\", concerns: fältnamn}")
+        if a["concerns"] not in FIELDS_REQUIRED:
+            raise fail("assumptions", f"antagandet gäller okänt fält {a['concerns']!r}")
+        parsed.append(Assumption(a["assumption"].strip(), a["concerns"]))
+    if note is not None and not isinstance(note, str):
+        raise fail("note", "måste vara text")
+    return Intervention(eid, raw["name"].strip(), tuple(munis), year, raw["description"].strip(),
+                        tuple(s.strip() for s in sources), tuple(parsed), raw["status"], note)
+
+
+def load_registry(path: str | Path | None = None) -> dict[str, Intervention]:
+    """Read and validate the registry; returns {id: Intervention} in file order."""
+    path = Path(path) if path is not None else default_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"{path}: registerfilen saknas") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: filen kan inte läsas som YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("interventions"), list):
+        raise ValueError(f"{path}: filen måste ha en lista under nyckeln 'interventions'")
+    out: dict[str, Intervention] = {}
+    for i, raw in enumerate(doc["interventions"]):
+        entry = _parse_entry(path, i, raw)
+        if entry.id in out:
+            raise _fail(path, i, entry.id, "id", f"id '{entry.id}' förekommer redan i en tidigare post")
+        out[entry.id] = entry
+    return out
+
+
+def get_intervention(intervention_id: str, path: str | Path | None = None) -> Intervention:
+    registry = load_registry(path)
+    if intervention_id not in registry:
+        raise ValueError(f"Okänd insats '{intervention_id}'; registret innehåller: {', '.join(registry)}.")
+    return registry[intervention_id]

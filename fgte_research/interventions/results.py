@@ -1,0 +1,215 @@
+"""The common results object of the intervention designs.
+
+Every design returns a subclass of :class:`InterventionResult`. The headline quantity
+(``estimate``, ``ci_low``, ``ci_high``, ``p_value``) is always an *average effect over the
+post-period* in the unit of the series, so that designs can be compared side by side;
+further quantities (level and slope change, leave-one-out estimates, ...) are extra rows of
+:meth:`InterventionResult.tidy`, whose columns are identical for all designs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..text_sv import fmt_ci, fmt_num, fmt_p, significance_sv, years_sv
+
+TIDY_COLUMNS = ["design", "term", "estimate", "ci_low", "ci_high", "p_value", "method", "n_pre", "n_post",
+                "pre_years", "post_years", "warnings", "treated", "first_treated_year", "indicator", "unit"]
+
+NAN = float("nan")
+
+
+@dataclass
+class Term:
+    """One estimated quantity: a row of tidy()."""
+
+    term: str
+    estimate: float
+    ci_low: float = NAN
+    ci_high: float = NAN
+    p_value: float = NAN
+    method: str = ""
+
+
+@dataclass
+class Labels:
+    """Words for the prose: municipality name, indicator name (definite form) and unit."""
+
+    municipality: str | None = None
+    indicator: str | None = None
+    unit: str | None = None
+
+
+def _span(years) -> str:
+    years = list(years)
+    return years_sv(min(years), max(years)) if years else ""
+
+
+@dataclass(kw_only=True)
+class InterventionResult:
+    design: str
+    treated: tuple[str, ...]
+    first_treated_year: int
+    terms: list[Term]
+    series: pd.DataFrame  # year, observed, counterfactual (treated mean for several treated units)
+    pre_years: list[int]
+    post_years: list[int]
+    warnings: list[str] = field(default_factory=list)
+    labels: Labels = field(default_factory=Labels)
+    break_years: list[int] = field(default_factory=list)
+
+    #: phrase for what the treated series is compared with, e.g. "den syntetiska jämförelsen"
+    comparison_sv = "jämförelsen"
+    #: legend text for the counterfactual line
+    counterfactual_label_sv = "Jämförelse"
+
+    # -- headline ---------------------------------------------------------------------------
+    @property
+    def headline(self) -> Term:
+        return self.terms[0]
+
+    @property
+    def estimate(self) -> float:
+        return self.headline.estimate
+
+    @property
+    def ci_low(self) -> float:
+        return self.headline.ci_low
+
+    @property
+    def ci_high(self) -> float:
+        return self.headline.ci_high
+
+    @property
+    def p_value(self) -> float:
+        return self.headline.p_value
+
+    @property
+    def method(self) -> str:
+        return self.headline.method
+
+    @property
+    def n_pre(self) -> int:
+        return len(self.pre_years)
+
+    @property
+    def n_post(self) -> int:
+        return len(self.post_years)
+
+    # -- tables -----------------------------------------------------------------------------
+    def tidy(self) -> pd.DataFrame:
+        """One row per estimated quantity; the same columns for every design."""
+        rows = []
+        for t in self.terms:
+            rows.append({
+                "design": self.design, "term": t.term, "estimate": float(t.estimate),
+                "ci_low": float(t.ci_low), "ci_high": float(t.ci_high), "p_value": float(t.p_value),
+                "method": t.method, "n_pre": self.n_pre, "n_post": self.n_post,
+                "pre_years": _span(self.pre_years), "post_years": _span(self.post_years),
+                "warnings": " ".join(self.warnings), "treated": ",".join(self.treated),
+                "first_treated_year": int(self.first_treated_year),
+                "indicator": self.labels.indicator or "", "unit": self.labels.unit or "",
+            })
+        return pd.DataFrame(rows, columns=TIDY_COLUMNS)
+
+    def event_time(self) -> pd.DataFrame:
+        """event_time (year − first_treated_year), year, observed, counterfactual, gap."""
+        s = self.series.sort_values("year").reset_index(drop=True)
+        out = pd.DataFrame({
+            "event_time": s["year"].astype(int) - int(self.first_treated_year),
+            "year": s["year"].astype(int),
+            "observed": s["observed"].astype(float),
+            "counterfactual": s["counterfactual"].astype(float),
+        })
+        out["gap"] = out["observed"] - out["counterfactual"]
+        return out
+
+    # -- prose ------------------------------------------------------------------------------
+    def _who_sv(self) -> str:
+        if self.labels.municipality:
+            return self.labels.municipality
+        if len(self.treated) == 1:
+            return f"kommun {self.treated[0]}"
+        return "de behandlade kommunerna (" + ", ".join(self.treated) + ")"
+
+    def _unit_sv(self) -> str:
+        return f" {self.labels.unit}" if self.labels.unit else ""
+
+    def _headline_sv(self) -> str:
+        ind = self.labels.indicator or "Värdet"
+        ind = ind[:1].upper() + ind[1:]
+        est = self.estimate
+        if est > 0:
+            direction = f"{fmt_num(abs(est))}{self._unit_sv()} över"
+        elif est < 0:
+            direction = f"{fmt_num(abs(est))}{self._unit_sv()} under"
+        else:
+            direction = "lika med"
+        head = (f"{ind} i {self._who_sv()} låg {_span(self.post_years)} i genomsnitt {direction} "
+                f"{self.comparison_sv}")
+        if math.isnan(self.ci_low) or math.isnan(self.ci_high):
+            return (f"{head}; inget 95\u00a0%-intervall kan avgränsas, så det går inte att säga om skillnaden "
+                    "är statistiskt säkerställd.")
+        return f"{head} ({fmt_ci(self.ci_low, self.ci_high)}); {significance_sv(self.ci_low, self.ci_high)}."
+
+    def _details_sv(self) -> list[str]:
+        """Design-specific sentences after the headline (override)."""
+        return []
+
+    def summary_sv(self) -> str:
+        """Plain Swedish prose: the number, its 95 % KI, significance, then caveats and warnings."""
+        parts = [self._headline_sv()]
+        if not math.isnan(self.p_value):
+            parts.append(f"Testet av ingen effekt ger {fmt_p(self.p_value)}.")
+        parts.extend(self._details_sv())
+        if self.warnings:
+            parts.append("Att tänka på: " + " ".join(self.warnings))
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:  # compact, like statsmodels' results
+        return (f"<{type(self).__name__} {self.design}: estimate={self.estimate:.3g} "
+                f"[{self.ci_low:.3g}, {self.ci_high:.3g}], p={self.p_value:.3g}, warnings={len(self.warnings)}>")
+
+    # -- plot -------------------------------------------------------------------------------
+    def plot(self, ax=None):
+        """Observed (solid, filled markers) vs counterfactual (dashed grey, open markers).
+
+        A dotted vertical line marks the start (between the last pre year and the first affected
+        year); registered series breaks inside the window get a thin dash-dot line.
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        et = self.event_time()
+        ax.plot(et["year"], et["observed"], color="black", linestyle="-", marker="o", linewidth=1.8,
+                label=f"Observerat, {self._who_sv()}")
+        ax.plot(et["year"], et["counterfactual"], color="0.45", linestyle="--", marker="s",
+                markerfacecolor="white", linewidth=1.6, label=self.counterfactual_label_sv)
+        start = self.first_treated_year - 0.5
+        ax.axvline(start, color="0.2", linestyle=":", linewidth=1.2)
+        ax.annotate(f"Start ({self.first_treated_year})", xy=(start, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8)
+        years = et["year"]
+        for y in self.break_years:
+            if years.min() < y <= years.max():
+                ax.axvline(y - 0.5, color="0.6", linestyle="-.", linewidth=0.8)
+                ax.annotate("Seriebrott", xy=(y - 0.5, 0.02), xycoords=("data", "axes fraction"),
+                            xytext=(3, 0), textcoords="offset points", fontsize=7, color="0.4")
+        ax.set_xlabel("År (vårtermin)")
+        ylabel = self.labels.indicator or "Värde"
+        if self.labels.unit:
+            ylabel += f" ({self.labels.unit})"
+        ax.set_ylabel(ylabel[:1].upper() + ylabel[1:])
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend(frameon=False, fontsize=8)
+        return ax
+
+
+def series_frame(years, observed, counterfactual) -> pd.DataFrame:
+    return pd.DataFrame({"year": np.asarray(years, dtype=int), "observed": np.asarray(observed, dtype=float),
+                         "counterfactual": np.asarray(counterfactual, dtype=float)})
