@@ -1,0 +1,912 @@
+"""Gap measures: a municipality's results against what its pupils' background predicts, and other gap proxies.
+
+SALSA-like model (``fit_salsa``, ``salsa_gap``)
+    Per year, a cross-sectional OLS over all municipalities of an outcome (kommunala skolor) on the pupils'
+    background. The fitted value is the "modellberäknat värde"; the residual (actual − fitted) is the
+    "avvikelse", shown with a 95 % prediction interval (statsmodels ``get_prediction(...).summary_frame``,
+    ``obs_ci_*``): the range within which a municipality with the same background would be expected to land.
+
+    Chosen specification (the one closest to Kolada's official deviations in ``validate_against_kolada``):
+    grundskola: outcome ~ parents' post-secondary education (Skolverket, åk 9, kommunal) + share of boys
+    (Skolverket, åk 9, kommunal) + share newly arrived and unknown background (Kolada N15823, åk 9),
+    unweighted OLS. Correlation of our residual with Kolada's deviation 2017–2022: 0.88–0.94 (merit, U15459),
+    0.92–0.96 (alla ämnen, U15457), 0.91–0.95 (behörighet, U15461). N15820 (åk 1–9) for parents gives 0.84–0.94;
+    adding foreign background does not help; pupil-weighted WLS helps alla ämnen and behörighet a little but
+    lowers merit (0.81–0.92). Replacing newly arrived (N15823 ends 2022) by foreign background lets the model
+    reach 2023–2025 with the Skolverket-based outcomes, at 0.70–0.95. Gymnasium: outcome ~ N17831 +
+    (100 − N17832) + N17902 reaches 0.69–0.83 (betygspoäng, U17446) and 0.57–0.73 (examen inom 3 år, U17448),
+    2014–2022: SKR's gymnasium model uses pupil-level parents' income and social assistance, which the project
+    lacks. U17449 (examen inom 4 år) only 0.2–0.4: Kolada's N17461 is hemkommun, the deviation kommunala skolor.
+    SKR's grundskola model also uses "behov av ekonomiskt bistånd", absent here.
+
+    A residual is relative to that year's national cross-section: it says how far the municipality is from
+    municipalities with similar pupils *that year*, so a constant residual in a rising country is progress
+    in step with the others. Two re-centred versions are given for comparisons across years:
+    ``residual_centred`` (minus that year's pupil-weighted mean residual; unweighted where no pupil counts
+    exist) and ``residual_std`` (divided by that year's residual SD). Every output says which one it shows.
+    A residual is not a ranking: it mixes school quality with everything the model does not measure.
+
+Other proxies: ``gender_gap`` (girls − boys), ``newly_arrived_gap`` (N15505 − N15567), ``school_spread``
+(merit value between the municipality's schools) and ``official_deviation`` (Kolada U154xx/U174xx).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from . import breaks, catalogue, paths
+from . import municipalities as mun
+from .schema import parse_swedish_number
+from .text_sv import fmt_ci, fmt_num, significance_sv, years_sv
+
+GY_BOYS = "gy.share_boys"  # derived: 100 − N17832 (share women in kommunal gymnasieskola)
+PUPILS = "skv.ak9.pupils.kommunal"
+MIN_MUNICIPALITIES = 30
+NOT_A_RANKING = ("En avvikelse är ingen rangordning: den blandar skolans arbete med allt modellen inte mäter "
+                 "(elevsammansättning utöver bakgrundsvariablerna, betygssättning, slump).")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    series_id: str
+    stage: str  # "grundskola" or "gymnasiet"
+    deviation: str | None  # Kolada's official SALSA deviation for the same population
+    note: str = ""
+
+
+OUTCOMES: dict[str, Outcome] = {o.series_id: o for o in (
+    Outcome("N15505", "grundskola", "U15459"),
+    Outcome("splice.ak9.merit17.kommunal", "grundskola", "U15459"),
+    Outcome("N15419", "grundskola", "U15457"),
+    Outcome("splice.ak9.pass_all.kommunal", "grundskola", "U15457"),
+    Outcome("N15436", "grundskola", "U15461"),
+    Outcome("splice.ak9.eligible_voc.kommunal", "grundskola", "U15461"),
+    Outcome("N17691", "gymnasiet", "U17446"),
+    Outcome("N17451", "gymnasiet", "U17448"),
+    Outcome("N17461", "gymnasiet", "U17449",
+            "N17461 avser elever folkbokförda i kommunen (hemkommun) medan bakgrundsvariablerna och Koladas "
+            "avvikelse U17449 avser kommunala gymnasieskolor i kommunen: populationerna skiljer sig, så "
+            "avvikelsen är svårtolkad."),
+)}
+
+COVARIATE_SERIES: dict[str, dict[str, str]] = {
+    "grundskola": {"parents_posthigh": "skv.ak9.parents_posthigh.kommunal", "share_boys": "skv.ak9.share_boys.kommunal",
+                   "newly_arrived": "N15823", "foreign_bg": "skv.ak9.foreign_bg.kommunal"},
+    "gymnasiet": {"parents_posthigh": "N17831", "share_boys": GY_BOYS, "newly_arrived": "N17902"},
+}
+COVARIATE_LABELS = {"parents_posthigh": "andel med föräldrar med eftergymnasial utbildning",
+                    "share_boys": "andel pojkar", "newly_arrived": "andel nyinvandrade och okänd bakgrund",
+                    "foreign_bg": "andel med utländsk bakgrund"}
+DEFAULT_COVARIATES = ("parents_posthigh", "share_boys", "newly_arrived")
+
+
+def _resid_unit(series_id: str) -> str:
+    unit = catalogue.series(series_id).unit
+    if unit.startswith("andel"):
+        return "procentenheter"
+    return "meritvärdespoäng" if unit.startswith("meritvärde") else unit
+
+
+def caption(fig, text: str, width: int = 110) -> None:
+    """Source caption under the figure, wrapped so that it fits the figure's width."""
+    import textwrap
+
+    from .plots import caption as put
+
+    put(fig, "\n".join(textwrap.wrap(text, width)))
+
+
+def _year_axes(ax, table: pd.DataFrame, missing_years, title: str, ylabel: str) -> None:
+    """Common layout of the per-year figures: 'saknas' at years without a value, Swedish labels, decimal comma."""
+    from .plots import decimal_comma
+
+    for year in missing_years:
+        ax.text(year, 0.02, "saknas", rotation=90, transform=ax.get_xaxis_transform(), fontsize=7,
+                ha="center", va="bottom", color="#555555")
+    ax.set_xlim(table["year"].min() - 0.6, table["year"].max() + 0.6)
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("År (vårtermin)")
+    ax.set_ylabel(ylabel)
+    decimal_comma(ax)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+
+
+def _caption(series_ids) -> str:
+    caps = sorted({catalogue.series(s).caption for s in series_ids if s in catalogue.SERIES})
+    return " · ".join(caps)
+
+
+# ---------------------------------------------------------------- data access (cached per panel build)
+_PREFETCH = tuple(sorted({*OUTCOMES, *(o.deviation for o in OUTCOMES.values()),
+                          *COVARIATE_SERIES["grundskola"].values(),
+                          "N17831", "N17832", "N17902", "N15567", "N15820", "N15822", PUPILS}))
+_BUILT: list[bool] = []
+
+
+def _load(series_ids, gender: str) -> dict[str, pd.DataFrame]:
+    from .panel import load_panel
+
+    p = load_panel(series=list(series_ids), gender=gender, include_aggregates=False, auto_build=False)
+    p = p.astype({"series": str, "municipality_id": str, "status": str})
+    return {sid: g.set_index(["municipality_id", "year"])[["value", "status"]].sort_index()
+            for sid, g in p.groupby("series")}
+
+
+@lru_cache(maxsize=4)
+def _bulk(content_hash: str, gender: str) -> dict[str, pd.DataFrame]:
+    return _load(_PREFETCH, gender)  # one parquet read for everything the module usually needs
+
+
+@lru_cache(maxsize=256)
+def _series_frame(content_hash: str, series_id: str, gender: str = "T") -> pd.DataFrame:
+    if series_id == GY_BOYS:
+        base = _series_frame(content_hash, "N17832", gender).copy()
+        base["value"] = 100 - base["value"]
+        return base
+    bulk = _bulk(content_hash, gender)
+    if series_id in bulk:
+        return bulk[series_id]
+    return _load([series_id], gender).get(series_id, pd.DataFrame(
+        {"value": [], "status": []}, index=pd.MultiIndex.from_tuples([], names=["municipality_id", "year"])))
+
+
+def _hash() -> str:
+    """Content hash of the current panel (builds it once per process if data/raw changed)."""
+    from .panel import ensure_built, panel_hash
+
+    if not _BUILT:
+        ensure_built()
+        _BUILT.append(True)
+    return panel_hash()
+
+
+def _values(series_ids, gender: str = "T") -> pd.DataFrame:
+    h = _hash()
+    return pd.DataFrame({s: _series_frame(h, s, gender)["value"] for s in series_ids})
+
+
+def _status(series_id: str, municipality_id: str, year: int) -> str:
+    frame = _series_frame(_hash(), series_id)
+    try:
+        return str(frame.loc[(municipality_id, year), "status"])
+    except KeyError:
+        return "missing"
+
+
+def _span(series_id: str) -> tuple[int, int]:
+    ok = _series_frame(_hash(), series_id)["value"].dropna()
+    years = ok.index.get_level_values("year")
+    return int(years.min()), int(years.max())
+
+
+# ---------------------------------------------------------------- specification
+@dataclass(frozen=True)
+class Spec:
+    outcome: Outcome
+    covariates: tuple[tuple[str, str, str], ...]  # (key, series id, Swedish label)
+    weights: str | None  # series id of the weights, or None (OLS)
+
+    @property
+    def series_ids(self) -> list[str]:
+        return [self.outcome.series_id] + [c[1] for c in self.covariates] + ([self.weights] if self.weights else [])
+
+
+def _spec(outcome, covariates, weights) -> Spec:
+    if outcome not in OUTCOMES:
+        if outcome in catalogue.SALSA_DEVIATIONS:
+            outcome = catalogue.SALSA_DEVIATIONS[outcome]
+        else:
+            raise ValueError(f"okänt utfall {outcome!r}; giltiga: {', '.join(OUTCOMES)} "
+                             f"(eller avvikelsenyckeltalen {', '.join(catalogue.SALSA_DEVIATIONS)})")
+    out = OUTCOMES[outcome]
+    named = COVARIATE_SERIES[out.stage]
+    if isinstance(covariates, str):
+        covariates = (covariates,)
+    if not covariates:
+        raise ValueError("ange minst en bakgrundsvariabel (covariates)")
+    covs = []
+    for c in covariates:
+        if c in named:
+            covs.append((c, named[c], COVARIATE_LABELS[c]))
+        elif c in catalogue.SERIES and c not in OUTCOMES and not c.startswith("U"):
+            title = catalogue.SERIES[c].title_sv
+            covs.append((c, c, title[0].lower() + title[1:]))
+        else:
+            raise ValueError(f"okänd bakgrundsvariabel {c!r} för {out.stage}; giltiga namn: {', '.join(named)} "
+                             f"eller ett serie-id ur katalogen (t.ex. 'N15820')")
+    if weights not in (None, "pupils", PUPILS):
+        raise ValueError(f"okända vikter {weights!r}; giltiga: None (OLS) eller 'pupils' (elevantal åk 9)")
+    if weights and out.stage != "grundskola":
+        raise ValueError("vikter (elevantal) finns bara för grundskolans åk 9; gymnasiet saknar elevantal i datan")
+    return Spec(out, tuple(covs), PUPILS if weights else None)
+
+
+def _check_years(spec: Spec, years) -> list[int]:
+    lo, hi = _span(spec.outcome.series_id)
+    if years is None:  # default: the years where the outcome and every covariate have data
+        spans = [_span("N17832" if s == GY_BOYS else s) for s in spec.series_ids]
+        first, last = max(a for a, _ in spans), min(b for _, b in spans)
+        if first > last:
+            raise ValueError(f"{spec.outcome.series_id} och bakgrundsvariablerna har inga gemensamma år")
+        return list(range(first, last + 1))
+    if isinstance(years, (int, np.integer)):
+        years = [int(years)]
+    elif isinstance(years, tuple) and len(years) == 2:
+        years = list(range(int(years[0]), int(years[1]) + 1))
+    years = [int(y) for y in years]
+    outside = [y for y in years if not lo <= y <= hi]
+    if not years or outside:
+        raise ValueError(f"år {outside or years} ligger utanför datan för {spec.outcome.series_id} ({lo}–{hi})")
+    return years
+
+
+# ---------------------------------------------------------------- one year's model
+@dataclass
+class SalsaResult:
+    """The model for one outcome and year. ``tidy()`` is per municipality, ordered by code (never by value)."""
+
+    spec: Spec
+    year: int
+    fit: object  # statsmodels RegressionResults
+    table: pd.DataFrame
+    centre: float
+    centre_method_sv: str
+    resid_sd: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return int(self.fit.nobs)
+
+    @property
+    def r2(self) -> float:
+        return float(self.fit.rsquared)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def coefficients(self) -> pd.DataFrame:
+        ci = self.fit.conf_int()
+        labels = {"const": "konstant", **{c[1]: c[2] for c in self.spec.covariates}}
+        return pd.DataFrame({
+            "year": self.year, "outcome": self.spec.outcome.series_id, "term": list(self.fit.params.index),
+            "label": [labels.get(t, t) for t in self.fit.params.index], "estimate": self.fit.params.to_numpy(),
+            "ci_low": ci[0].to_numpy(), "ci_high": ci[1].to_numpy(), "p_value": self.fit.pvalues.to_numpy(),
+            "n": self.n, "r2": self.r2})
+
+    def row(self, municipality_id: str) -> pd.Series | None:
+        hit = self.table[self.table["municipality_id"] == municipality_id]
+        return None if hit.empty else hit.iloc[0]
+
+    def specification_sv(self) -> str:
+        return _specification_sv(self.spec, {self.year: self})
+
+    def summary_sv(self) -> str:
+        meta = catalogue.series(self.spec.outcome.series_id)
+        return (f"{meta.title_sv}, {self.year}: modellen förklarar {fmt_num(100 * self.r2, 0)} % av skillnaderna "
+                f"mellan {self.n} kommuner (R²). Residualernas standardavvikelse är {fmt_num(self.resid_sd)} "
+                f"{_resid_unit(meta.id)}. {NOT_A_RANKING}\n" + self.specification_sv()
+                + "".join(f"\nObs: {w}" for w in self.warnings))
+
+    def plot(self, ax=None, municipality=None):
+        """Actual against model value for all municipalities (grey), one municipality highlighted."""
+        import matplotlib.pyplot as plt
+
+        from .plots import OWN_STYLE, apply_style, decimal_comma
+
+        apply_style()
+        fig, ax = plt.subplots(figsize=(5.5, 4.5)) if ax is None else (ax.figure, ax)
+        t = self.table
+        ax.scatter(t["expected"], t["actual"], s=12, color="#999999", edgecolor="none", label="Kommuner")
+        lims = [min(t["expected"].min(), t["actual"].min()), max(t["expected"].max(), t["actual"].max())]
+        ax.plot(lims, lims, color="#333333", linestyle="--", linewidth=1, label="Faktiskt = modellberäknat")
+        if municipality is not None:
+            mid = mun.resolve(municipality)
+            r = self.row(mid)
+            if r is not None:
+                ax.errorbar(r["expected"], r["actual"], fmt="none", ecolor="black", capsize=3,
+                            yerr=[[r["actual"] - r["pi_low"]], [r["pi_high"] - r["actual"]]])
+                ax.plot(r["expected"], r["actual"], label=mun.name_of(mid), **{**OWN_STYLE, "linestyle": "none"})
+        meta = catalogue.series(self.spec.outcome.series_id)
+        ax.set_xlabel(f"Modellberäknat värde, {meta.unit}")
+        ax.set_ylabel(f"Faktiskt värde, {meta.unit}")
+        ax.set_title(f"{meta.title_sv}, {self.year}", fontsize=9)
+        decimal_comma(ax)
+        ax.xaxis.set_major_formatter(ax.yaxis.get_major_formatter())
+        ax.legend(fontsize=7, frameon=False)
+        caption(fig, f"{_caption(self.spec.series_ids)}. Avvikelse = faktiskt − modellberäknat värde. "
+                     "Ingen rangordning.", width=80)
+        fig.tight_layout()
+        return fig
+
+
+@lru_cache(maxsize=256)
+def _fit_cached(content_hash: str, spec: Spec, year: int) -> SalsaResult:
+    sid = spec.outcome.series_id
+    cov_ids = [c[1] for c in spec.covariates]
+    wide = _values(spec.series_ids + ([PUPILS] if spec.outcome.stage == "grundskola" else [])
+                   + ([spec.outcome.deviation] if spec.outcome.deviation else []))
+    d = wide.xs(year, level="year") if year in wide.index.get_level_values("year") else wide.iloc[0:0]
+    warnings = []
+    if spec.outcome.stage == "gymnasiet":
+        zero = d[sid] == 0
+        if zero.any():
+            warnings.append(f"{int(zero.sum())} kommuner med värdet 0 för {sid} {year} ingår inte: 0 betyder i "
+                            f"datan att kommunens egna gymnasieskolor saknar program som ger examen/betygspoäng.")
+            d = d.assign(**{sid: d[sid].mask(zero)})
+    for s in spec.series_ids:
+        if s not in d or d[s].notna().sum() == 0:
+            raise ValueError(f"modellen kan inte skattas {year}: {s} saknas för alla kommuner det året")
+    model_data = d[spec.series_ids].dropna()
+    if len(model_data) < max(MIN_MUNICIPALITIES, len(cov_ids) + 10):
+        raise ValueError(f"modellen kan inte skattas {year}: för få kommuner med fullständiga uppgifter "
+                         f"({len(model_data)}) för {sid}")
+    y, X = model_data[sid], sm.add_constant(model_data[cov_ids])
+    if spec.weights:
+        w = model_data[spec.weights]
+        fit = sm.WLS(y, X, weights=w).fit()
+        pred = fit.get_prediction(X, weights=w.to_numpy()).summary_frame(alpha=0.05)
+    else:
+        fit = sm.OLS(y, X).fit()
+        pred = fit.get_prediction(X).summary_frame(alpha=0.05)
+    table = pd.DataFrame({"municipality_id": model_data.index.astype(str), "year": year, "outcome": sid,
+                          "actual": y.to_numpy(), "expected": pred["mean"].to_numpy(),
+                          "pi_low": pred["obs_ci_lower"].to_numpy(), "pi_high": pred["obs_ci_upper"].to_numpy()})
+    table["residual"] = table["actual"] - table["expected"]
+    table["residual_low"] = table["actual"] - table["pi_high"]
+    table["residual_high"] = table["actual"] - table["pi_low"]
+    pupils = d[PUPILS].reindex(model_data.index).to_numpy() if PUPILS in d else np.full(len(table), np.nan)
+    has = ~np.isnan(pupils)
+    if has.sum() >= 0.9 * len(table):
+        centre = float(np.average(table["residual"].to_numpy()[has], weights=pupils[has]))
+        centre_sv = "minus årets elevviktade medelresidual (elever i åk 9, kommunala skolor)"
+    else:
+        centre = float(table["residual"].mean())
+        centre_sv = ("minus årets ovägda medelresidual; elevantal saknas, och i OLS är den medelresidualen noll, så "
+                     "den återcentrerade avvikelsen är lika med den råa — jämför år med den standardiserade")
+    resid_sd = float(table["residual"].std(ddof=len(cov_ids) + 1))
+    table["residual_centred"] = table["residual"] - centre
+    table["residual_std"] = table["residual"] / resid_sd
+    dev = spec.outcome.deviation
+    table["official_deviation"] = d[dev].reindex(model_data.index).to_numpy() if dev else np.nan
+    table["n_pupils"] = pupils
+    if spec.outcome.note:
+        warnings.append(spec.outcome.note)
+    if spec.weights:
+        warnings.append("Vägd regression (WLS, elevantal): stora kommuner väger tyngre i modellen.")
+    return SalsaResult(spec, year, fit, table.sort_values("municipality_id").reset_index(drop=True), centre,
+                       centre_sv, resid_sd, warnings)
+
+
+def fit_salsa(outcome: str = "N15505", year: int = 2022, covariates=DEFAULT_COVARIATES, weights=None
+              ) -> SalsaResult:
+    """Fit the SALSA-like model for one outcome and year over all municipalities with complete data.
+
+    covariates: names ("parents_posthigh", "share_boys", "newly_arrived", "foreign_bg") resolved per stage, or
+    catalogue series ids. weights: None (OLS, the default) or "pupils" (WLS by pupils in åk 9, grundskola only).
+    """
+    spec = _spec(outcome, covariates, weights)
+    (year,) = _check_years(spec, year)
+    return _fit_cached(_hash(), spec, year)
+
+
+# ---------------------------------------------------------------- one municipality over years
+@dataclass
+class GapResult:
+    """A municipality's deviation from the model value, year by year. Missing years have status "saknas"."""
+
+    municipality_id: str
+    municipality_name: str
+    spec: Spec
+    table: pd.DataFrame
+    fits: dict[int, SalsaResult]
+    warnings: list[str] = field(default_factory=list)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def coefficients(self) -> pd.DataFrame:
+        return pd.concat([f.coefficients() for f in self.fits.values()], ignore_index=True) if self.fits else \
+            pd.DataFrame()
+
+    def specification_sv(self) -> str:
+        return _specification_sv(self.spec, self.fits)
+
+    def summary_sv(self) -> str:
+        meta = catalogue.series(self.spec.outcome.series_id)
+        unit = _resid_unit(meta.id)
+        name = self.municipality_name
+        lines = [f"{meta.title_sv}, {name}: avvikelse från modellberäknat värde (faktiskt − modellberäknat, "
+                 f"{unit}). Visat mått: rå avvikelse, relativ till respektive års kommuner."]
+        for r in self.table.itertuples():
+            if r.status != "ok":
+                lines.append(f"{r.year}: saknas ({r.reason}).")
+                continue
+            inside = r.pi_low <= r.actual <= r.pi_high
+            s = (f"{r.year}: faktiskt {fmt_num(r.actual)}, modellberäknat {fmt_num(r.expected)}, avvikelse "
+                 f"{fmt_num(r.residual, signed=True)} (95\u00a0% prediktionsintervall för avvikelsen "
+                 f"{fmt_num(r.residual_low, signed=True)} till {fmt_num(r.residual_high, signed=True)}; "
+                 + ("inom det vanliga för kommuner med samma bakgrund" if inside else
+                    "utanför det vanliga för kommuner med samma bakgrund") + ")")
+            if not math.isnan(r.official_deviation):
+                s += f"; Koladas officiella avvikelse {fmt_num(r.official_deviation, signed=True)}"
+            lines.append(s + ".")
+        ok = self.table[self.table["status"] == "ok"]
+        if len(ok) >= 3:
+            from .progression import fit_trend
+
+            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy())
+            lines.append(f"Utveckling av den återcentrerade avvikelsen ({self._centre_sv()}) "
+                         f"{years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} {unit} "
+                         f"per år ({fmt_ci(*t.ols_ci, decimals=2)}); {significance_sv(*t.ols_ci)}.")
+        lines.append("En oförändrad avvikelse betyder att kommunen följer med kommuner med liknande elever, inte "
+                     "att resultaten står still. " + NOT_A_RANKING)
+        lines.append(self.specification_sv())
+        lines += [f"Obs: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _centre_sv(self) -> str:
+        return next(iter(self.fits.values())).centre_method_sv if self.fits else ""
+
+    def plot(self, ax=None, which: str = "residual"):
+        """which: "residual" (raw), "centred" (minus the year's mean residual) or "standardised"."""
+        import matplotlib.pyplot as plt
+
+        from .plots import OWN_STYLE, apply_style
+
+        cols = {"residual": ("residual", "rå avvikelse"), "centred": ("residual_centred", "återcentrerad avvikelse"),
+                "standardised": ("residual_std", "avvikelse i standardavvikelser")}
+        if which not in cols:
+            raise ValueError(f"which ska vara ett av {list(cols)}, fick {which!r}")
+        col, label = cols[which]
+        apply_style()
+        fig, ax = plt.subplots(figsize=(6.5, 3.6)) if ax is None else (ax.figure, ax)
+        t = self.table
+        ok = t[t["status"] == "ok"]
+        scale = (ok[col] / ok["residual"]).where(ok["residual"] != 0, 1.0) if which == "standardised" else 1.0
+        shift = (ok["residual"] - ok[col]) if which == "centred" else 0.0
+        lo, hi = (ok["residual_low"] - shift) * scale, (ok["residual_high"] - shift) * scale
+        ax.axhline(0, color="#555555", linewidth=1)
+        ax.errorbar(ok["year"], ok[col], yerr=[ok[col] - lo, hi - ok[col]], fmt="none", ecolor="black", capsize=3,
+                    linewidth=1)
+        ax.plot(ok["year"], ok[col], label=f"{self.municipality_name} ({label}, 95\u00a0% prediktionsintervall)",
+                **OWN_STYLE)
+        if which == "residual" and ok["official_deviation"].notna().any():
+            ax.plot(ok["year"] + 0.15, ok["official_deviation"], linestyle="none", marker="s", markerfacecolor="white",
+                    markeredgecolor="#0072B2", label="Koladas officiella avvikelse")
+        meta = catalogue.series(self.spec.outcome.series_id)
+        _year_axes(ax, t, t.loc[t["status"] != "ok", "year"], f"Avvikelse från modellberäknat värde: {meta.title_sv}",
+                   "standardavvikelser" if which == "standardised" else _resid_unit(meta.id))
+        caption(fig, f"{_caption(self.spec.series_ids)}. Avvikelse = faktiskt − modellberäknat värde; "
+                     f"visar {label}. Ingen rangordning.")
+        fig.tight_layout()
+        return fig
+
+
+def _dec(x: float) -> int:
+    return 3 if abs(x) < 0.1 else 2
+
+
+def _specification_sv(spec: Spec, fits: dict[int, SalsaResult]) -> str:
+    meta = catalogue.series(spec.outcome.series_id)
+    covs = ", ".join(f"{label} ({sid if sid != GY_BOYS else '100 − N17832'})" for _, sid, label in spec.covariates)
+    method = "vägd minsta kvadrat-regression (WLS, vikt = elever i åk 9)" if spec.weights else \
+        "minsta kvadrat-regression (OLS, alla kommuner väger lika)"
+    missing = "behov av ekonomiskt bistånd" if spec.outcome.stage == "grundskola" else \
+        "föräldrarnas inkomst och behov av ekonomiskt bistånd (uppgifter på elevnivå)"
+    text = (f"Modell: {meta.title_sv} ({meta.id}) förklaras med {covs}; {method}, skattad separat för varje år "
+            f"över alla kommuner med fullständiga uppgifter. SKR:s modell använder även {missing}, som saknas i "
+            f"projektets data.")
+    if fits:
+        text += " Anpassning: " + "; ".join(f"{y}: n = {f.n}, R² = {fmt_num(f.r2, 2)}" for y, f in sorted(fits.items()))
+        last = fits[max(fits)]
+        coefs = last.coefficients()
+        coefs = coefs[coefs["term"] != "const"]
+        text += (f". Koefficienter {last.year} (förändring i utfallet när bakgrundsvariabeln ökar en enhet, för "
+                 f"andelar en procentenhet): ") + "; ".join(
+            f"{r.label} {fmt_num(r.estimate, _dec(r.estimate), signed=True)} "
+            f"({fmt_ci(r.ci_low, r.ci_high, _dec(r.estimate))})" for r in coefs.itertuples()) + "."
+    return text
+
+
+def salsa_gap(municipality, outcome: str = "N15505", years=None, covariates=DEFAULT_COVARIATES, weights=None
+              ) -> GapResult:
+    """The municipality's deviation from the model value in each year (default: the years where the outcome and
+    every covariate have data; N15505 with the default covariates: 2016–2022, 2016 "saknas" as N15823 lacks it).
+
+    Years where the model or the municipality's data are missing are rows with status "saknas" and a reason.
+    Raises ValueError if no requested year gives an estimate.
+    """
+    mid = mun.resolve(municipality)
+    name = mun.name_of(mid)
+    spec = _spec(outcome, covariates, weights)
+    h = _hash()
+    rows, fits = [], {}
+    for year in _check_years(spec, years):
+        base = {"municipality_id": mid, "year": year, "outcome": spec.outcome.series_id}
+        try:
+            fit = _fit_cached(h, spec, year)
+        except ValueError as exc:
+            rows.append({**base, "status": "saknas", "reason": str(exc)})
+            continue
+        r = fit.row(mid)
+        if r is None:
+            rows.append({**base, "status": "saknas", "reason": _why_missing(spec, mid, name, year)})
+            continue
+        fits[year] = fit
+        rows.append({**r.to_dict(), "n_municipalities": fit.n, "r2": fit.r2, "status": "ok", "reason": ""})
+    cols = ["municipality_id", "year", "outcome", "actual", "expected", "pi_low", "pi_high", "residual", "residual_low",
+            "residual_high", "residual_centred", "residual_std", "official_deviation", "n_pupils", "n_municipalities",
+            "r2", "status", "reason"]
+    table = pd.DataFrame(rows).reindex(columns=cols)
+    if not fits:
+        reasons = "; ".join(f"{r.year}: {r.reason}" for r in table.itertuples())
+        raise ValueError(f"inga avvikelser kan beräknas för {name} och {spec.outcome.series_id}: {reasons}")
+    warnings = list(dict.fromkeys(w for f in fits.values() for w in f.warnings))
+    missing = table.loc[table["status"] != "ok", "year"].tolist()
+    if missing:
+        warnings.append(f"Avvikelse saknas för {', '.join(map(str, missing))} (se kolumnen reason).")
+    warnings.append("Avvikelser är relativa till varje års kommuner; jämför år med den återcentrerade eller "
+                    "standardiserade avvikelsen.")
+    ok_years = sorted(fits)
+    if spec.outcome.series_id in ("N15505", "N15419", "N15436") and ok_years[0] <= 2016 < ok_years[-1]:
+        warnings.append("Utfallets definition ändrades 2016→2017 (seriebrott i Kolada). Avvikelserna är relativa till "
+                        "varje års kommuner och påverkas mindre, men jämför över brottet med försiktighet.")
+    return GapResult(mid, name, spec, table, fits, warnings)
+
+
+def _why_missing(spec: Spec, mid: str, name: str, year: int) -> str:
+    lacking = []
+    for sid in spec.series_ids:
+        sid = "N17832" if sid == GY_BOYS else sid
+        v = _values([sid])
+        if (mid, year) not in v.index or np.isnan(v.loc[(mid, year), sid]):
+            lacking.append(f"{sid} ({_status_sv(_status(sid, mid, year))})")
+    if lacking:
+        return f"{name} saknar värde {year} för {', '.join(lacking)}"
+    return (f"{spec.outcome.series_id} är 0 för {name} {year}: kommunens egna gymnasieskolor har inga program som "
+            f"ger examen/betygspoäng")
+
+
+def _status_sv(status: str) -> str:
+    return {"suppressed": "prickat", "missing": "inget värde", "rounded": "avrundat", "ok": "finns"}.get(status, status)
+
+
+def validate_against_kolada(outcome: str, years=range(2017, 2023), covariates=DEFAULT_COVARIATES, weights=None
+                            ) -> pd.DataFrame:
+    """Per year: correlation between our residual and Kolada's official deviation, model R² and n.
+
+    ``outcome`` is an outcome series or a deviation KPI (e.g. "U15459"). Years where the model cannot be
+    fitted give a row with NaN and a note.
+    """
+    spec = _spec(outcome, covariates, weights)
+    dev = spec.outcome.deviation
+    rows = []
+    for year in _check_years(spec, list(years)):
+        try:
+            f = _fit_cached(_hash(), spec, year)
+        except ValueError as exc:
+            rows.append({"year": year, "outcome": spec.outcome.series_id, "deviation": dev, "note": str(exc)})
+            continue
+        both = f.table.dropna(subset=["official_deviation"])
+        ours, theirs = both["residual"], both["official_deviation"]
+        rows.append({"year": year, "outcome": spec.outcome.series_id, "deviation": dev, "n": len(both),
+                     "n_model": f.n, "correlation": float(np.corrcoef(ours, theirs)[0, 1]), "r2": f.r2,
+                     "mean_abs_difference": float((ours - theirs).abs().mean()), "note": ""})
+    return pd.DataFrame(rows, columns=["year", "outcome", "deviation", "n", "n_model", "correlation", "r2",
+                                       "mean_abs_difference", "note"])
+
+
+# ---------------------------------------------------------------- other proxies
+@dataclass
+class ProxyResult:
+    """A descriptive gap measure per year: estimate (with ci_low/ci_high where an interval can honestly be given)."""
+
+    kind: str
+    municipality_id: str
+    municipality_name: str
+    title_sv: str
+    definition_sv: str
+    unit: str
+    table: pd.DataFrame  # year, estimate, ci_low, ci_high, method, status + components
+    caption_sv: str
+    warnings: list[str] = field(default_factory=list)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.assign(kind=self.kind, municipality_id=self.municipality_id)
+
+    def summary_sv(self) -> str:
+        lines = [f"{self.title_sv}, {self.municipality_name}. {self.definition_sv}"]
+        for r in self.table.itertuples():
+            if r.status != "ok":
+                lines.append(f"{r.year}: saknas.")
+                continue
+            s = f"{r.year}: {fmt_num(r.estimate, signed=True)} {self.unit}"
+            s += f" ({fmt_ci(r.ci_low, r.ci_high)}; {significance_sv(r.ci_low, r.ci_high)})" \
+                if not math.isnan(r.ci_low) else " (beskrivande, inget osäkerhetsintervall)"
+            lines.append(s + ".")
+        return "\n".join(lines + [f"Obs: {w}" for w in self.warnings])
+
+    def plot(self, ax=None):
+        import matplotlib.pyplot as plt
+
+        from .plots import OWN_STYLE, apply_style
+
+        apply_style()
+        fig, ax = plt.subplots(figsize=(6.5, 3.4)) if ax is None else (ax.figure, ax)
+        t = self.table
+        ok = t[t["status"] == "ok"]
+        ax.axhline(0, color="#555555", linewidth=1)
+        ci = ok.dropna(subset=["ci_low"])
+        if not ci.empty:
+            ax.errorbar(ci["year"], ci["estimate"], fmt="none", ecolor="black", capsize=3, linewidth=1,
+                        yerr=[ci["estimate"] - ci["ci_low"], ci["ci_high"] - ci["estimate"]], label="95\u00a0% KI")
+        ax.plot(ok["year"], ok["estimate"], label=self.municipality_name, **OWN_STYLE)
+        _year_axes(ax, t, t.loc[t["status"] != "ok", "year"], self.title_sv, self.unit)
+        caption(fig, f"{self.caption_sv}. {self.definition_sv.split('. ')[0]}.")
+        fig.tight_layout()
+        return fig
+
+
+def _own(series_id: str, mid: str, gender: str = "T") -> pd.Series:
+    frame = _series_frame(_hash(), series_id, gender)
+    try:
+        return frame.loc[mid, "value"]
+    except KeyError:
+        return pd.Series(dtype=float, name="value")
+
+
+def _years_filter(series: pd.Series, years) -> pd.Series:
+    if years is None:
+        return series
+    lo, hi = (years if isinstance(years, tuple) else (min(years), max(years)))
+    out = series[(series.index >= lo) & (series.index <= hi)]
+    if out.empty:
+        raise ValueError(f"åren {lo}–{hi} ligger utanför datan ({series.index.min()}–{series.index.max()})")
+    return out
+
+
+def gender_gap(municipality, outcome: str = "N15505", years=None) -> ProxyResult:
+    """Girls minus boys (Kolada K/M rows). A binomial 95 % interval is given for the shares N15419/N15436 in years
+    with Skolverket pupil counts (pupils × share boys, kommunala skolor, 2016–); otherwise descriptive."""
+    mid = mun.resolve(municipality)
+    meta = catalogue.series(outcome)
+    if not meta.has_gender or meta.source != "kolada" or outcome.startswith("U"):
+        raise ValueError(f"{outcome} har ingen uppdelning på flickor och pojkar i datan; välj t.ex. N15505, N15419, "
+                         f"N15436")
+    k, m = _own(outcome, mid, "K"), _own(outcome, mid, "M")
+    total = _years_filter(_own(outcome, mid, "T"), years)
+    counts = outcome in ("N15419", "N15436")
+    pupils, boys = _own(PUPILS, mid), _own("skv.ak9.share_boys.kommunal", mid)
+    rows = []
+    for year in total.index:
+        pk, pm = k.get(year, np.nan), m.get(year, np.nan)
+        est = pk - pm
+        lo = hi = np.nan
+        method = "beskrivande (inga elevantal per kön eller spridningsmått)"
+        n = pupils.get(year, np.nan)
+        if counts and not np.isnan(est) and not np.isnan(n) and not np.isnan(boys.get(year, np.nan)) \
+                and 0 < pk < 100 and 0 < pm < 100:
+            nm = n * boys[year] / 100
+            nk = n - nm
+            se = math.sqrt(pk * (100 - pk) / nk + pm * (100 - pm) / nm)
+            lo, hi = est - 1.96 * se, est + 1.96 * se
+            method = "binomial approximation; elevantal per kön = elever åk 9 × andel pojkar (Skolverket)"
+        rows.append({"year": int(year), "estimate": est, "ci_low": lo, "ci_high": hi, "girls": pk, "boys": pm,
+                     "method": method, "status": "ok" if not np.isnan(est) else "saknas"})
+    table = pd.DataFrame(rows)
+    if table.empty or (table["status"] != "ok").all():
+        raise ValueError(f"{mun.name_of(mid)} har inga värden för flickor och pojkar i {outcome}")
+    ok_years = table.loc[table["status"] == "ok", "year"]
+    warnings = [f"Seriebrott {b.before}→{b.after}: {b.text_sv}" for b in breaks.comparability_breaks(outcome)
+                if b.crossed_by(int(ok_years.min()), int(ok_years.max()))]
+    if counts:
+        warnings.append("Intervallet behandlar årskullen som ett urval (samma konvention som för förändringar); "
+                        "elevantalen per kön är uppskattade och avser alla elever i åk 9, inte bara de med betyg.")
+    else:
+        warnings.append("Inga elevantal per kön eller spridningsmått finns för detta mått: skillnaden är "
+                        "beskrivande och kan för små kommuner bero på slump.")
+    return ProxyResult("gender_gap", mid, mun.name_of(mid), f"Skillnad flickor − pojkar: {meta.title_sv}",
+                       f"Flickornas värde minus pojkarnas värde ({outcome}, Kolada). Positivt värde: flickorna "
+                       f"har högre värde.", _resid_unit(outcome), table, meta.caption, warnings)
+
+
+def newly_arrived_gap(municipality, years=None) -> ProxyResult:
+    """Merit value of all pupils minus merit value excluding newly arrived and unknown background (N15505 − N15567)."""
+    mid = mun.resolve(municipality)
+    total = _years_filter(_own("N15505", mid), years)
+    excl, share = _own("N15567", mid), _own("N15823", mid)
+    rows = [{"year": int(y), "estimate": total[y] - excl.get(y, np.nan), "ci_low": np.nan, "ci_high": np.nan,
+             "merit_all": total[y], "merit_excl_newly_arrived": excl.get(y, np.nan),
+             "share_newly_arrived": share.get(y, np.nan), "method": "beskrivande"} for y in total.index]
+    table = pd.DataFrame(rows)
+    table["status"] = np.where(table["estimate"].notna(), "ok", "saknas")
+    if (table["status"] != "ok").all():
+        raise ValueError(f"{mun.name_of(mid)} har inga värden för N15505 och N15567")
+    return ProxyResult(
+        "newly_arrived_gap", mid, mun.name_of(mid), "Meritvärde med minus utan nyinvandrade elever",
+        "Genomsnittligt meritvärde för alla elever (N15505) minus meritvärdet för elever exklusive nyinvandrade "
+        "(kortare än 4 år i Sverige) och elever med okänd bakgrund (N15567), kommunala skolor. Negativt värde: "
+        "de nyinvandrade elevernas resultat drar ned kommunens genomsnitt.", "meritvärdespoäng", table,
+        catalogue.KOLADA_CAPTION,
+        ["Beskrivande: inga elevantal eller spridningsmått per grupp finns, så inget osäkerhetsintervall ges.",
+         "Storleken beror på hur många nyinvandrade eleverna är (kolumnen share_newly_arrived, N15823).",
+         "N15505 2015–2016 följer en äldre definition (2016 exkluderades elever med okänd bakgrund): jämför inte "
+         "över 2016→2017."])
+
+
+def official_deviation(municipality, outcome_or_kpi: str = "U15459", years=None) -> ProxyResult:
+    """Kolada's official SALSA deviation (actual − SKR's model value) for the municipality, as published."""
+    mid = mun.resolve(municipality)
+    kpi = outcome_or_kpi if outcome_or_kpi in catalogue.SALSA_DEVIATIONS else \
+        OUTCOMES[outcome_or_kpi].deviation if outcome_or_kpi in OUTCOMES else None
+    if kpi is None:
+        raise ValueError(f"okänt avvikelsenyckeltal {outcome_or_kpi!r}; "
+                         f"giltiga: {', '.join(catalogue.SALSA_DEVIATIONS)}")
+    values = _years_filter(_own(kpi, mid), years)
+    table = pd.DataFrame({"year": values.index.astype(int), "estimate": values.to_numpy(), "ci_low": np.nan,
+                          "ci_high": np.nan, "method": "publicerat av Kolada (SKR/SCB)"})
+    table["status"] = np.where(table["estimate"].notna(), "ok", "saknas")
+    if (table["status"] != "ok").all():
+        raise ValueError(f"{mun.name_of(mid)} har inga värden för {kpi} (saknas eller prickat)")
+    meta = catalogue.series(kpi)
+    return ProxyResult(
+        "official_deviation", mid, mun.name_of(mid), meta.title_sv,
+        f"Koladas avvikelse från modellberäknat värde ({kpi}): faktiskt värde för {catalogue.SALSA_DEVIATIONS[kpi]} "
+        f"minus SKR:s modellberäknade värde, som tar hänsyn till föräldrarnas utbildning, kön, nyinvandrade elever "
+        f"och behov av ekonomiskt bistånd.", meta.unit, table, meta.caption,
+        ["Kolada publicerar ingen osäkerhet för avvikelsen; modellvärdena själva finns inte i datan.", NOT_A_RANKING])
+
+
+# ---------------------------------------------------------------- spread between schools
+SCHOOL_JSON = "drbaumgardt_m17_xx.json"
+SCHOOL_CSV_2025 = "skolverket_slutbetyg_ak9_samtliga_2024-25_skolenhet.csv"
+
+
+@lru_cache(maxsize=2)
+def _school_values(raw_key: str) -> pd.DataFrame:
+    """School merit values: one row per (school code, year); pupils only for 2025."""
+    folder = Path(raw_key) / "school_level"
+    path = folder / SCHOOL_JSON
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: kan inte läsas ({exc})") from None
+    names = mun.load_municipalities().set_index("name")["municipality_id"]
+    rows = []
+    for r in records:
+        mid = names.get(r["kom"])
+        if mid is None:
+            raise ValueError(f"{path}: okänt kommunnamn {r['kom']!r} (skola {r['kod']})")
+        for y in range(14, 23):
+            v = r.get(f"m17_{y}")
+            rows.append((mid, str(r["kod"]), r["skola"], 2000 + y, np.nan if v is None else float(v), np.nan, "",
+                         "ok" if v is not None else "missing"))
+    path = folder / SCHOOL_CSV_2025
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Skola;")), None)
+    if start is None:
+        raise ValueError(f"{path}: rubrikraden (Skola;…) saknas")
+    header = lines[start].split(";")
+    need = ["Skol-enhetskod", "Kommun-kod", "Typ av huvudman", "Antal elever", "Genomsnittligt meritvärde (17 ämnen)"]
+    if any(c not in header for c in need):
+        raise ValueError(f"{path}: kolumnerna {[c for c in need if c not in header]} saknas")
+    idx = {c: header.index(c) for c in need + ["Skola"]}
+    for line_no, line in enumerate(lines[start + 1:], start + 2):
+        cells = line.split(";")
+        if len(cells) < len(header) or not cells[idx["Skol-enhetskod"]].strip():
+            continue  # blank lines and the footnotes at the end
+        try:
+            pupils, _ = parse_swedish_number(cells[idx["Antal elever"]])
+            merit, status = parse_swedish_number(cells[idx["Genomsnittligt meritvärde (17 ämnen)"]])
+        except ValueError as exc:
+            raise ValueError(f"{path}: rad {line_no}: {exc}") from None
+        rows.append((cells[idx["Kommun-kod"]].strip().zfill(4), cells[idx["Skol-enhetskod"]].strip(),
+                     cells[idx["Skola"]], 2025, merit, pupils, cells[idx["Typ av huvudman"]].strip(), status))
+    return pd.DataFrame(rows, columns=["municipality_id", "school_code", "school", "year", "merit", "pupils",
+                                       "huvudman", "status"])
+
+
+@dataclass
+class SchoolSpreadResult:
+    """Spread of merit value between the municipality's schools. No school is ranked; values are shown unlabelled."""
+
+    municipality_id: str
+    municipality_name: str
+    huvudman: str
+    table: pd.DataFrame
+    schools: pd.DataFrame
+    definition_sv: str
+    warnings: list[str] = field(default_factory=list)
+
+    def tidy(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def summary_sv(self) -> str:
+        lines = [f"Spridning i meritvärde mellan skolorna i {self.municipality_name}. {self.definition_sv}"]
+        for r in self.table.itertuples():
+            if r.n_with_value < 2:
+                lines.append(f"{r.year}: saknas (färre än två skolor med värde).")
+                continue
+            s = (f"{r.year}: {r.n_with_value} skolor, från {fmt_num(r.min)} till {fmt_num(r.max)} "
+                 f"(skillnad {fmt_num(r.range)}), standardavvikelse {fmt_num(r.sd_unweighted)} ovägt")
+            if not math.isnan(r.sd_weighted):
+                s += f", {fmt_num(r.sd_weighted)} elevviktat"
+            lines.append(s + ".")
+        lines.append("2023 och 2024 saknas: skolvisa meritvärden finns inte i projektets data för de åren.")
+        return "\n".join(lines + [f"Obs: {w}" for w in self.warnings])
+
+    def plot(self, ax=None):
+        import matplotlib.pyplot as plt
+
+        from .plots import apply_style
+
+        apply_style()
+        fig, ax = plt.subplots(figsize=(6.5, 3.6)) if ax is None else (ax.figure, ax)
+        s = self.schools.dropna(subset=["merit"])
+        ax.scatter(s["year"], s["merit"], s=14, color="#777777", edgecolor="black", linewidth=0.3, label="En skola")
+        ax.plot(self.table["year"], self.table["median"], color="black", marker="_", markersize=14, linestyle="none",
+                label="Median")
+        t = self.table
+        missing = set(range(int(t["year"].min()), int(t["year"].max()) + 1)) - set(t.loc[t["n_with_value"] > 0, "year"])
+        _year_axes(ax, t, sorted(missing), f"Meritvärde per skola, {self.municipality_name}", "meritvärde (poäng)")
+        caption(fig, "Källa: Skolverket, egen bearbetning (skolvisa meritvärden 2014–2022 via "
+                     "DrBaumgardt/skolresultat, 2025 Skolverkets export). 2014–2022 ovägt. Skolorna visas utan "
+                     "namn och rangordnas inte.")
+        fig.tight_layout()
+        return fig
+
+
+def school_spread(municipality, years=None, huvudman: str = "samtliga") -> SchoolSpreadResult:
+    """Merit value spread between the schools located in the municipality (2014–2022 unweighted, 2025 also
+    pupil-weighted). huvudman: "samtliga" or "kommunal" (the 2014–2022 file has no huvudman, so only 2025)."""
+    mid = mun.resolve(municipality)
+    if huvudman not in ("samtliga", "kommunal"):
+        raise ValueError(f"huvudman ska vara 'samtliga' eller 'kommunal', fick {huvudman!r}")
+    data = _school_values(str(paths.raw_dir()))
+    s = data[data["municipality_id"] == mid]
+    if huvudman == "kommunal":
+        s = s[s["huvudman"] == "Kommunal"]
+    if years is not None:
+        lo, hi = years if isinstance(years, tuple) else (min(years), max(years))
+        if hi < 2014 or lo > 2025:
+            raise ValueError(f"åren {lo}–{hi} ligger utanför de skolvisa data (2014–2022, 2025)")
+        s = s[s["year"].between(lo, hi)]
+    if s.empty or s["merit"].notna().sum() == 0:
+        raise ValueError(f"inga skolvisa meritvärden för {mun.name_of(mid)} ({huvudman}) i valda år")
+    rows = []
+    for year, g in s.groupby("year"):
+        v = g["merit"].dropna()
+        w = g.loc[v.index, "pupils"]
+        weighted = w.notna().all() and len(v) > 0 and year == 2025
+        wm = float(np.average(v, weights=w)) if weighted else np.nan
+        wsd = float(np.sqrt(np.average((v - wm) ** 2, weights=w))) if weighted and len(v) > 1 else np.nan
+        rows.append({"year": int(year), "n_schools_listed": len(g), "n_with_value": len(v),
+                     "n_suppressed": int((g["status"] == "suppressed").sum()),
+                     "pupils": float(w.sum()) if weighted else np.nan, "mean_unweighted": v.mean(),
+                     "mean_weighted": wm, "sd_unweighted": v.std(ddof=1) if len(v) > 1 else np.nan, "sd_weighted": wsd,
+                     "min": v.min(), "p25": v.quantile(0.25), "median": v.median(), "p75": v.quantile(0.75),
+                     "max": v.max(), "range": v.max() - v.min(), "iqr": v.quantile(0.75) - v.quantile(0.25),
+                     "weighting": "elevviktad och ovägd" if weighted else "ovägd (elevantal saknas)"})
+    table = pd.DataFrame(rows)
+    warnings = ["2014–2022: filen saknar elevantal, så spridningen är ovägd — en liten skola väger lika mycket som "
+                "en stor. Skolor med få elever svänger mycket mellan åren.",
+                "Alla huvudmän ingår 2014–2022 (filen anger inte huvudman); 2025 enligt valet "
+                f"'{huvudman}'." if huvudman == "samtliga" else
+                "Huvudman finns bara i 2025 års fil; 2014–2022 ingår därför inte.",
+                "2025 är Skolverkets värden; skolor med '..' (för få elever) saknar värde."]
+    if (table["n_with_value"] < 3).any():
+        warnings.append("Vissa år har färre än tre skolor med värde: spridningsmåtten är då knappt meningsfulla.")
+    definition = ("Skillnaden mellan skolornas genomsnittliga meritvärden (17 ämnen) i årskurs 9 för skolor belägna i "
+                  "kommunen: lägsta, högsta, kvartiler och standardavvikelse.")
+    schools = s[["year", "school_code", "school", "merit", "pupils", "huvudman", "status"]].sort_values(
+        ["year", "school"]).reset_index(drop=True)
+    return SchoolSpreadResult(mid, mun.name_of(mid), huvudman, table, schools, definition, warnings)

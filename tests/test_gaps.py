@@ -1,0 +1,154 @@
+"""Gap measures on the real data: SALSA-like model against Kolada's official deviations, and the other proxies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fgte_research import gaps
+from fgte_research.panel import load_panel
+
+HALLAND = ["1315", "1380", "1381", "1382", "1383", "1384"]
+OTHERS = ["2583", "1282"]  # Haparanda, Landskrona
+
+
+@pytest.mark.parametrize("deviation", ["U15459", "U15457", "U15461"])
+def test_salsa_matches_kolada_deviations_grundskola(deviation):
+    table = gaps.validate_against_kolada(deviation, years=range(2017, 2023))
+    assert list(table["year"]) == list(range(2017, 2023))
+    assert (table["n"] >= 270).all()
+    bad = table[table["correlation"] < 0.85]
+    assert bad.empty, f"{deviation}: correlation below 0.85 in\n{bad}"
+
+
+@pytest.mark.parametrize("deviation, floor", [("U17446", 0.65), ("U17448", 0.55)])
+def test_salsa_gymnasium_reaches_what_it_honestly_can(deviation, floor):
+    # The official gymnasium model uses pupil-level income and social assistance that the project lacks:
+    # betygspoäng reaches 0.69–0.83, examen inom 3 år 0.57–0.73 (2014–2022).
+    table = gaps.validate_against_kolada(deviation, years=range(2014, 2023))
+    assert (table["correlation"] >= floor).all(), table
+
+
+@pytest.mark.parametrize("municipality", HALLAND + OTHERS)
+@pytest.mark.parametrize("outcome", ["N15505", "N15419", "N15436", "N17691", "N17451"])
+def test_gap_results_finite_or_explicitly_missing(municipality, outcome):
+    res = gaps.salsa_gap(municipality, outcome)
+    t = res.tidy()
+    ok = t[t["status"] == "ok"]
+    assert not ok.empty
+    cols = ["actual", "expected", "pi_low", "pi_high", "residual", "residual_low", "residual_high",
+            "residual_centred", "residual_std"]
+    assert np.isfinite(ok[cols].to_numpy(dtype=float)).all()
+    assert (ok["pi_low"] < ok["expected"]).all() and (ok["expected"] < ok["pi_high"]).all()
+    np.testing.assert_allclose(ok["residual"], ok["actual"] - ok["expected"])
+    missing = t[t["status"] != "ok"]
+    assert (missing["status"] == "saknas").all() and (missing["reason"].str.len() > 10).all()
+    assert missing[cols].isna().all().all()
+    assert not any("rank" in c.lower() for c in t.columns)
+
+
+def test_hylte_gymnasium_missing_after_2017():
+    t = gaps.salsa_gap("1315", "N17691").tidy().set_index("year")
+    assert (t.loc[2014:2017, "status"] == "ok").all()
+    assert (t.loc[2018:2022, "status"] == "saknas").all()
+    assert "Hylte" in t.loc[2019, "reason"] and "N17691" in t.loc[2019, "reason"]
+    summary = gaps.salsa_gap("1315", "N17691").summary_sv()
+    assert "2018: saknas" in summary
+
+
+def test_default_years_where_model_cannot_be_fitted_say_why():
+    t = gaps.salsa_gap("1380", "N15505").tidy().set_index("year")
+    assert t.loc[2016, "status"] == "saknas" and "N15823" in t.loc[2016, "reason"]
+
+
+def test_residual_versions_and_specification():
+    fit = gaps.fit_salsa("N15505", 2022)
+    t = fit.tidy()
+    assert fit.n == len(t) >= 280 and 0.4 < fit.r2 < 0.8
+    has = t["n_pupils"].notna()
+    assert abs(np.average(t.loc[has, "residual_centred"], weights=t.loc[has, "n_pupils"])) < 1e-9
+    np.testing.assert_allclose(t["residual_std"].std(ddof=4), 1.0, rtol=1e-9)
+    assert list(t["municipality_id"]) == sorted(t["municipality_id"])  # ordered by code, never by value
+    coefs = fit.coefficients()
+    assert {"const", "skv.ak9.parents_posthigh.kommunal", "skv.ak9.share_boys.kommunal", "N15823"} == set(coefs["term"])
+    assert (coefs["ci_low"] < coefs["estimate"]).all() and (coefs["estimate"] < coefs["ci_high"]).all()
+    text = gaps.salsa_gap("1282", "N15505").summary_sv()
+    for needle in ("R²", "n = ", "95\u00a0% KI", "95\u00a0% prediktionsintervall", "ingen rangordning", "rå avvikelse",
+                   "ekonomiskt bistånd"):
+        assert needle in text, needle
+
+
+def test_weighted_and_alternative_covariates():
+    wls = gaps.fit_salsa("N15419", 2020, weights="pupils")
+    assert "WLS" in wls.specification_sv()
+    alt = gaps.salsa_gap("1380", "splice.ak9.merit17.kommunal",
+                         covariates=("parents_posthigh", "share_boys", "foreign_bg"))
+    t = alt.tidy().set_index("year")
+    assert (t.loc[2023:2025, "status"] == "ok").all()  # without N15823 the model reaches 2025
+
+
+def test_official_deviation_in_gap_table_is_kolada_value():
+    t = gaps.salsa_gap("1384", "N15505").tidy().set_index("year")
+    off = gaps.official_deviation("1384", "U15459").tidy().set_index("year")
+    assert t.loc[2022, "official_deviation"] == pytest.approx(off.loc[2022, "estimate"])
+    assert off.loc[2022, "estimate"] == pytest.approx(-4.74, abs=0.01)
+
+
+def test_newly_arrived_gap_equals_difference_of_kpis():
+    res = gaps.newly_arrived_gap("1282")
+    row = res.tidy().set_index("year").loc[2022]
+    # Landskrona 2022: N15505 = 217.0, N15567 = 223.6 (Kolada)
+    panel = load_panel(series=["N15505", "N15567"], municipalities=["1282"], years=[2022], gender="T",
+                       include_aggregates=False).astype({"series": str}).set_index("series")["value"]
+    assert panel["N15505"] == pytest.approx(217.0) and panel["N15567"] == pytest.approx(223.6)
+    assert row["estimate"] == pytest.approx(panel["N15505"] - panel["N15567"])
+    assert np.isnan(row["ci_low"])  # descriptive
+    assert "N15567" in res.summary_sv()
+
+
+def test_gender_gap_ci_only_where_honest():
+    share = gaps.gender_gap("1282", "N15419").tidy().set_index("year")
+    assert np.isfinite(share.loc[2017:2022, ["ci_low", "ci_high"]].to_numpy()).all()
+    assert share.loc[2010:2015, "ci_low"].isna().all()
+    np.testing.assert_allclose(share["estimate"], share["girls"] - share["boys"])
+    merit = gaps.gender_gap("1380", "N15505")
+    assert merit.tidy()["ci_low"].isna().all()
+    assert "beskrivande" in merit.summary_sv()
+
+
+def test_school_spread_halmstad():
+    res = gaps.school_spread("1380")
+    t = res.tidy().set_index("year")
+    assert (t.loc[2014:2022, "n_schools_listed"] == 27).all()
+    assert (t.loc[2014:2022, "n_with_value"] <= 27).all() and t.loc[2022, "n_with_value"] >= 10
+    assert t.loc[2014:2022, "sd_weighted"].isna().all()
+    assert np.isfinite(t.loc[2025, ["sd_weighted", "mean_weighted", "pupils"]].to_numpy(dtype=float)).all()
+    assert "ovägd" in res.summary_sv() and "saknar elevantal" in res.summary_sv()
+    assert gaps.school_spread("1380", huvudman="kommunal").tidy()["year"].tolist() == [2025]
+
+
+def test_plots_have_swedish_captions():
+    fig = gaps.salsa_gap("1282", "N15505").plot(which="centred")
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "Bearbetning av data från Kolada" in texts and "återcentrerad" in texts
+    fig2 = gaps.school_spread("1380").plot()
+    assert "Källa: Skolverket" in " ".join(t.get_text() for t in fig2.texts)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: gaps.salsa_gap("9999", "N15505"), "okänd kommun"),
+    (lambda: gaps.salsa_gap("Atlantis", "N15505"), "okänd kommun"),
+    (lambda: gaps.salsa_gap("1380", "N99999"), "okänt utfall"),
+    (lambda: gaps.fit_salsa("N15505", 2030), "utanför datan"),
+    (lambda: gaps.salsa_gap("1380", "N15505", years=(2010, 2022)), "utanför datan"),
+    (lambda: gaps.salsa_gap("1315", "N17691", years=(2019, 2022)), "inga avvikelser"),
+    (lambda: gaps.fit_salsa("N15505", 2016), "N15823 saknas"),
+    (lambda: gaps.fit_salsa("N15505", 2022, covariates=("income",)), "okänd bakgrundsvariabel"),
+    (lambda: gaps.fit_salsa("N17691", 2022, weights="pupils"), "gymnasiet saknar elevantal"),
+    (lambda: gaps.gender_gap("1380", "N15820"), "ingen uppdelning"),
+    (lambda: gaps.school_spread("1380", years=(2000, 2010)), "utanför"),
+    (lambda: gaps.official_deviation("1380", "U99999"), "okänt avvikelsenyckeltal"),
+])
+def test_bad_input_names_the_problem(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
