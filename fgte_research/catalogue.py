@@ -127,6 +127,7 @@ SERIES: dict[str, Series] = {s.id: s for s in [
     _k("N17452", "Examen inom 3 år, högskoleförberedande program, kommunala skolor", "kommunala skolor"),
     _k("N17453", "Examen inom 3 år, yrkesprogram, kommunala skolor", "kommunala skolor"),
     _k("N17461", "Gymnasieelever med examen inom 4 år, hemkommun", "hemkommun"),
+    _k("N17467", "Gymnasieelever med examen inom 4 år, kommunala skolor", "kommunala skolor"),
     # Covariates
     _k("N15820", "Elever med föräldrar med eftergymnasial utbildning, åk 1–9, kommunala skolor",
        "kommunala skolor", gender=False),
@@ -278,7 +279,7 @@ SALSA_DEVIATIONS: dict[str, str] = {
     "U15461": "N15436",
     "U17446": "N17691",
     "U17448": "N17451",
-    "U17449": "N17461",
+    "U17449": "N17467",
 }
 
 SOFT_VALUE_KPIS: tuple[str, ...] = ("N15613", "N15643", "N17673", "N15603", "N15633", "N17663",

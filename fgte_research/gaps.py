@@ -16,7 +16,7 @@ SALSA-like model (``fit_salsa``, ``salsa_gap``)
     reach 2023–2025 with the Skolverket-based outcomes, at 0.70–0.95. Gymnasium: outcome ~ N17831 +
     (100 − N17832) + N17902 reaches 0.69–0.83 (betygspoäng, U17446) and 0.57–0.73 (examen inom 3 år, U17448),
     2014–2022: SKR's gymnasium model uses pupil-level parents' income and social assistance, which the project
-    lacks. U17449 (examen inom 4 år) only 0.2–0.4: Kolada's N17461 is hemkommun, the deviation kommunala skolor.
+    lacks. U17449 (examen inom 4 år, kommunala skolor N17467): 0.52–0.70, 2015–2022.
     SKR's grundskola model also uses "behov av ekonomiskt bistånd", absent here.
 
     A residual is relative to that year's national cross-section: it says how far the municipality is from
@@ -71,10 +71,7 @@ OUTCOMES: dict[str, Outcome] = {o.series_id: o for o in (
     Outcome("splice.ak9.eligible_voc.kommunal", "grundskola", "U15461"),
     Outcome("N17691", "gymnasiet", "U17446"),
     Outcome("N17451", "gymnasiet", "U17448"),
-    Outcome("N17461", "gymnasiet", "U17449",
-            "N17461 avser elever folkbokförda i kommunen (hemkommun) medan bakgrundsvariablerna och Koladas "
-            "avvikelse U17449 avser kommunala gymnasieskolor i kommunen: populationerna skiljer sig, så "
-            "avvikelsen är svårtolkad."),
+    Outcome("N17467", "gymnasiet", "U17449"),
 )}
 
 COVARIATE_SERIES: dict[str, dict[str, str]] = {
