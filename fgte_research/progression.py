@@ -300,9 +300,8 @@ def progression(municipality, indicator=None, *, series=None, baseline_year: int
     name = mun.name_of(municipality_id)
     if not series_ids:  # indicator without a municipal series: an explicit "saknas"
         return ProgressionResult(municipality_id, name, ind, [])
-    if panel is None:
-        extra = [w for s in series_ids if (w := weight_series_for(s))] + ["N01951"]
-        panel = load_panel(series=series_ids + extra)
+    needed = series_ids + [w for s in series_ids if (w := weight_series_for(s))] + ["N01951"]
+    panel = load_panel(series=needed) if panel is None else panel[panel["series"].isin(needed)]
     panel = panel.astype({"series": str, "municipality_id": str, "gender": str, "status": str})
     if years is not None:
         have = panel.loc[panel["series"].isin(series_ids) & (panel["status"] == "ok"), "year"]
@@ -365,9 +364,8 @@ def regional(indicator, municipalities="fgte", *, years=None, panel=None) -> Reg
         raise ValueError(f"{ind.title_sv}: saknas. {ind.missing_reason}")
     ids = mun.resolve_set(municipalities)
     sid = ind.headline[0]
-    if panel is None:
-        extra = [w for s in ind.headline if (w := weight_series_for(s))] + ["N01951"]
-        panel = load_panel(series=list(ind.headline) + extra)
+    needed = list(ind.headline) + [w for s in ind.headline if (w := weight_series_for(s))] + ["N01951"]
+    panel = load_panel(series=needed) if panel is None else panel[panel["series"].isin(needed)]
     panel = panel.astype({"series": str, "municipality_id": str, "gender": str, "status": str})
     results = [progression(m, ind.id, years=years, panel=panel, references=("riket",)) for m in sorted(ids)]
     agg = aggregate(panel, sid, ids)

@@ -118,3 +118,63 @@ def interventions_for(municipality) -> list:
 
     municipality_id = mun.resolve(municipality)
     return [e for e in load_registry().values() if municipality_id in e.municipalities]
+
+
+# Outcomes shown in the gap section: the three grundskola measures Kolada's SALSA covers, then gymnasium.
+GAP_OUTCOMES = ("N15505", "N15419", "N15436", "N17691", "N17451")
+
+
+def _paragraphs(text: str) -> str:
+    return text.replace("\n", "\n\n")
+
+
+def gap_section_md(municipality, year: int) -> str:
+    """The gap section: SALSA-like residuals with their specification, then the other gap proxies."""
+    from . import gaps
+
+    municipality_id = mun.resolve(municipality)
+    out = ["Gapet mellan förutsättningar och resultat uppskattas med en SALSA-liknande modell: varje år förklaras "
+           "kommunernas resultat med elevernas bakgrund, och avvikelsen är faktiskt minus modellberäknat värde. "
+           "En avvikelse är ingen rangordning: den blandar skolans arbete med allt modellen inte mäter."]
+    for outcome in GAP_OUTCOMES:
+        title = catalogue.series(outcome).title_sv
+        try:
+            res = gaps.salsa_gap(municipality_id, outcome)
+        except ValueError as exc:
+            out.append(f"#### {title}\n\nSaknas: {exc}")
+            continue
+        out.append(f"#### {title}\n\n{_paragraphs(res.summary_sv())}\n\n*{res.specification_sv()}*")
+    for label, call in (("Flickor och pojkar", lambda: gaps.gender_gap(municipality_id, "N15419")),
+                        ("Med och utan nyanlända", lambda: gaps.newly_arrived_gap(municipality_id)),
+                        ("Spridning mellan skolor", lambda: gaps.school_spread(municipality_id))):
+        try:
+            out.append(f"#### {label}\n\n{_paragraphs(call().summary_sv())}")
+        except ValueError as exc:
+            out.append(f"#### {label}\n\nSaknas: {exc}")
+    return "\n\n".join(out)
+
+
+def gap_figure(municipality, year: int):
+    """Figure of the merit-value residual over the years (None when the model cannot be fitted)."""
+    from . import gaps
+
+    try:
+        return gaps.salsa_gap(mun.resolve(municipality), "N15505").plot()
+    except ValueError:
+        return None
+
+
+def soft_values_md(municipality) -> str:
+    """The municipality's own soft-value files if it supplied any, else the Kolada skolenkät example."""
+    from . import soft_values
+
+    municipality_id = mun.resolve(municipality)
+    out = ["Mjuka värden (trivsel, trygghet, inflytande) väljs lokalt och jämförs inte mellan kommuner; här visas "
+           "bara kommunens egen utveckling."]
+    if soft_values.local_files(municipality_id):
+        out.append(_paragraphs(soft_values.soft_progression(municipality_id).summary_sv()))
+    else:
+        out.append(f"{mun.name_of(municipality_id)} har inte lämnat egna filer i params/local "
+                   f"({municipality_id}_<namn>.csv; formatet beskrivs i params/local/README.md).")
+    out.append(_paragraphs(soft_values.kolada_soft_values(municipality_id).summary_sv()))
+    return "\n\n".join(out)
