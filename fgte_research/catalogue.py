@@ -12,7 +12,7 @@ pupils resident in the municipality ("hemkommun") that is used and stated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 

@@ -1,8 +1,6 @@
 """The processed panel on the real data: facts from the sources' provenance, verified."""
 
-import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -1,7 +1,6 @@
 """Progression and references on the real data (Halland, Haparanda, Landskrona)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 import statsmodels.api as sm
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 import shutil
-import time
 import zipfile
 from pathlib import Path
 

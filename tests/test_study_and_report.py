@@ -1,6 +1,5 @@
 """Intervention studies wired to the panel, and the report building blocks, on real data."""
 
-import pandas as pd
 import pytest
 
 from fgte_research import report
