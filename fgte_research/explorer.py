@@ -1,0 +1,553 @@
+"""Interactive explorer for JupyterLab and small helpers for the teaching notebooks.
+
+``Explorer`` builds the ipywidgets (municipality, indicator, reference, years, start year of a
+quick before/after) and redraws on every change. The callbacks are plain methods, so tests drive
+them without a browser::
+
+    from fgte_research.explorer import Explorer
+    ex = Explorer()
+    ex.widgets["municipality"].value = "Laholm"   # triggers ex.update()
+    ex.state["summary"]                            # the Swedish summary that was shown
+
+The teaching helpers below (status counts, year-to-year swings, the 2016 series-break difference,
+regression to the mean, official SALSA deviations) return tidy frames or small result objects so
+the notebooks stay glue: parameters, calls, figures and prose.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import catalogue
+from . import municipalities as mun
+from .text_sv import fmt_ci, fmt_num
+
+REFERENCE_CHOICES = (
+    ("Riket", ("riket",)),
+    ("Länet", ("lan",)),
+    ("FGTE-kommunerna", ("fgte",)),
+    ("Liknande kommuner", ("liknande",)),
+    ("Alla referenser", ("riket", "lan", "fgte", "liknande")),
+)
+
+
+# ------------------------------------------------------------------------------------------------
+# small shared helpers
+# ------------------------------------------------------------------------------------------------
+def _panel(panel: pd.DataFrame | None) -> pd.DataFrame:
+    if panel is not None:
+        return panel
+    from .panel import load_panel
+
+    return load_panel()
+
+
+def _municipal(frame: pd.DataFrame) -> pd.DataFrame:
+    ids = frame["municipality_id"].astype(str)
+    return frame[~ids.str.startswith("00")]
+
+
+def series_values(series_id: str, panel: pd.DataFrame | None = None, gender: str = "T",
+                  statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """municipality_id (str), year, value, status for one series, municipalities only."""
+    catalogue.series(series_id)
+    p = _panel(panel)
+    sub = p[(p["series"] == series_id) & (p["gender"] == gender)]
+    sub = _municipal(sub)[["municipality_id", "year", "value", "status"]].copy()
+    sub["municipality_id"] = sub["municipality_id"].astype(str)
+    sub["status"] = sub["status"].astype(str)
+    if statuses is not None:
+        sub = sub[sub["status"].isin(statuses)]
+    return sub.reset_index(drop=True)
+
+
+def inhabitants(panel: pd.DataFrame | None = None, year: int | None = None) -> pd.Series:
+    """Inhabitants per municipality (Kolada N01951), latest year or ``year``."""
+    v = series_values("N01951", panel, statuses=("ok",))
+    if year is not None:
+        v = v[v["year"] == year]
+    v = v.sort_values("year").groupby("municipality_id")["value"].last()
+    return v
+
+
+def mean_ci(values, level: float = 0.95) -> dict:
+    """Mean with a t interval (for a handful to hundreds of values)."""
+    x = np.asarray(pd.Series(values).dropna(), float)
+    n = len(x)
+    if n < 2:
+        return {"mean": float(x.mean()) if n else math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": n}
+    se = x.std(ddof=1) / math.sqrt(n)
+    t = stats.t.ppf(0.5 + level / 2, n - 1)
+    m = float(x.mean())
+    return {"mean": m, "ci_low": m - t * se, "ci_high": m + t * se, "n": n}
+
+
+# ------------------------------------------------------------------------------------------------
+# teaching helpers: reading an indicator
+# ------------------------------------------------------------------------------------------------
+def population_pair(municipality, series_a: str, series_b: str, panel: pd.DataFrame | None = None
+                    ) -> pd.DataFrame:
+    """The same measure in two populations side by side: year, <series_a>, <series_b>, difference."""
+    mid = mun.resolve(municipality)
+    cols = {}
+    for sid in (series_a, series_b):
+        v = series_values(sid, panel)
+        cols[sid] = v[v["municipality_id"] == mid].set_index("year")["value"]
+    out = pd.DataFrame(cols).sort_index()
+    out["skillnad"] = out[series_a] - out[series_b]
+    out.index.name = "år"
+    return out.reset_index()
+
+
+def status_counts(series_ids, panel: pd.DataFrame | None = None, small_below: int = 15_000) -> pd.DataFrame:
+    """Number of municipality-years per status, split into small and larger municipalities (inhabitants)."""
+    size = inhabitants(panel)
+    rows = []
+    for sid in ([series_ids] if isinstance(series_ids, str) else series_ids):
+        v = series_values(sid, panel)
+        v["storlek"] = np.where(v["municipality_id"].map(size) < small_below,
+                                f"under {fmt_num(small_below, 0)} invånare", f"minst {fmt_num(small_below, 0)} invånare")
+        counts = v.groupby(["storlek", "status"]).size().unstack(fill_value=0)
+        for col in ("ok", "suppressed", "rounded", "missing"):
+            if col not in counts:
+                counts[col] = 0
+        counts = counts[["ok", "suppressed", "rounded", "missing"]]
+        counts["andel_utan_värde_%"] = 100 * (1 - counts["ok"] / counts.sum(axis=1))
+        counts.insert(0, "serie", sid)
+        rows.append(counts.reset_index())
+    return pd.concat(rows, ignore_index=True)
+
+
+def year_to_year_swings(series_id: str, municipalities, panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per municipality: number of consecutive-year pairs, SD and largest absolute year-to-year change."""
+    v = series_values(series_id, panel, statuses=("ok",))
+    size = inhabitants(panel)
+    rows = []
+    for m in mun.resolve_set(municipalities):
+        s = v[v["municipality_id"] == m].set_index("year")["value"].sort_index()
+        d = s.diff()[s.index.to_series().diff() == 1].dropna()
+        rows.append({"kommun": mun.name_of(m), "kod": m, "invånare": size.get(m, math.nan), "antal_årspar": len(d),
+                     "sd_årsförändring": float(d.std(ddof=1)) if len(d) > 1 else math.nan,
+                     "största_årsförändring": float(d.abs().max()) if len(d) else math.nan})
+    return pd.DataFrame(rows)
+
+
+def break_difference(old: str = "N15505", new: str = "skv.ak9.merit17.kommunal", years=(2016, 2017),
+                     panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """old − new per municipality for the given years, and a summary row per year with the mean and 95 % KI.
+
+    Returns (per_municipality, summary) as a tuple of frames.
+    """
+    a = series_values(old, panel, statuses=("ok",)).set_index(["municipality_id", "year"])["value"]
+    b = series_values(new, panel, statuses=("ok",)).set_index(["municipality_id", "year"])["value"]
+    both = pd.DataFrame({"gammal": a, "ny": b}).dropna().reset_index()
+    both = both[both["year"].isin(years)]
+    both["skillnad"] = both["gammal"] - both["ny"]
+    summary = []
+    for y in years:
+        d = both.loc[both["year"] == y, "skillnad"]
+        summary.append({"år": y, **mean_ci(d), "andel_exakt_lika_%": 100 * float((d.abs() < 0.05).mean())
+                        if len(d) else math.nan})
+    return both, pd.DataFrame(summary)
+
+
+# ------------------------------------------------------------------------------------------------
+# teaching helper: regression to the mean
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class RegressionToMean:
+    series_id: str
+    year0: int
+    year1: int
+    data: pd.DataFrame  # municipality_id, dev0, change
+    slope: float
+    ci: tuple[float, float]
+    intercept: float
+    n: int
+
+    def summary_sv(self) -> str:
+        return (f"{self.n} kommuner. Lutning (förändring {self.year0}→{self.year1} mot avvikelse från "
+                f"kommunsnittet {self.year0}): {fmt_num(self.slope, 2, signed=True)} "
+                f"({fmt_ci(*self.ci, decimals=2)}). En negativ lutning betyder att kommuner som låg högt "
+                f"i genomsnitt gick tillbaka och kommuner som låg lågt i genomsnitt gick framåt.")
+
+    def plot(self, ax=None, highlight=()):
+        import matplotlib.pyplot as plt
+
+        from .plots import apply_style, caption, decimal_comma
+
+        apply_style()
+        fig, ax = plt.subplots(figsize=(6.5, 4.2)) if ax is None else (ax.figure, ax)
+        ax.scatter(self.data["dev0"], self.data["change"], s=12, color="0.45", alpha=0.7,
+                   label="Kommuner (alla med värden båda åren)")
+        xs = np.linspace(self.data["dev0"].min(), self.data["dev0"].max(), 50)
+        ax.plot(xs, self.intercept + self.slope * xs, color="black", linewidth=2,
+                label=f"Anpassad linje, lutning {fmt_num(self.slope, 2)} ({fmt_ci(*self.ci, decimals=2)})")
+        for m in highlight:
+            row = self.data[self.data["municipality_id"] == mun.resolve(m)]
+            if not row.empty:
+                ax.scatter(row["dev0"], row["change"], s=40, color="#c0392b", zorder=3)
+                ax.annotate(mun.name_of(mun.resolve(m)), (row["dev0"].iloc[0], row["change"].iloc[0]),
+                            fontsize=8, xytext=(4, 4), textcoords="offset points")
+        ax.axhline(0, color="0.7", linewidth=0.8)
+        ax.axvline(0, color="0.7", linewidth=0.8)
+        ax.set_xlabel(f"Avvikelse från kommunsnittet {self.year0}")
+        ax.set_ylabel(f"Förändring {self.year0}→{self.year1}")
+        ax.set_title(catalogue.series(self.series_id).title_sv, fontsize=10)
+        decimal_comma(ax)
+        ax.legend(fontsize=7, frameon=False)
+        caption(fig, catalogue.series(self.series_id).caption + ". Ingen rangordning: punkterna är kommuner.")
+        fig.tight_layout()
+        return fig
+
+
+def regression_to_mean(series_id: str, year0: int, year1: int, panel: pd.DataFrame | None = None
+                       ) -> RegressionToMean:
+    """OLS of change (year1 − year0) on the deviation from the unweighted municipal mean in year0."""
+    v = series_values(series_id, panel, statuses=("ok",))
+    w = v.pivot_table(index="municipality_id", columns="year", values="value")
+    if year0 not in w or year1 not in w:
+        have = sorted(int(y) for y in w.columns)
+        raise ValueError(f"{series_id} har inte värden för både {year0} och {year1} (år med värden: "
+                         f"{have[0]}–{have[-1]}, utom eventuella glapp)")
+    d = w[[year0, year1]].dropna()
+    data = pd.DataFrame({"municipality_id": d.index, "dev0": (d[year0] - d[year0].mean()).to_numpy(),
+                         "change": (d[year1] - d[year0]).to_numpy()})
+    fit = stats.linregress(data["dev0"], data["change"])
+    t = stats.t.ppf(0.975, len(data) - 2)
+    return RegressionToMean(series_id, year0, year1, data, float(fit.slope),
+                            (float(fit.slope - t * fit.stderr), float(fit.slope + t * fit.stderr)),
+                            float(fit.intercept), len(data))
+
+
+# ------------------------------------------------------------------------------------------------
+# gap proxy: Kolada's official SALSA-like deviation
+# ------------------------------------------------------------------------------------------------
+def deviation_kpi_for(indicator) -> str | None:
+    """The official Kolada deviation KPI (U…) belonging to an indicator's headline/alternative series."""
+    ind = catalogue.indicator(indicator)
+    candidates = list(ind.headline) + list(ind.alternatives)
+    # the spliced åk 9 series equal the Kolada KPIs 2017–2022
+    splice_to_kpi = {s.id: s.fill_from for s in __import__("fgte_research.breaks", fromlist=["SPLICES"]).SPLICES}
+    candidates = [splice_to_kpi.get(c, c) for c in candidates]
+    for dev, outcome in catalogue.SALSA_DEVIATIONS.items():
+        if outcome in candidates:
+            return dev
+    return None
+
+
+def official_deviation(municipality, indicator, panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """year, value of the official deviation (actual − model value) for one municipality; empty if none."""
+    dev = deviation_kpi_for(indicator)
+    if dev is None:
+        return pd.DataFrame(columns=["year", "value", "status"])
+    v = series_values(dev, panel)
+    v = v[v["municipality_id"] == mun.resolve(municipality)]
+    return v[["year", "value", "status"]].sort_values("year").reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# the interactive explorer
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class ExplorerState:
+    """What the last update produced (for tests and for re-use in a notebook)."""
+
+    municipality_id: str | None = None
+    indicator: str | None = None
+    summary: str = ""
+    gap: str = ""
+    before_after: str = ""
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    figures: int = 0
+
+    def __getitem__(self, key):  # ex.state["summary"]
+        return getattr(self, key)
+
+
+class Explorer:
+    """Widgets + callbacks: progression, official gap measure and a quick before/after for one choice."""
+
+    def __init__(self, municipality: str = "1380", indicator: str = "ak9_merit", reference: str = "Alla referenser",
+                 years: tuple[int, int] = (2010, 2025), start_year: int = 2018, panel: pd.DataFrame | None = None,
+                 show_figures: bool = True):
+        import ipywidgets as w
+
+        self.panel = _panel(panel)
+        self.show_figures = show_figures
+        table = mun.load_municipalities().sort_values("name")
+        self._names = {str(r.municipality_id): str(r.name) for r in table.itertuples()}
+        ind_options = [(f"{i.number}. {i.title_sv}", i.id) for i in catalogue.INDICATORS]
+        self.widgets = {
+            "municipality": w.Combobox(value=self._names.get(municipality, municipality),
+                                       options=list(self._names.values()), ensure_option=False,
+                                       continuous_update=False, description="Kommun",
+                                       placeholder="namn eller kod, t.ex. Halmstad eller 1380"),
+            "indicator": w.Dropdown(options=ind_options, value=indicator, description="Nyckeltal",
+                                    layout=w.Layout(width="60%")),
+            "reference": w.Dropdown(options=[label for label, _ in REFERENCE_CHOICES], value=reference,
+                                    description="Referens"),
+            "years": w.IntRangeSlider(value=years, min=1998, max=2025, step=1, description="År",
+                                      continuous_update=False),
+            "start_year": w.BoundedIntText(value=start_year, min=1998, max=2025, description="Insatsår"),
+        }
+        self.output = w.Output()
+        self.message = w.HTML()
+        self.state = ExplorerState()
+        for widget in self.widgets.values():
+            widget.observe(self._on_change, names="value")
+        self.box = w.VBox([w.HBox([self.widgets["municipality"], self.widgets["reference"]]),
+                           self.widgets["indicator"], w.HBox([self.widgets["years"], self.widgets["start_year"]]),
+                           self.message, self.output])
+        self.update()
+
+    # -- callbacks ----------------------------------------------------------------------------
+    def _on_change(self, change) -> None:
+        self.update()
+
+    def set(self, **values) -> ExplorerState:
+        """Set several widgets at once and update once (keys as in ``.widgets``)."""
+        unknown = set(values) - set(self.widgets)
+        if unknown:
+            raise KeyError(f"okända reglage: {sorted(unknown)}; giltiga: {sorted(self.widgets)}")
+        for key, widget in self.widgets.items():
+            if key in values:
+                widget.unobserve(self._on_change, names="value")
+        try:
+            for key, value in values.items():
+                self.widgets[key].value = value
+        finally:
+            for key in values:
+                self.widgets[key].observe(self._on_change, names="value")
+        return self.update()
+
+    def _resolve_municipality(self, text: str) -> str:
+        text = str(text).strip()
+        for code, name in self._names.items():
+            if text.lower() == name.lower() or text == code:
+                return code
+        if text.endswith(")") and "(" in text:  # "Halmstad (1380)"
+            return self._resolve_municipality(text[text.rfind("(") + 1:-1])
+        return mun.resolve(text)  # raises a Swedish ValueError
+
+    def update(self) -> ExplorerState:
+        """Recompute everything for the current widget values and redraw the output."""
+        from IPython.display import display
+
+        state = ExplorerState()
+        self.output.clear_output(wait=True)
+        try:
+            state = self._compute()
+            self.message.value = ""
+        except (ValueError, KeyError) as exc:
+            state.error = f"Det gick inte att visa valet: {str(exc).strip(chr(39))}"
+            self.message.value = f"<b style='color:#a00'>{state.error}</b>"
+        self.state = state
+        with self.output:
+            if state.error:
+                print(state.error)
+            else:
+                if self.show_figures and getattr(self, "_figure", None) is not None:
+                    display(self._figure)
+                print(state.summary)
+                print("\nGap mellan förutsättningar och resultat (Koladas modellberäknade avvikelse):")
+                print(state.gap)
+                print("\nSnabb före/efter-jämförelse:")
+                print(state.before_after)
+        if getattr(self, "_figure", None) is not None:
+            import matplotlib.pyplot as plt
+
+            plt.close(self._figure)
+            self._figure = None
+        return state
+
+    def _compute(self) -> ExplorerState:
+        from . import breaks
+        from . import interventions as iv
+        from .progression import progression
+
+        v = {k: wd.value for k, wd in self.widgets.items()}
+        mid = self._resolve_municipality(v["municipality"])
+        ind = catalogue.indicator(v["indicator"])
+        name = mun.name_of(mid)
+        refs = dict(REFERENCE_CHOICES)[v["reference"]]
+        first, last = v["years"]
+        if last - first < 2:
+            raise ValueError(f"välj minst tre år (nu {first}–{last}); en trend kräver minst tre värden")
+        state = ExplorerState(municipality_id=mid, indicator=ind.id)
+        if not ind.available:
+            state.summary = f"{ind.title_sv}: saknas. {ind.missing_reason}"
+            state.gap = "Inget gapmått: nyckeltalet saknas."
+            state.before_after = "Ingen jämförelse: nyckeltalet saknas."
+            return state
+        res = progression(mid, ind.id, years=(first, last), references=refs, panel=self.panel)
+        state.summary = res.summary_sv()
+        state.warnings = list(res.warnings)
+        if self.show_figures:
+            self._figure = res.plot()
+            state.figures = 1
+
+        # gap proxy: official deviation (actual − Kolada's model value)
+        dev_kpi = deviation_kpi_for(ind.id)
+        if dev_kpi is None:
+            state.gap = (f"Kolada publicerar ingen modellberäknad avvikelse för {ind.title_sv.lower()}; "
+                         "inget gapmått visas.")
+        else:
+            dev = official_deviation(mid, ind.id, self.panel)
+            dev = dev[dev["year"].between(first, last)].dropna(subset=["value"])
+            if dev.empty:
+                state.gap = f"{dev_kpi} saknas för {name} {first}–{last}."
+            else:
+                ci = mean_ci(dev["value"])
+                state.gap = (f"{catalogue.series(dev_kpi).title_sv} ({dev_kpi}), {name}: senast "
+                             f"{fmt_num(dev['value'].iloc[-1], signed=True)} ({int(dev['year'].iloc[-1])}). Medel "
+                             f"{int(dev['year'].min())}–{int(dev['year'].max())}: {fmt_num(ci['mean'], signed=True)} "
+                             f"({fmt_ci(ci['ci_low'], ci['ci_high'])}, spridningen mellan åren). Avvikelsen är "
+                             f"skillnaden mot ett modellvärde, inte en placering.")
+
+        # quick before/after on the first headline series
+        sid = ind.headline[0]
+        frame = series_values(sid, self.panel)
+        frame = frame[(frame["municipality_id"] == mid) & frame["year"].between(first, last)]
+        start = int(v["start_year"])
+        have = frame.dropna(subset=["value"])
+        if have.empty:
+            state.before_after = f"Inga värden för {name} i {sid} {first}–{last}."
+        elif not (have["year"].min() < start <= have["year"].max()):
+            state.before_after = (f"Insatsåret {start} måste ligga efter första och senast i sista året med värden "
+                                  f"({int(have['year'].min())}–{int(have['year'].max())}); ändra insatsår eller år.")
+        else:
+            ba = iv.before_after(frame[["municipality_id", "year", "value"]], mid, start,
+                                 break_years=breaks.break_years(sid), municipality_name=name,
+                                 indicator_name=catalogue.series(sid).title_sv, unit=catalogue.series(sid).unit)
+            state.before_after = ba.summary_sv()
+            state.warnings += [w_ for w_ in ba.warnings if w_ not in state.warnings]
+        return state
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.box)
+
+
+# ------------------------------------------------------------------------------------------------
+# teaching fallback: a minimal SALSA-like cross-section (fgte_research.gaps did not exist yet)
+# ------------------------------------------------------------------------------------------------
+GAP_COVARIATES = {
+    "skv.ak9.parents_posthigh.kommunal": "föräldrar med eftergymnasial utbildning (%)",
+    "skv.ak9.share_boys.kommunal": "andel pojkar (%)",
+    "skv.ak9.foreign_bg.kommunal": "utländsk bakgrund (%)",
+    "N15823": "nyinvandrade och okänd bakgrund (%)",
+}
+
+
+@dataclass
+class GapFit:
+    outcome: str
+    year: int
+    covariates: dict
+    table: pd.DataFrame  # municipality_id, namn, actual, predicted, pi_low, pi_high, residual, outside_pi
+    coefficients: pd.DataFrame  # term, estimate, ci_low, ci_high
+    r2: float
+    n: int
+    resid_sd: float
+
+    def row(self, municipality) -> pd.Series:
+        mid = mun.resolve(municipality)
+        hit = self.table[self.table["municipality_id"] == mid]
+        if hit.empty:
+            raise ValueError(f"{mun.name_of(mid)} saknar värden för utfallet eller förklaringsvariablerna {self.year}")
+        return hit.iloc[0]
+
+    def summary_sv(self, municipality) -> str:
+        r = self.row(municipality)
+        inside = "inom" if not r["outside_pi"] else "utanför"
+        return (f"{r['namn']} {self.year}: faktiskt {fmt_num(r['actual'])}, modellvärde {fmt_num(r['predicted'])} "
+                f"(95 % prediktionsintervall {fmt_num(r['pi_low'])} till {fmt_num(r['pi_high'])}). Residual "
+                f"{fmt_num(r['residual'], signed=True)}: det faktiska värdet ligger {inside} prediktionsintervallet. "
+                f"Modellen bygger på {self.n} kommuner, R² = {fmt_num(self.r2, 2)}.")
+
+    def plot(self, highlight=(), ax=None):
+        import matplotlib.pyplot as plt
+
+        from .plots import apply_style, caption, decimal_comma
+
+        apply_style()
+        fig, ax = plt.subplots(figsize=(6.5, 4.2)) if ax is None else (ax.figure, ax)
+        t = self.table
+        ax.scatter(t["predicted"], t["actual"], s=10, color="0.55", alpha=0.7, label="Kommuner")
+        lo, hi = t[["predicted", "actual"]].min().min(), t[["predicted", "actual"]].max().max()
+        ax.plot([lo, hi], [lo, hi], color="black", linewidth=1, label="Faktiskt = modellvärde")
+        for m in highlight:
+            try:
+                r = self.row(m)
+            except ValueError:
+                continue
+            ax.vlines(r["predicted"], r["pi_low"], r["pi_high"], color="#c0392b", linewidth=1.5)
+            ax.scatter([r["predicted"]], [r["actual"]], s=40, color="#c0392b", zorder=3)
+            ax.annotate(r["namn"], (r["predicted"], r["actual"]), fontsize=8, xytext=(4, 4),
+                        textcoords="offset points")
+        ax.set_xlabel("Modellvärde (förväntat utifrån förutsättningar)")
+        ax.set_ylabel("Faktiskt värde")
+        ax.set_title(f"{catalogue.series(self.outcome).title_sv}, {self.year}", fontsize=10)
+        decimal_comma(ax)
+        ax.legend(fontsize=7, frameon=False)
+        caption(fig, "Källa: Skolverket, egen bearbetning · Bearbetning av data från Kolada. "
+                     "Lodräta streck: 95 % prediktionsintervall för det faktiska värdet. Ingen rangordning.")
+        fig.tight_layout()
+        return fig
+
+
+def gap_model(outcome: str = "N15505", year: int = 2022, covariates=None, panel: pd.DataFrame | None = None
+              ) -> GapFit:
+    """OLS of the outcome on background covariates across municipalities in one year (SALSA-like).
+
+    Prediction intervals (obs=True) include the residual variance, so they say how far a municipality
+    can lie from its model value by the spread of municipalities alone.
+    """
+    import statsmodels.api as sm
+
+    covariates = dict(covariates or GAP_COVARIATES)
+    y = series_values(outcome, panel, statuses=("ok",))
+    y = y[y["year"] == year].set_index("municipality_id")["value"].rename("actual")
+    if y.empty:
+        raise ValueError(f"{outcome} har inga värden {year}")
+    cols = [y]
+    for sid in covariates:
+        x = series_values(sid, panel, statuses=("ok",))
+        cols.append(x[x["year"] == year].set_index("municipality_id")["value"].rename(sid))
+    data = pd.concat(cols, axis=1).dropna()
+    if len(data) < len(covariates) + 10:
+        raise ValueError(f"för få kommuner med alla värden {year} ({len(data)})")
+    X = sm.add_constant(data[list(covariates)])
+    fit = sm.OLS(data["actual"], X).fit()
+    pred = fit.get_prediction(X).summary_frame(alpha=0.05)
+    table = pd.DataFrame({"municipality_id": data.index, "namn": [mun.name_of(m) for m in data.index],
+                          "actual": data["actual"].to_numpy(), "predicted": pred["mean"].to_numpy(),
+                          "pi_low": pred["obs_ci_lower"].to_numpy(), "pi_high": pred["obs_ci_upper"].to_numpy()})
+    table["residual"] = table["actual"] - table["predicted"]
+    table["outside_pi"] = (table["actual"] < table["pi_low"]) | (table["actual"] > table["pi_high"])
+    ci = fit.conf_int()
+    coef = pd.DataFrame({"term": ["konstant", *covariates.values()], "estimate": fit.params.to_numpy(),
+                         "ci_low": ci[0].to_numpy(), "ci_high": ci[1].to_numpy()})
+    return GapFit(outcome, year, covariates, table.reset_index(drop=True), coef, float(fit.rsquared), len(data),
+                  float(np.sqrt(fit.scale)))
+
+
+def compare_with_official(fit: GapFit, official: str = "U15459", panel: pd.DataFrame | None = None) -> dict:
+    """Own residuals against Kolada's official deviation: correlation (95 % KI) and the joined frame."""
+    off = series_values(official, panel, statuses=("ok",))
+    off = off[off["year"] == fit.year].set_index("municipality_id")["value"].rename("officiell")
+    joined = fit.table.set_index("municipality_id")[["namn", "residual"]].join(off, how="inner").dropna()
+    n = len(joined)
+    r = float(np.corrcoef(joined["residual"], joined["officiell"])[0, 1]) if n > 3 else math.nan
+    z, se = np.arctanh(r), 1 / math.sqrt(n - 3) if n > 3 else math.nan
+    return {"data": joined.reset_index(), "n": n, "r": r, "ci_low": float(np.tanh(z - 1.96 * se)),
+            "ci_high": float(np.tanh(z + 1.96 * se)),
+            "mean_abs_diff": float((joined["residual"] - joined["officiell"]).abs().mean()) if n else math.nan}

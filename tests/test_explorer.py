@@ -1,0 +1,88 @@
+"""The explorer's callbacks, driven programmatically (no browser)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+from fgte_research.explorer import Explorer, regression_to_mean  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def panel():
+    from fgte_research import load_panel
+
+    return load_panel()
+
+
+@pytest.fixture()
+def ex(panel):
+    return Explorer(panel=panel, show_figures=False)
+
+
+def test_initial_view(panel):
+    e = Explorer(panel=panel)  # with the figure
+    assert e.state.error is None
+    assert e.state.municipality_id == "1380"
+    assert "Halmstad" in e.state.summary and "95\u00a0% KI" in e.state.summary
+    assert e.state.figures == 1
+    assert "U15459" in e.state.gap
+    assert e.state.before_after
+
+
+def test_municipality_change_by_name_and_code(ex):
+    ex.widgets["municipality"].value = "Laholm"
+    assert ex.state.municipality_id == "1381" and "Laholm" in ex.state.summary
+    ex.widgets["municipality"].value = "1315"
+    assert ex.state.municipality_id == "1315" and "Hylte" in ex.state.summary
+
+
+def test_indicator_years_and_reference(ex):
+    ex.widgets["indicator"].value = "ak3_np"
+    assert ex.state.indicator == "ak3_np" and "Åk 3" in ex.state.summary
+    assert "2020" in " ".join(ex.state.warnings)  # the pandemic gap is reported
+    ex.widgets["years"].value = (2012, 2019)
+    assert "2019" in ex.state.summary.splitlines()[0] and "2022" not in ex.state.summary.splitlines()[0]
+    ex.widgets["reference"].value = "Riket"
+    first = ex.state.summary.splitlines()[0]
+    assert "mot riket" in first and "Hallands län" not in first
+
+
+def test_set_updates_once_with_several_values(ex):
+    state = ex.set(municipality="Haparanda", indicator="ak9_alla", start_year=2022)
+    assert state.municipality_id == "2583" and "Haparanda" in state.before_after
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"municipality": "Atlantis"}, "okänd kommun"),
+    ({"years": (2015, 2016)}, "minst tre år"),
+])
+def test_bad_choices_give_swedish_message(ex, changes, words):
+    state = ex.set(**changes)
+    assert state.error and words in state.error and state.error.startswith("Det gick inte")
+    assert "Traceback" not in state.error
+    assert words in ex.message.value
+    ex.set(municipality="Halmstad", years=(2010, 2025))  # recovers
+    assert ex.state.error is None and ex.message.value == ""
+
+
+def test_missing_indicator_and_impossible_start_year(ex):
+    ex.widgets["indicator"].value = "gy_gbp_hf"
+    assert "saknas" in ex.state.summary and ex.state.error is None
+    ex.set(indicator="ak9_merit", start_year=1999)
+    assert "Insatsåret 1999" in ex.state.before_after
+
+
+def test_unknown_widget_name(ex):
+    with pytest.raises(KeyError):
+        ex.set(kommun="1380")
+
+
+def test_regression_to_mean_helper(panel):
+    r = regression_to_mean("splice.ak9.merit17.kommunal", 2018, 2019, panel=panel)
+    assert r.n > 250 and r.ci[0] < r.slope < r.ci[1]
+    with pytest.raises(ValueError, match="har inte värden"):
+        regression_to_mean("N15472", 2020, 2021, panel=panel)
