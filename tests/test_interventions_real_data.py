@@ -141,3 +141,15 @@ def test_tidy_frames_stack_across_designs_and_indicators(n15419, laholm_synth):
     assert stacked[["estimate", "n_pre", "n_post"]].notna().all().all()
     # the short merit series (pre 2015–2017) triggers the short pre-period warning
     assert any("Förperioden har bara 3 observerade år" in x for x in results[-1].warnings)
+
+
+def test_exact_pre_period_fit_leaves_the_rmspe_ratio_undefined():
+    # Real data: the one-definition åk 9 series starts 2016, so FGTE (first affected 2018) has two pre years,
+    # which hundreds of donors reproduce exactly; the ratio test must not divide by a numerical zero.
+    from fgte_research.intervention_study import study
+
+    st = study("fgte", "ak9_alla", designs=("synth",), municipalities=["1381"])
+    (res,) = st.results
+    ratio = res.tidy().set_index("term").loc["rmspe_ratio"]
+    assert np.isnan(ratio["estimate"]) and np.isnan(ratio["p_value"])
+    assert any("återskapas exakt" in w for w in res.warnings)

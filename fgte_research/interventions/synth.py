@@ -204,7 +204,14 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
 
     w, gap = _fit_one(y, X, pre, solve)
     pre_rmspe, post_rmspe = _rmspe(gap[pre]), _rmspe(gap[post])
-    ratio = post_rmspe / max(pre_rmspe, 1e-12)
+    # With very few pre-period years the donors can reproduce them exactly; a post/pre ratio over a
+    # pre-RMSPE of (numerically) zero is meaningless, so the ratio and its test are left undefined.
+    exact_tol = 1e-6 * max(1.0, float(np.nanmean(np.abs(y_full))))
+
+    def _ratio(post_value: float, pre_value: float) -> float:
+        return post_value / pre_value if pre_value > exact_tol else np.nan
+
+    ratio = _ratio(post_rmspe, pre_rmspe)
     avg_gap = float(gap[post].mean())
     weights = pd.Series(w, index=donor_ids, name="weight").sort_values(ascending=False)
 
@@ -217,13 +224,15 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
             _, g = _fit_one(X[j], X[others], pre, solve)
             pr = _rmspe(g[pre])
             rows.append({"municipality_id": code, "pre_rmspe": pr, "post_rmspe": _rmspe(g[post]),
-                         "rmspe_ratio": _rmspe(g[post]) / max(pr, 1e-12), "average_gap": float(g[post].mean())})
+                         "rmspe_ratio": _ratio(_rmspe(g[post]), pr), "average_gap": float(g[post].mean())})
             placebo_gaps[code] = g
     placebos = pd.DataFrame(rows, columns=["municipality_id", "pre_rmspe", "post_rmspe", "rmspe_ratio",
                                            "average_gap"])
     if len(placebos):
         n_assign = len(placebos) + 1
-        p_ratio = (1 + int(np.sum(placebos["rmspe_ratio"].to_numpy() >= ratio * (1 - 1e-12)))) / n_assign
+        finite = placebos["rmspe_ratio"].dropna().to_numpy()
+        p_ratio = (np.nan if np.isnan(ratio) or len(finite) == 0
+                   else (1 + int(np.sum(finite >= ratio * (1 - 1e-12)))) / (len(finite) + 1))
         test = LinearRankTest(np.r_[avg_gap, placebos["average_gap"].to_numpy()],
                               np.r_[1.0, np.zeros(len(placebos))], observed=0)
         p_gap = test.p_value(0.0)
@@ -244,6 +253,8 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     terms += loo_terms
 
     warnings = checks.compact([
+        ("Förperioden återskapas exakt av donatorerna (RMSPE ≈ 0) eftersom den har för få år; kvoten mellan "
+         "efter- och förperiodens RMSPE och dess placebotest är därför odefinierade.") if np.isnan(ratio) else None,
         checks.warn_short_pre(int(pre.sum())),
         checks.warn_single_post(list(years[post])),
         checks.warn_missing_years(who, window, years),
