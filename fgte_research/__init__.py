@@ -2,9 +2,12 @@
 
 Three lines reproduce any figure, e.g.::
 
-    import fgte_research as fr
-    res = fr.progression("1380", "ak9_merit")
+    from fgte_research.progression import progression
+    res = progression("1380", "ak9_merit")   # Halmstad, merit value åk 9
     res.plot()
+
+Modules: progression, references, gaps (+ gap_proxies), interventions, intervention_study, soft_values,
+plots, report; data: load_panel, catalogue, municipalities, breaks.
 """
 
 __version__ = "0.1.0"
