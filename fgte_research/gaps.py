@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from . import catalogue
+from . import breaks, catalogue
 from . import municipalities as mun
 from .text_sv import fmt_ci, fmt_num, significance_sv, years_sv
 
@@ -59,17 +59,21 @@ class Outcome:
     note: str = ""
 
 
-OUTCOMES: dict[str, Outcome] = {o.series_id: o for o in (
-    Outcome("N15505", "grundskola", "U15459"),
-    Outcome("splice.ak9.merit17.kommunal", "grundskola", "U15459"),
-    Outcome("N15419", "grundskola", "U15457"),
-    Outcome("splice.ak9.pass_all.kommunal", "grundskola", "U15457"),
-    Outcome("N15436", "grundskola", "U15461"),
-    Outcome("splice.ak9.eligible_voc.kommunal", "grundskola", "U15461"),
-    Outcome("N17691", "gymnasiet", "U17446"),
-    Outcome("N17451", "gymnasiet", "U17448"),
-    Outcome("N17467", "gymnasiet", "U17449"),
-)}
+def _outcomes() -> dict[str, Outcome]:
+    """Outcomes with an official Kolada deviation, derived from the catalogue (one source of truth).
+
+    Kolada numbers its SALSA deviations U15xxx for grundskola and U17xxx for gymnasium. The spliced åk 9
+    series share the deviation of the Kolada KPI they agree with (breaks.SPLICES).
+    """
+    out = {}
+    for deviation, kpi in catalogue.SALSA_DEVIATIONS.items():
+        out[kpi] = Outcome(kpi, "gymnasiet" if deviation.startswith("U17") else "grundskola", deviation)
+    for splice in breaks.SPLICES:
+        out[splice.id] = Outcome(splice.id, out[splice.fill_from].stage, out[splice.fill_from].deviation)
+    return out
+
+
+OUTCOMES: dict[str, Outcome] = _outcomes()
 
 COVARIATE_SERIES: dict[str, dict[str, str]] = {
     "grundskola": {"parents_posthigh": "skv.ak9.parents_posthigh.kommunal", "share_boys": "skv.ak9.share_boys.kommunal",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
+from .sources.csvfile import read_csv_checked
 
 FGTE_SET = ("1384", "1383", "1380", "1381", "1315")  # Kungsbacka, Varberg, Halmstad, Laholm, Hylte
 #: Halland's municipality outside the collaboration, a natural county neighbour for comparisons.
@@ -32,18 +33,7 @@ def _meta(raw: Path | None = None) -> Path:
 
 
 def _read(path: Path, columns: list[str]) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, encoding="utf-8")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: filen saknas") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: filen är inte UTF-8 (omkodad?)") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ValueError(f"{path}: kan inte läsas som CSV (trunkerad?): {exc}") from None
-    lacking = [c for c in columns if c not in frame.columns]
-    if lacking:
-        raise ValueError(f"{path}: kolumnerna {lacking} saknas")
-    return frame
+    return read_csv_checked(path, columns, exact=False, dtype=str)
 
 
 @lru_cache(maxsize=4)

@@ -5,19 +5,9 @@ import subprocess
 import sys
 
 import pandas as pd
-import pytest
 
 from fgte_research import panel as panel_mod
-from test_kolada_api import FakeKolada
-
-
-@pytest.fixture
-def fake_kolada():
-    fake = FakeKolada()
-    fake.thread.start()
-    yield fake
-    fake.server.shutdown()
-    fake.server.server_close()
+from test_kolada_api import kolada as fake_kolada  # noqa: F401  (the local Kolada v3 stand-in fixture)
 
 
 def _fgte(*args, raw, processed):

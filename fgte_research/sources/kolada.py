@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..schema import coerce_tidy
+from .csvfile import read_csv_checked
 
 SOURCE = "Kolada (open-numbers ddf--kolada--dump, hämtad hösten 2024)"
 
@@ -32,16 +33,7 @@ def _geo_to_id(geo: pd.Series) -> pd.Series:
 def _read_one(path: Path, kpi: str, with_gender: bool) -> pd.DataFrame:
     value_col = kpi.lower()
     expected = ["geo", "gender", "year", value_col] if with_gender else ["geo", "year", value_col]
-    try:
-        frame = pd.read_csv(path, dtype={"geo": str, "gender": str}, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: filen är inte UTF-8 (omkodad?): {exc}") from None
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: filen är tom") from None
-    except pd.errors.ParserError as exc:
-        raise ValueError(f"{path}: filen kan inte läsas som CSV (trunkerad?): {exc}") from None
-    if list(frame.columns) != expected:
-        raise ValueError(f"{path}: fel kolumner {list(frame.columns)}, väntade {expected}")
+    frame = read_csv_checked(path, expected, dtype={"geo": str, "gender": str})
     if frame.empty:
         raise ValueError(f"{path}: filen innehåller inga rader")
     if frame[value_col].isna().any():

@@ -68,6 +68,7 @@ import pandas as pd
 from ..atomic import atomic_path
 from ..manifest import MANIFEST_NAME, ManifestRow, append_rows, read_manifest
 from ..schema import coerce_tidy
+from .csvfile import read_csv_checked
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 MAX_IDS_PER_SEGMENT = 25
@@ -480,16 +481,7 @@ def read_fetched(path: Path) -> pd.DataFrame:
     if not m:
         raise ValueError(f"{path}: filnamnet följer inte mönstret kolada_v3_ÅÅÅÅ-MM-DD_<8 hex>.csv")
     day = m.group(1)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: filen är inte UTF-8: {exc}") from None
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: filen är tom") from None
-    except pd.errors.ParserError as exc:
-        raise ValueError(f"{path}: filen kan inte läsas som CSV: {exc}") from None
-    if list(frame.columns) != FILE_COLUMNS:
-        raise ValueError(f"{path}: fel kolumner {list(frame.columns)}, väntade {FILE_COLUMNS}")
+    frame = read_csv_checked(path, FILE_COLUMNS, dtype=str, keep_default_na=False)
     value_text = frame["value"].str.strip()
     values = pd.to_numeric(value_text.where(value_text != ""), errors="coerce")
     bad = (value_text != "") & values.isna()
