@@ -9,9 +9,15 @@ them without a browser::
     ex.widgets["municipality"].value = "Laholm"   # triggers ex.update()
     ex.state["summary"]                            # the Swedish summary that was shown
 
-The teaching helpers below (status counts, year-to-year swings, the 2016 series-break difference,
-regression to the mean, official SALSA deviations) return tidy frames or small result objects so
-the notebooks stay glue: parameters, calls, figures and prose.
+The gap view calls ``fgte_research.gaps.salsa_gap`` (the SALSA-like model; its summary includes the
+model specification and Kolada's official deviation per year). The model itself and the gap proxies
+(``gaps.fit_salsa``, ``gaps.validate_against_kolada``, ``gaps.official_deviation`` …) live in
+``fgte_research.gaps``/``gap_proxies``; nothing here re-implements them.
+
+The teaching helpers below (population comparison, status counts, year-to-year swings, the 2016
+series-break difference, regression to the mean) are notebook-specific and not in the library; they
+return tidy frames or small result objects so the notebooks stay glue: parameters, calls, figures and
+prose.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from scipy import stats
 
 from . import catalogue
 from . import municipalities as mun
-from .text_sv import fmt_ci, fmt_num
+from .progression import SMALL_POPULATION
+from .text_sv import fmt_ci, fmt_num, years_sv
 
 REFERENCE_CHOICES = (
     ("Riket", ("riket",)),
@@ -56,8 +63,11 @@ def series_values(series_id: str, panel: pd.DataFrame | None = None, gender: str
                   statuses: tuple[str, ...] | None = None) -> pd.DataFrame:
     """municipality_id (str), year, value, status for one series, municipalities only."""
     catalogue.series(series_id)
-    p = _panel(panel)
-    sub = p[(p["series"] == series_id) & (p["gender"] == gender)]
+    if panel is None:  # read only this series from disk
+        from .panel import load_panel
+
+        panel = load_panel(series=series_id, gender=gender, include_aggregates=False)
+    sub = panel[(panel["series"] == series_id) & (panel["gender"] == gender)]
     sub = _municipal(sub)[["municipality_id", "year", "value", "status"]].copy()
     sub["municipality_id"] = sub["municipality_id"].astype(str)
     sub["status"] = sub["status"].astype(str)
@@ -104,7 +114,8 @@ def population_pair(municipality, series_a: str, series_b: str, panel: pd.DataFr
     return out.reset_index()
 
 
-def status_counts(series_ids, panel: pd.DataFrame | None = None, small_below: int = 15_000) -> pd.DataFrame:
+def status_counts(series_ids, panel: pd.DataFrame | None = None, small_below: int = SMALL_POPULATION
+                  ) -> pd.DataFrame:
     """Number of municipality-years per status, split into small and larger municipalities (inhabitants)."""
     size = inhabitants(panel)
     rows = []
@@ -226,29 +237,14 @@ def regression_to_mean(series_id: str, year0: int, year1: int, panel: pd.DataFra
 
 
 # ------------------------------------------------------------------------------------------------
-# gap proxy: Kolada's official SALSA-like deviation
+# gap view: the SALSA-like model lives in fgte_research.gaps; this only picks its outcome
 # ------------------------------------------------------------------------------------------------
-def deviation_kpi_for(indicator) -> str | None:
-    """The official Kolada deviation KPI (U…) belonging to an indicator's headline/alternative series."""
+def gap_outcome_for(indicator) -> str | None:
+    """The outcome series of ``gaps.salsa_gap`` belonging to an indicator (headline first, then alternatives)."""
+    from . import gaps
+
     ind = catalogue.indicator(indicator)
-    candidates = list(ind.headline) + list(ind.alternatives)
-    # the spliced åk 9 series equal the Kolada KPIs 2017–2022
-    splice_to_kpi = {s.id: s.fill_from for s in __import__("fgte_research.breaks", fromlist=["SPLICES"]).SPLICES}
-    candidates = [splice_to_kpi.get(c, c) for c in candidates]
-    for dev, outcome in catalogue.SALSA_DEVIATIONS.items():
-        if outcome in candidates:
-            return dev
-    return None
-
-
-def official_deviation(municipality, indicator, panel: pd.DataFrame | None = None) -> pd.DataFrame:
-    """year, value of the official deviation (actual − model value) for one municipality; empty if none."""
-    dev = deviation_kpi_for(indicator)
-    if dev is None:
-        return pd.DataFrame(columns=["year", "value", "status"])
-    v = series_values(dev, panel)
-    v = v[v["municipality_id"] == mun.resolve(municipality)]
-    return v[["year", "value", "status"]].sort_values("year").reset_index(drop=True)
+    return next((s for s in (*ind.headline, *ind.alternatives) if s in gaps.OUTCOMES), None)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -272,7 +268,8 @@ class ExplorerState:
 
 
 class Explorer:
-    """Widgets + callbacks: progression, official gap measure and a quick before/after for one choice."""
+    """Widgets + callbacks: progression, the gap against the pupils' background (``gaps.salsa_gap``, with
+    Kolada's official deviation) and a quick before/after for one choice."""
 
     def __init__(self, municipality: str = "1380", indicator: str = "ak9_merit", reference: str = "Alla referenser",
                  years: tuple[int, int] = (2010, 2025), start_year: int = 2018, panel: pd.DataFrame | None = None,
@@ -342,8 +339,10 @@ class Explorer:
 
         state = ExplorerState()
         self.output.clear_output(wait=True)
+        self._figures = []
         try:
             state = self._compute()
+            state.figures = len(self._figures)
             self.message.value = ""
         except (ValueError, KeyError) as exc:
             state.error = f"Det gick inte att visa valet: {str(exc).strip(chr(39))}"
@@ -353,18 +352,21 @@ class Explorer:
             if state.error:
                 print(state.error)
             else:
-                if self.show_figures and getattr(self, "_figure", None) is not None:
-                    display(self._figure)
+                if self.show_figures and self._figures:
+                    display(self._figures[0])
                 print(state.summary)
-                print("\nGap mellan förutsättningar och resultat (Koladas modellberäknade avvikelse):")
+                print("\nGap mellan förutsättningar och resultat (SALSA-liknande modell, fgte_research.gaps):")
+                if self.show_figures and len(self._figures) > 1:
+                    display(self._figures[1])
                 print(state.gap)
                 print("\nSnabb före/efter-jämförelse:")
                 print(state.before_after)
-        if getattr(self, "_figure", None) is not None:
+        if self._figures:
             import matplotlib.pyplot as plt
 
-            plt.close(self._figure)
-            self._figure = None
+            for fig in self._figures:
+                plt.close(fig)
+            self._figures = []
         return state
 
     def _compute(self) -> ExplorerState:
@@ -390,27 +392,15 @@ class Explorer:
         state.summary = res.summary_sv()
         state.warnings = list(res.warnings)
         if self.show_figures:
-            self._figure = res.plot()
-            state.figures = 1
+            self._figures.append(res.plot())
 
-        # gap proxy: official deviation (actual − Kolada's model value)
-        dev_kpi = deviation_kpi_for(ind.id)
-        if dev_kpi is None:
-            state.gap = (f"Kolada publicerar ingen modellberäknad avvikelse för {ind.title_sv.lower()}; "
-                         "inget gapmått visas.")
+        # gap: the municipality against what its pupils' background predicts (fgte_research.gaps)
+        outcome = gap_outcome_for(ind.id)
+        if outcome is None:
+            state.gap = (f"Ingen modell för förutsättningar och resultat finns för {ind.title_sv.lower()} "
+                         "(gaps.salsa_gap täcker åk 9 och gymnasiets examen/betygspoäng); inget gapmått visas.")
         else:
-            dev = official_deviation(mid, ind.id, self.panel)
-            dev = dev[dev["year"].between(first, last)].dropna(subset=["value"])
-            if dev.empty:
-                state.gap = f"{dev_kpi} saknas för {name} {first}–{last}."
-            else:
-                ci = mean_ci(dev["value"])
-                state.gap = (f"{catalogue.series(dev_kpi).title_sv} ({dev_kpi}), {name}: senast "
-                             f"{fmt_num(dev['value'].iloc[-1], signed=True)} ({int(dev['year'].iloc[-1])}). Medel "
-                             f"{int(dev['year'].min())}–{int(dev['year'].max())}: {fmt_num(ci['mean'], signed=True)} "
-                             f"({fmt_ci(ci['ci_low'], ci['ci_high'])}, spridningen mellan åren). Avvikelsen är "
-                             f"skillnaden mot ett modellvärde, inte en placering.")
-
+            state.gap = self._gap_text(mid, outcome, first, last)
         # quick before/after on the first headline series
         sid = ind.headline[0]
         frame = series_values(sid, self.panel)
@@ -430,124 +420,42 @@ class Explorer:
             state.warnings += [w_ for w_ in ba.warnings if w_ not in state.warnings]
         return state
 
+    def _gap_text(self, mid: str, outcome: str, first: int, last: int) -> str:
+        """``gaps.salsa_gap`` for the chosen years (its summary includes the model specification and Kolada's
+        official deviation per year), plus the official deviation for chosen years the model cannot reach.
+        Adds the residual figure."""
+        from . import gaps
+
+        try:
+            full = gaps.salsa_gap(mid, outcome)  # the years where the outcome and the covariates have data
+            years = [int(y) for y in full.table["year"] if first <= y <= last]
+            if years:
+                res = full if len(years) == len(full.table) else gaps.salsa_gap(mid, outcome, years=years)
+                lines = [res.summary_sv()]
+                years = [int(y) for y in res.table.loc[res.table["status"] == "ok", "year"]]
+                if self.show_figures:
+                    self._figures.append(res.plot(which="residual"))
+            else:
+                lo, hi = int(full.table["year"].min()), int(full.table["year"].max())
+                lines = [f"Modellen för {outcome} finns bara för {years_sv(lo, hi)}, utanför valda år "
+                         f"{years_sv(first, last)}; ingen egen avvikelse visas."]
+        except ValueError as exc:
+            years, lines = [], [f"Ingen egen avvikelse för {mun.name_of(mid)}: {exc}"]
+        dev = gaps.OUTCOMES[outcome].deviation
+        if dev:
+            lines.insert(0, f"Jämförs med Koladas officiella avvikelse {dev} ({catalogue.series(dev).title_sv}; "
+                            f"SKR:s modell), som står per år i texten.")
+            try:
+                official = gaps.official_deviation(mid, dev, years=(first, last)).tidy()
+                outside = official[(official["status"] == "ok") & ~official["year"].isin(years)]
+            except ValueError:
+                outside = pd.DataFrame()
+            if not outside.empty:
+                lines.append(f"Koladas officiella avvikelse {dev} år utan egen avvikelse: " + "; ".join(
+                    f"{int(r.year)}: {fmt_num(r.estimate, signed=True)}" for r in outside.itertuples()) + ".")
+        return "\n".join(lines)
+
     def _ipython_display_(self):
         from IPython.display import display
 
         display(self.box)
-
-
-# ------------------------------------------------------------------------------------------------
-# teaching fallback: a minimal SALSA-like cross-section (fgte_research.gaps did not exist yet)
-# ------------------------------------------------------------------------------------------------
-GAP_COVARIATES = {
-    "skv.ak9.parents_posthigh.kommunal": "föräldrar med eftergymnasial utbildning (%)",
-    "skv.ak9.share_boys.kommunal": "andel pojkar (%)",
-    "skv.ak9.foreign_bg.kommunal": "utländsk bakgrund (%)",
-    "N15823": "nyinvandrade och okänd bakgrund (%)",
-}
-
-
-@dataclass
-class GapFit:
-    outcome: str
-    year: int
-    covariates: dict
-    table: pd.DataFrame  # municipality_id, namn, actual, predicted, pi_low, pi_high, residual, outside_pi
-    coefficients: pd.DataFrame  # term, estimate, ci_low, ci_high
-    r2: float
-    n: int
-    resid_sd: float
-
-    def row(self, municipality) -> pd.Series:
-        mid = mun.resolve(municipality)
-        hit = self.table[self.table["municipality_id"] == mid]
-        if hit.empty:
-            raise ValueError(f"{mun.name_of(mid)} saknar värden för utfallet eller förklaringsvariablerna {self.year}")
-        return hit.iloc[0]
-
-    def summary_sv(self, municipality) -> str:
-        r = self.row(municipality)
-        inside = "inom" if not r["outside_pi"] else "utanför"
-        return (f"{r['namn']} {self.year}: faktiskt {fmt_num(r['actual'])}, modellvärde {fmt_num(r['predicted'])} "
-                f"(95 % prediktionsintervall {fmt_num(r['pi_low'])} till {fmt_num(r['pi_high'])}). Residual "
-                f"{fmt_num(r['residual'], signed=True)}: det faktiska värdet ligger {inside} prediktionsintervallet. "
-                f"Modellen bygger på {self.n} kommuner, R² = {fmt_num(self.r2, 2)}.")
-
-    def plot(self, highlight=(), ax=None):
-        import matplotlib.pyplot as plt
-
-        from .plots import apply_style, caption, decimal_comma
-
-        apply_style()
-        fig, ax = plt.subplots(figsize=(6.5, 4.2)) if ax is None else (ax.figure, ax)
-        t = self.table
-        ax.scatter(t["predicted"], t["actual"], s=10, color="0.55", alpha=0.7, label="Kommuner")
-        lo, hi = t[["predicted", "actual"]].min().min(), t[["predicted", "actual"]].max().max()
-        ax.plot([lo, hi], [lo, hi], color="black", linewidth=1, label="Faktiskt = modellvärde")
-        for m in highlight:
-            try:
-                r = self.row(m)
-            except ValueError:
-                continue
-            ax.vlines(r["predicted"], r["pi_low"], r["pi_high"], color="#c0392b", linewidth=1.5)
-            ax.scatter([r["predicted"]], [r["actual"]], s=40, color="#c0392b", zorder=3)
-            ax.annotate(r["namn"], (r["predicted"], r["actual"]), fontsize=8, xytext=(4, 4),
-                        textcoords="offset points")
-        ax.set_xlabel("Modellvärde (förväntat utifrån förutsättningar)")
-        ax.set_ylabel("Faktiskt värde")
-        ax.set_title(f"{catalogue.series(self.outcome).title_sv}, {self.year}", fontsize=10)
-        decimal_comma(ax)
-        ax.legend(fontsize=7, frameon=False)
-        caption(fig, "Källa: Skolverket, egen bearbetning · Bearbetning av data från Kolada. "
-                     "Lodräta streck: 95 % prediktionsintervall för det faktiska värdet. Ingen rangordning.")
-        fig.tight_layout()
-        return fig
-
-
-def gap_model(outcome: str = "N15505", year: int = 2022, covariates=None, panel: pd.DataFrame | None = None
-              ) -> GapFit:
-    """OLS of the outcome on background covariates across municipalities in one year (SALSA-like).
-
-    Prediction intervals (obs=True) include the residual variance, so they say how far a municipality
-    can lie from its model value by the spread of municipalities alone.
-    """
-    import statsmodels.api as sm
-
-    covariates = dict(covariates or GAP_COVARIATES)
-    y = series_values(outcome, panel, statuses=("ok",))
-    y = y[y["year"] == year].set_index("municipality_id")["value"].rename("actual")
-    if y.empty:
-        raise ValueError(f"{outcome} har inga värden {year}")
-    cols = [y]
-    for sid in covariates:
-        x = series_values(sid, panel, statuses=("ok",))
-        cols.append(x[x["year"] == year].set_index("municipality_id")["value"].rename(sid))
-    data = pd.concat(cols, axis=1).dropna()
-    if len(data) < len(covariates) + 10:
-        raise ValueError(f"för få kommuner med alla värden {year} ({len(data)})")
-    X = sm.add_constant(data[list(covariates)])
-    fit = sm.OLS(data["actual"], X).fit()
-    pred = fit.get_prediction(X).summary_frame(alpha=0.05)
-    table = pd.DataFrame({"municipality_id": data.index, "namn": [mun.name_of(m) for m in data.index],
-                          "actual": data["actual"].to_numpy(), "predicted": pred["mean"].to_numpy(),
-                          "pi_low": pred["obs_ci_lower"].to_numpy(), "pi_high": pred["obs_ci_upper"].to_numpy()})
-    table["residual"] = table["actual"] - table["predicted"]
-    table["outside_pi"] = (table["actual"] < table["pi_low"]) | (table["actual"] > table["pi_high"])
-    ci = fit.conf_int()
-    coef = pd.DataFrame({"term": ["konstant", *covariates.values()], "estimate": fit.params.to_numpy(),
-                         "ci_low": ci[0].to_numpy(), "ci_high": ci[1].to_numpy()})
-    return GapFit(outcome, year, covariates, table.reset_index(drop=True), coef, float(fit.rsquared), len(data),
-                  float(np.sqrt(fit.scale)))
-
-
-def compare_with_official(fit: GapFit, official: str = "U15459", panel: pd.DataFrame | None = None) -> dict:
-    """Own residuals against Kolada's official deviation: correlation (95 % KI) and the joined frame."""
-    off = series_values(official, panel, statuses=("ok",))
-    off = off[off["year"] == fit.year].set_index("municipality_id")["value"].rename("officiell")
-    joined = fit.table.set_index("municipality_id")[["namn", "residual"]].join(off, how="inner").dropna()
-    n = len(joined)
-    r = float(np.corrcoef(joined["residual"], joined["officiell"])[0, 1]) if n > 3 else math.nan
-    z, se = np.arctanh(r), 1 / math.sqrt(n - 3) if n > 3 else math.nan
-    return {"data": joined.reset_index(), "n": n, "r": r, "ci_low": float(np.tanh(z - 1.96 * se)),
-            "ci_high": float(np.tanh(z + 1.96 * se)),
-            "mean_abs_diff": float((joined["residual"] - joined["officiell"]).abs().mean()) if n else math.nan}

@@ -8,7 +8,9 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
+from fgte_research import explorer, gaps  # noqa: E402
 from fgte_research.explorer import Explorer, regression_to_mean  # noqa: E402
+from fgte_research.text_sv import fmt_num  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +30,44 @@ def test_initial_view(panel):
     assert e.state.error is None
     assert e.state.municipality_id == "1380"
     assert "Halmstad" in e.state.summary and "95\u00a0% KI" in e.state.summary
-    assert e.state.figures == 1
-    assert "U15459" in e.state.gap
+    assert e.state.figures == 2  # progression and the gap's residual figure
     assert e.state.before_after
+    gap = e.state.gap
+    # the gap view is gaps.salsa_gap: municipality, model specification, prediction intervals, official deviation
+    assert "Halmstad" in gap and "avvikelse från modellberäknat värde" in gap
+    assert "Modell:" in gap and "splice.ak9.merit17.kommunal" in gap and "N15823" in gap and "R² =" in gap
+    assert "prediktionsintervall" in gap and "ingen rangordning" in gap
+    assert "U15459" in gap and "Koladas officiella avvikelse" in gap
+
+
+def test_gap_view_is_the_library_model(ex):
+    state = ex.set(municipality="Laholm", indicator="ak9_merit", years=(2015, 2022))
+    assert state.error is None
+    lib = gaps.salsa_gap("1381", "splice.ak9.merit17.kommunal", years=(2016, 2022))
+    assert lib.summary_sv() in state.gap  # the same text, not a re-implementation
+    # Kolada's official deviation stays visible: per model year in the summary, and 2015 (no own model) listed
+    official = gaps.official_deviation("1381", "U15459", years=(2015, 2022)).tidy().set_index("year")["estimate"]
+    ok = lib.tidy()[lib.tidy()["status"] == "ok"]
+    for r in ok.itertuples():
+        assert f"Koladas officiella avvikelse {fmt_num(official[r.year], signed=True)}" in state.gap
+    assert f"2015: {fmt_num(official[2015], signed=True)}" in state.gap.splitlines()[-1]
+
+
+def test_gap_view_without_model(ex):
+    state = ex.set(indicator="ak3_np", years=(2012, 2019))
+    assert state.error is None and "Ingen modell" in state.gap
+    state = ex.set(indicator="ak9_merit", years=(2023, 2025))  # after N15823 ends: no own residual
+    assert state.error is None and "finns bara för 2016–2022" in state.gap
+    state = ex.set(indicator="gy_gbp", years=(2014, 2022))  # gymnasium model (N17691, U17446)
+    assert state.error is None and "N17691" in state.gap and "U17446" in state.gap
+
+
+def test_duplicated_model_code_is_gone():
+    for name in ("gap_model", "compare_with_official", "GapFit", "GAP_COVARIATES", "official_deviation",
+                 "deviation_kpi_for"):
+        assert not hasattr(explorer, name), name
+    assert explorer.gap_outcome_for("ak9_merit") == "splice.ak9.merit17.kommunal"
+    assert explorer.gap_outcome_for("ak3_np") is None
 
 
 def test_municipality_change_by_name_and_code(ex):

@@ -31,9 +31,9 @@ EXPECTED = {
     "01_att_lasa_ett_nyckeltal": ["Kolada − Skolverket i genomsnitt", "medelskillnaden", "95\u00a0% KI"],
     "02_progression_i_stallet_for_rangordning": ["Lutning (förändring", "Trend 2016", "95\u00a0% KI"],
     "03_gapet_mellan_forutsattningar_och_resultat": ["prediktionsintervall", "Korrelation mellan egen residual",
-                                                     "R² ="],
+                                                     "R² =", "Modell:", "ingen rangordning"],
     "04_fore_och_efter_en_insats": ["syntetiska jämförelsen", "framskrivna trenden", "jämförelsegruppen"],
-    "explore": ["Halmstad", "modellberäknat värde", "före insatsen"],
+    "explore": ["Halmstad", "modellberäknat värde", "Koladas officiella avvikelse", "före insatsen"],
 }
 
 
@@ -169,3 +169,18 @@ def test_student_and_teacher_versions(run_dir):
     assert "LÖSNING" not in student_html
     # the exercises themselves stay in the student version
     assert "Övning 1.1" in student_html and "Övning 1.1" in teacher_html
+
+
+@pytest.mark.slow
+def test_gap_notebook_uses_library_and_matches_kolada(run_dir):
+    """Notebook 03 fits with fgte_research.gaps and prints, per year, the correlation with Kolada's deviation."""
+    path = NOTEBOOKS / "teaching" / "03_gapet_mellan_forutsattningar_och_resultat.ipynb"
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    for call in ("gaps.fit_salsa(", "gaps.salsa_gap(", "gaps.validate_against_kolada(", ".tidy()"):
+        assert call in source, call
+    assert "gap_model" not in source and "compare_with_official" not in source
+    text = _texts(executed(path, run_dir))
+    found = {int(y): float(r.replace(",", "."))
+             for y, r in re.findall(r"Korrelation mellan egen residual och U15459 (\d{4}): (\d,\d+)", text)}
+    assert sorted(found) == list(range(2017, 2023)), found
+    assert all(r >= 0.85 for r in found.values()), found
