@@ -145,7 +145,10 @@ def indicator_grid(municipality, indicators=None, ncols: int = 3, panel=None, re
         _mark_breaks(a, part.series_id, [int(y) for y in part.own.dropna(subset=["value"])["year"]])
         if part.own["value"].isna().all():
             a.text(0.5, 0.5, "saknas", transform=a.transAxes, ha="center", fontsize=9, color="#555555")
-        a.set_title(f"{ind.number}. {ind.title_sv}", fontsize=8, wrap=True)
+        title = f"{ind.number}. {ind.title_sv}"
+        if len(ind.headline) > 1:  # e.g. åk 3: only the first subject fits the panel; say which one it is
+            title += f"\n({part.meta.title_sv})"
+        a.set_title(title, fontsize=8, wrap=True)
         a.tick_params(labelsize=7)
         decimal_comma(a)
     for a in axes.flat[len(inds):]:
