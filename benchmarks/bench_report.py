@@ -1,0 +1,157 @@
+"""Benchmark `fgte report` against the naive loop (papermill CLI + nbconvert CLI per report).
+
+    .venv/bin/python benchmarks/bench_report.py [-n 12] [--jobs N] [--national] [--skip-naive]
+
+(a) naive: for each municipality, one after another, `papermill` CLI then `jupyter nbconvert
+    --to html --no-input` CLI (both from the venv's bin), kernel fgte-research;
+(b) `fgte report` (python -m fgte_research.publish) on a run specification for the same
+    municipalities, --force, into a fresh temporary reports folder;
+(c) --national: `fgte report` for all 290 municipalities, one year; seconds per report.
+
+Uses notebooks/annual_report.ipynb; falls back to the pipeline fixture tests/fixtures/report_fixture.ipynb
+(with a loud note) when the real notebook is missing or --fixture is given. Outputs go to a temporary
+folder that is removed afterwards (--keep keeps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+
+from fgte_research import municipalities as m  # noqa: E402
+from fgte_research import paths  # noqa: E402
+from fgte_research.publish import data_info, ensure_kernel  # noqa: E402
+
+REAL = ROOT / "notebooks" / "annual_report.ipynb"
+FIXTURE = ROOT / "tests" / "fixtures" / "report_fixture.ipynb"
+EXECUTOR: str | None = None
+
+
+def pick_municipalities(n: int) -> list[str]:
+    codes = list(m.NAMED_SETS["halland"])
+    codes += [c for c in m.load_municipalities()["municipality_id"] if c not in codes]
+    return codes[:n]
+
+
+def cpu_children() -> float:
+    """CPU seconds (user + sys) of all finished child processes (and their waited-for descendants)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def naive(notebook: Path, codes: list[str], year: int, out: Path) -> tuple[float, int, float]:
+    out.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    cpu0 = cpu_children()
+    started = time.perf_counter()
+    for code in codes:
+        executed = out / f"{code}.ipynb"
+        r = subprocess.run([str(BIN / "papermill"), str(notebook), str(executed), "-r", "municipality", code,
+                            "-p", "year", str(year), "-k", "fgte-research", "--cwd", str(notebook.parent),
+                            "--no-progress-bar"], capture_output=True, text=True)
+        if r.returncode != 0:
+            failures += 1
+            continue
+        r = subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                           capture_output=True, text=True)
+        failures += r.returncode != 0
+    return time.perf_counter() - started, failures, cpu_children() - cpu0
+
+
+def fgte_report(notebook: Path, municipalities, year, reports: Path, jobs: int | None,
+                run: str) -> tuple[float, str, float]:
+    import yaml
+
+    spec = reports.parent / f"{run}.yaml"
+    spec.write_text(yaml.safe_dump({"run": run, "reports": [
+        {"notebook": str(notebook), "municipalities": municipalities, "years": [year]}]}, allow_unicode=True),
+        encoding="utf-8")
+    env = dict(os.environ, FGTE_REPORTS_DIR=str(reports))
+    cmd = [sys.executable, "-m", "fgte_research.publish", str(spec), "--force", "-q"]
+    if EXECUTOR:
+        cmd += ["--executor", EXECUTOR]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    cpu0 = cpu_children()
+    started = time.perf_counter()
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    return elapsed, (r.stdout + r.stderr).strip(), cpu_children() - cpu0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=12, help="antal kommuner (standard 12)")
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--national", action="store_true", help="mät även hela landet (290 rapporter)")
+    ap.add_argument("--skip-naive", action="store_true")
+    ap.add_argument("--fixture", action="store_true", help="använd testfixturen i stället för annual_report")
+    ap.add_argument("--keep", action="store_true", help="behåll de temporära resultaten")
+    ap.add_argument("--executor", choices=("warm", "papermill"), default=None,
+                    help="exekvering i (b)/(c) (standard: körspecifikationens, dvs. warm)")
+    args = ap.parse_args(argv)
+    global EXECUTOR
+    EXECUTOR = args.executor
+
+    notebook = REAL
+    if args.fixture or not REAL.is_file():
+        notebook = FIXTURE
+        print("=" * 78 + "\nOBS: notebooks/annual_report.ipynb används INTE – mätningen gäller pipeline-fixturen\n"
+              f"{FIXTURE.relative_to(ROOT)}, en liten anteckningsbok. Siffrorna säger inget om de riktiga\n"
+              "rapporterna.\n" + "=" * 78, flush=True)
+    ensure_kernel()
+    info = data_info()
+    year = info.latest
+    codes = pick_municipalities(args.n)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    print(f"Anteckningsbok: {notebook.relative_to(ROOT)}; år {year}; {len(codes)} kommuner; "
+          f"{os.cpu_count()} kärnor; jobs={args.jobs or 'alla'}", flush=True)
+    load = os.getloadavg()[0]
+    print(f"Belastning före mätningen (1 min): {load:.2f}", flush=True)
+    if load > 0.5:
+        print("OBS: datorn är inte ledig – andra processer konkurrerar om kärnorna och gör särskilt den "
+              "parallella mätningen (b) långsammare.", flush=True)
+    try:
+        t_naive = None
+        if not args.skip_naive:
+            t_naive, fails, cpu_naive = naive(notebook, codes, year, tmp / "naive")
+            print(f"(a) naiv loop (papermill-CLI + nbconvert-CLI, en i taget): {t_naive:7.1f} s "
+                  f"({t_naive / len(codes):.2f} s/rapport, CPU-tid {cpu_naive:.0f} s"
+                  f"{f', {fails} misslyckade' if fails else ''})", flush=True)
+        t_fgte, out, cpu_fgte = fgte_report(notebook, codes, year, tmp / "reports", args.jobs, "bench")
+        print(f"(b) fgte report:                                          {t_fgte:7.1f} s "
+              f"({t_fgte / len(codes):.2f} s/rapport, CPU-tid {cpu_fgte:.0f} s)", flush=True)
+        if "misslyckade" in out and " 0 misslyckade" not in out:
+            print(out)
+        if t_naive is not None:
+            print(f"    kvot naiv / fgte report: {t_naive / t_fgte:.1f}×  (mål ≥ 4×); kvot CPU-tid: "
+                  f"{cpu_naive / cpu_fgte:.1f}× (oberoende av andra processer; väggtiden vinner dessutom på "
+                  f"parallellismen)")
+        if args.national:
+            t_nat, out, _ = fgte_report(notebook, "all", year, tmp / "reports", args.jobs, "national_bench")
+            n = len(m.load_municipalities())
+            print(f"(c) hela landet, {n} rapporter: {t_nat:7.1f} s ({t_nat / n:.2f} s/rapport)", flush=True)
+            if " 0 misslyckade" not in out:
+                print(out)
+        print(f"Belastning efter mätningen (1 min): {os.getloadavg()[0]:.2f}")
+    finally:
+        if args.keep:
+            print(f"Resultat kvar i {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Cache keys and the run manifest (``reports/<run>/manifest.json``).
+
+A report is skipped when its key equals the key recorded for its last *successful* render and
+all its HTML files still exist. The key is a SHA-256 over:
+
+- the source notebook's bytes,
+- the parameters passed to it, its variants and ``show_code``,
+- the processed-data content hash (``fgte_research.panel.panel_hash()``),
+- ``fgte_research.__version__`` and a fingerprint of the library's source files (a fix in
+  ``progression.py`` changes the reports even when the version number does not),
+- the inputs under ``params/`` that notebooks read (``interventions.yaml``, ``local/``; not
+  ``runs/``, whose relevant content is already in the parameters),
+- :data:`FORMAT_VERSION` and the kernel name.
+
+Failed reports are always retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .. import __version__, paths
+from ..atomic import write_text_atomic
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def code_fingerprint() -> str:
+    """Hash of every .py file of the fgte_research package (paths and contents)."""
+    pkg = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for p in sorted(pkg.rglob("*.py")):
+        if "__pycache__" in p.parts:
+            continue
+        h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def params_fingerprint() -> str:
+    """Hash of the parameter files notebooks may read (everything in params/ except runs/)."""
+    root = paths.params_dir()
+    h = hashlib.sha256()
+    if root.is_dir():
+        for p in sorted(root.rglob("*")):
+            rel = p.relative_to(root)
+            if p.is_file() and rel.parts[0] != "runs" and not p.name.startswith("."):
+                h.update(rel.as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def job_key(job, data_hash: str, *, kernel_name: str, notebook_digests: dict | None = None,
+            params_fp: str | None = None, code_fp: str | None = None) -> str:
+    digests = notebook_digests if notebook_digests is not None else {}
+    nb_digest = digests.get(job.notebook) or _file_digest(job.notebook)
+    digests[job.notebook] = nb_digest
+    payload = {
+        "format": FORMAT_VERSION,
+        "version": __version__,
+        "code": code_fp if code_fp is not None else code_fingerprint(),
+        "params_files": params_fp if params_fp is not None else params_fingerprint(),
+        "notebook": nb_digest,
+        "parameters": job.parameters,
+        "variants": list(job.variants),
+        "show_code": job.show_code,
+        "data": data_hash,
+        "kernel": kernel_name,
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Manifest:
+    """What was rendered in a run folder: per job id its key, status, time, outputs and error."""
+
+    def __init__(self, run_dir: Path):
+        self.path = Path(run_dir) / MANIFEST_NAME
+        self.entries: dict[str, dict] = {}
+        if self.path.is_file():
+            try:
+                doc = json.loads(self.path.read_text(encoding="utf-8"))
+                self.entries = dict(doc.get("reports", {}))
+            except (ValueError, OSError, AttributeError):
+                self.entries = {}  # unreadable manifest: everything is re-rendered
+
+    def is_fresh(self, job_id: str, key: str, run_dir: Path) -> bool:
+        entry = self.entries.get(job_id)
+        if not entry or entry.get("key") != key or entry.get("status") != "ok":
+            return False
+        outputs = entry.get("outputs") or []
+        return bool(outputs) and all((Path(run_dir) / o["html"]).is_file() for o in outputs)
+
+    def record(self, job_id: str, entry: dict) -> None:
+        self.entries[job_id] = entry
+
+    def save(self, extra: dict | None = None) -> None:
+        doc = {"format": FORMAT_VERSION, **(extra or {}), "reports": dict(sorted(self.entries.items()))}
+        write_text_atomic(self.path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")

@@ -1,0 +1,233 @@
+"""Orchestration: validate → skip unchanged → execute in worker processes → index → summary."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from .. import __version__, paths
+from . import cache, execute
+from .index import render_index
+from .kernel import KERNEL_NAME, KernelSetupError, ensure_kernel
+from .runspec import DataInfo, RunSpec, RunSpecError, load_runspec, plan
+
+LATEST_SERIES = "splice.ak9.merit17.kommunal"
+
+
+@dataclass
+class ReportResult:
+    id: str
+    notebook: str
+    status: str                      # "ok" (rendered now) | "cached" (unchanged, skipped) | "failed"
+    seconds: float | None
+    outputs: list[dict] = field(default_factory=list)   # [{variant, title, html, ipynb}] relative to run_dir
+    error: str | None = None
+    failed_notebook: str | None = None
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    run: str
+    run_dir: Path
+    index_path: Path
+    reports: list[ReportResult]
+    seconds: float
+
+    @property
+    def n_ok(self) -> int:
+        return sum(r.status == "ok" for r in self.reports)
+
+    @property
+    def n_cached(self) -> int:
+        return sum(r.status == "cached" for r in self.reports)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.reports if r.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def summary_sv(self) -> str:
+        secs = f"{self.seconds:.1f}".replace(".", ",")
+        lines = [f"Klart på {secs} s: {len(self.reports)} rapporter – {self.n_ok} nya, {self.n_cached} oförändrade, "
+                 f"{len(self.failed)} misslyckade."]
+        for r in self.failed:
+            last = (r.error or "").strip().splitlines()
+            lines.append(f"  Misslyckades: {r.id} ({r.notebook}): {last[0] if last else 'okänt fel'}")
+            if r.failed_notebook:
+                lines.append(f"    körd anteckningsbok: {self.run_dir / r.failed_notebook}")
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------
+def _latest_year() -> int:
+    from .. import panel
+
+    if hasattr(panel, "latest_year"):
+        return int(panel.latest_year())
+    frame = panel.load_panel(series=LATEST_SERIES, include_aggregates=False)
+    return int(frame.loc[frame["status"] == "ok", "year"].max())
+
+
+def data_info() -> DataInfo:
+    """Build data/processed if stale; return its years, latest year and content hash."""
+    import pandas as pd
+
+    from .. import panel
+
+    panel.ensure_built(verbose=True)
+    frame = pd.read_parquet(paths.processed_dir() / panel.PANEL_FILE, columns=["year", "status"])
+    years = tuple(sorted(int(y) for y in frame.loc[frame["status"].astype(str) == "ok", "year"].unique()))
+    return DataInfo(years=years, latest=_latest_year(), hash=panel.panel_hash())
+
+
+def _as_spec(runspec) -> RunSpec:
+    if isinstance(runspec, RunSpec):
+        return runspec
+    if isinstance(runspec, dict):
+        return RunSpec.from_dict(runspec, default_run=runspec.get("run"))
+    return load_runspec(runspec)
+
+
+def _threads_per_kernel(workers: int) -> int | None:
+    if workers <= 1:
+        return None
+    return max(1, default_jobs() // workers)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def render(runspec, jobs: int | None = None, force: bool = False, *, executor: str | None = None,
+           progress: bool = True, data: DataInfo | None = None) -> RunResult:
+    """Render a run specification (path, dict or :class:`RunSpec`).
+
+    Raises :class:`RunSpecError` (Swedish message) before anything is written if the specification
+    is invalid. Failed reports do not raise: see ``RunResult.failed`` / ``exit_code``.
+    """
+    started = time.perf_counter()
+    spec = _as_spec(runspec)
+    data = data or data_info()
+    the_plan = plan(spec, data)
+    run_dir = paths.reports_dir() / spec.run
+    executor = executor or spec.executor
+    manifest = cache.Manifest(run_dir)
+    digests: dict = {}
+    params_fp, code_fp = cache.params_fingerprint(), cache.code_fingerprint()
+    keys = {job.id: cache.job_key(job, data.hash, kernel_name=KERNEL_NAME, notebook_digests=digests,
+                                  params_fp=params_fp, code_fp=code_fp) for job in the_plan.jobs}
+    to_run = [job for job in the_plan.jobs if force or not manifest.is_fresh(job.id, keys[job.id], run_dir)]
+    info = {"version": __version__, "data_hash": data.hash, "source": spec.source}
+    results: dict[str, dict] = {}
+
+    if to_run:
+        kernel_name = ensure_kernel()
+        workers = max(1, min(jobs or default_jobs(), len(to_run)))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(to_run), desc="Rapporter", unit="rapport", file=sys.stderr, dynamic_ncols=True)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                   initializer=execute.worker_init,
+                                   initargs=(executor, kernel_name, _threads_per_kernel(workers)))
+        try:
+            futures = {pool.submit(execute.run_job, job, run_dir, info): job for job in to_run}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its job, not the run
+                    res = {"id": job.id, "status": "failed", "outputs": [], "seconds": None,
+                           "error": execute.format_error(exc), "failed_notebook": None}
+                results[job.id] = res
+                manifest.record(job.id, {"key": keys[job.id], "status": res["status"], "seconds": res["seconds"],
+                                         "outputs": res["outputs"], "error": res["error"],
+                                         "failed_notebook": res["failed_notebook"], "notebook": job.notebook_name,
+                                         "parameters": job.parameters,
+                                         "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
+                manifest.save({"run": spec.run, "package_version": __version__, "data_hash": data.hash})
+                if bar is not None:
+                    bar.update(1)
+                    if res["status"] == "failed":
+                        bar.write(f"Misslyckades: {job.id}", file=sys.stderr)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+        pool.shutdown(wait=True)
+
+    reports: list[ReportResult] = []
+    for job in the_plan.jobs:
+        if job.id in results:
+            res = results[job.id]
+            reports.append(ReportResult(id=job.id, notebook=job.notebook_name, status=res["status"],
+                                        seconds=res["seconds"], outputs=res["outputs"], error=res["error"],
+                                        failed_notebook=res["failed_notebook"], context=job.context))
+        else:
+            entry = manifest.entries[job.id]
+            reports.append(ReportResult(id=job.id, notebook=job.notebook_name, status="cached",
+                                        seconds=entry.get("seconds"), outputs=entry["outputs"], context=job.context))
+    total = time.perf_counter() - started
+    title = spec.title or f"Rapporter: {spec.run}"
+    index_path = render_index(run_dir, title=title, reports=reports, info=info, total_seconds=total)
+    return RunResult(run=spec.run, run_dir=run_dir, index_path=index_path, reports=reports,
+                     seconds=time.perf_counter() - started)
+
+
+# ------------------------------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="fgte report",
+        description="Kör parametriserade anteckningsböcker och publicerar dem som fristående HTML-rapporter "
+                    "med en översiktssida (reports/<körning>/index.html).")
+    p.add_argument("runspec", metavar="KÖRSPECIFIKATION", help="YAML-fil, t.ex. params/runs/fgte_annual.yaml")
+    p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help=f"antal parallella processer (standard: alla kärnor, här {default_jobs()})")
+    p.add_argument("--force", action="store_true", help="kör om även oförändrade rapporter")
+    p.add_argument("--executor", choices=("warm", "papermill"), default=None,
+                   help="warm: en återanvänd kärna per process (snabbast, standard); papermill: ny kärna per rapport")
+    p.add_argument("--quiet", "-q", action="store_true", help="ingen förloppsindikator")
+    return p
+
+
+def cli_report(argv: list[str]) -> int:
+    """``fgte report RUNSPEC [--jobs N] [--force]``; returns the exit code (0 ok, 1 failures, 2 bad input)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its message
+        return int(exc.code or 0) and 2
+    if args.jobs is not None and args.jobs < 1:
+        print("fgte report: --jobs måste vara minst 1", file=sys.stderr)
+        return 2
+    path = Path(args.runspec)
+    if not path.exists() and not path.suffix and (paths.params_dir() / "runs" / f"{path}.yaml").is_file():
+        path = paths.params_dir() / "runs" / f"{path}.yaml"  # `fgte report national`
+    try:
+        result = render(path, jobs=args.jobs, force=args.force, executor=args.executor, progress=not args.quiet)
+    except RunSpecError as exc:
+        print(exc.message_sv(), file=sys.stderr)
+        return 2
+    except KernelSetupError as exc:
+        print(f"fgte report: {exc}", file=sys.stderr)
+        return 2
+    print(result.summary_sv())
+    print(result.index_path)
+    return result.exit_code

@@ -1,0 +1,587 @@
+"""Run specifications (``params/runs/*.yaml``): typed schema, validation and expansion into jobs.
+
+A run specification says which notebooks to render for which municipalities, years and
+interventions. Everything is checked here, before any kernel starts; every problem is collected
+and reported at once (:class:`RunSpecError`, a Swedish message listing the valid choices).
+
+Schema (YAML)::
+
+    run: fgte_annual              # output folder reports/<run>/ (default: the file name)
+    title: Årsrapporter FGTE      # heading of reports/<run>/index.html (optional)
+    executor: warm                # warm (default: one reused kernel per worker) | papermill
+    timeout: 1200                 # seconds per cell (optional)
+    reports:                      # one entry per notebook (or glob of notebooks)
+      - notebook: annual_report   # notebooks/annual_report.ipynb; "teaching/*" globs; a path ending
+                                  # in .ipynb is taken relative to this file (test fixtures)
+        municipalities: fgte      # list of codes/names | named set (fgte, halland) | all
+        per_municipality: true    # true: one report per municipality (parameter `municipality`);
+                                  # false: one report for the whole set (parameter `municipalities`)
+        years: latest             # latest | 2024 | [2023, 2024]  → parameter `year`
+        interventions: [fgte]     # registry ids → one report each, parameter `intervention`
+        parameters: {indicators: [ak9_merit]}   # extra parameters, passed to every report as-is
+        variants: [student, teacher]            # teaching: student drops cells tagged `solution`
+        show_code: false          # true keeps code cells in the HTML (teaching notebooks)
+        name: "{year}/{kommunkod}-{slug}"        # output name template (optional; see DEFAULT_NAMES)
+
+Parameters the notebooks receive (the contract with the notebooks' ``parameters`` cell):
+``municipality`` (str code), ``municipalities`` (list of codes), ``year`` (int),
+``intervention`` (str id), plus everything under ``parameters``. Each injected name must exist in
+the notebook's ``parameters`` cell. Validated parameter values: ``indicator``/``indicators``/
+``indikator`` (catalogue ids or numbers), ``designs`` (intervention designs), ``interventions``/
+``insats`` (registry ids), ``kommun`` (municipality),
+``comparison_group`` (grundskola | gymnasieskola | socioekonomi), ``comparison_municipalities``
+(municipality codes/sets). A named set is passed to ``municipalities`` by name ("fgte"), a list as codes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import paths
+
+EXECUTORS = ("warm", "papermill")
+VARIANT_NAMES = ("student", "teacher")
+DESIGNS_FALLBACK = ("before_after", "its", "did", "synth")
+NAMED_SET_LABELS = {"all": "alla", "alla": "alla"}
+#: Extra parameters whose values are checked (English names and the teaching notebooks' Swedish ones).
+INDICATOR_PARAMS = ("indicator", "indicators", "indikator", "indikatorer")
+INTERVENTION_PARAMS = ("interventions", "insats", "insatser")
+MUNICIPALITY_PARAMS = ("comparison_municipalities", "kommun", "kommuner")
+
+#: Default output names (relative to reports/<run>/, without suffix), by kind of entry.
+DEFAULT_NAMES = {
+    "municipality": "{kommunkod}-{slug}",
+    "set": "{stem}-{set}",
+    "intervention": "{intervention}",
+    "single": "{stem}",
+}
+NAME_FIELDS = ("stem", "notebook", "year", "kommunkod", "slug", "set", "intervention")
+_NAME_OK = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+
+class RunSpecError(ValueError):
+    """One or more problems in a run specification. ``problems``: list of (kind, where, message)."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str, str]]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self.message_sv())
+
+    @property
+    def kinds(self) -> set[str]:
+        return {k for k, _, _ in self.problems}
+
+    def message_sv(self) -> str:
+        head = f"Fel i körspecifikationen {self.source}:"
+        body = "\n".join(f"  • {where}: {msg}" if where else f"  • {msg}" for _, where, msg in self.problems)
+        return f"{head}\n{body}\nInga rapporter har skapats."
+
+
+# ------------------------------------------------------------------------------------------------
+# Typed schema
+@dataclass(frozen=True)
+class ReportSpec:
+    notebook: str
+    municipalities: str | list[str] | None = None
+    per_municipality: bool = True
+    years: str | int | list[int] | None = None
+    interventions: list[str] | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    variants: list[str] | None = None
+    show_code: bool = False
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run: str
+    reports: tuple[ReportSpec, ...]
+    title: str | None = None
+    executor: str = "warm"
+    timeout: int | None = 1200
+    base_dir: Path | None = None  # folder of the YAML file: relative notebook paths start here
+    source: str = "<körspecifikation>"
+
+    @classmethod
+    def from_dict(cls, doc: Any, *, source: str = "<körspecifikation>", default_run: str | None = None,
+                  base_dir: Path | None = None) -> "RunSpec":
+        problems: list[tuple[str, str, str]] = []
+        if not isinstance(doc, dict):
+            raise RunSpecError(source, [("schema", "", "filen måste vara en YAML-mappning med nyckeln 'reports'")])
+        top = {f.name for f in fields(cls)} - {"base_dir", "source"}
+        for key in doc:
+            if key not in top:
+                problems.append(("schema", str(key), f"okänd nyckel; giltiga nycklar: {', '.join(sorted(top))}"))
+        run = doc.get("run", default_run)
+        if not isinstance(run, str) or not _NAME_OK.match(run or "") or "/" in run or run.startswith("."):
+            problems.append(("schema", "run", f"körningens namn måste vara ett mappnamn (bokstäver, siffror, "
+                                              f"-, _), inte {run!r}"))
+        title = doc.get("title")
+        if title is not None and not isinstance(title, str):
+            problems.append(("schema", "title", "måste vara text"))
+        executor = doc.get("executor", "warm")
+        if executor not in EXECUTORS:
+            problems.append(("schema", "executor", f"okänt värde {executor!r}; giltiga: {', '.join(EXECUTORS)}"))
+        timeout = doc.get("timeout", 1200)
+        if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0):
+            problems.append(("schema", "timeout", "måste vara ett positivt heltal (sekunder per cell) eller null"))
+        raw_reports = doc.get("reports")
+        reports: list[ReportSpec] = []
+        if not isinstance(raw_reports, list) or not raw_reports:
+            problems.append(("schema", "reports", "måste vara en icke-tom lista med rapporter"))
+            raw_reports = []
+        for i, entry in enumerate(raw_reports):
+            spec = _report_from_dict(entry, f"reports[{i}]", problems)
+            if spec is not None:
+                reports.append(spec)
+        if problems:
+            raise RunSpecError(source, problems)
+        return cls(run=run, reports=tuple(reports), title=title, executor=executor, timeout=timeout,
+                   base_dir=base_dir, source=source)
+
+
+def _report_from_dict(entry: Any, where: str, problems: list) -> ReportSpec | None:
+    if isinstance(entry, str):
+        entry = {"notebook": entry}
+    if not isinstance(entry, dict):
+        problems.append(("schema", where, "varje rapport måste vara en mappning med minst 'notebook'"))
+        return None
+    known = {f.name for f in fields(ReportSpec)}
+    ok = True
+    for key in entry:
+        if key not in known:
+            problems.append(("schema", f"{where}.{key}", f"okänd nyckel; giltiga nycklar: {', '.join(sorted(known))}"))
+            ok = False
+
+    def bad(key: str, msg: str) -> None:
+        nonlocal ok
+        problems.append(("schema", f"{where}.{key}", msg))
+        ok = False
+
+    nb = entry.get("notebook")
+    if not isinstance(nb, str) or not nb.strip():
+        bad("notebook", "anteckningsbokens namn saknas (t.ex. annual_report)")
+    munis = entry.get("municipalities")
+    if munis is not None:
+        if isinstance(munis, (int, str)):
+            munis = str(munis)
+        elif isinstance(munis, list) and munis and all(isinstance(m, (str, int)) and not isinstance(m, bool)
+                                                          for m in munis):
+            munis = [str(m) for m in munis]
+        else:
+            bad("municipalities", "ange en lista med kommunkoder/kommunnamn, ett namngivet urval (fgte, halland) "
+                                  "eller all")
+    per = entry.get("per_municipality", True)
+    if not isinstance(per, bool):
+        bad("per_municipality", "måste vara true eller false")
+    years = entry.get("years")
+    if years is not None:
+        if isinstance(years, bool):
+            bad("years", "ange latest, ett år eller en lista med år")
+        elif isinstance(years, str):
+            if years.strip().lower() not in ("latest", "senaste"):
+                if years.strip().isdigit():
+                    years = int(years)
+                else:
+                    bad("years", f"okänt värde {years!r}; ange latest, ett år (t.ex. 2024) eller en lista med år")
+        elif isinstance(years, int):
+            pass
+        elif isinstance(years, list) and years and all(
+                (isinstance(y, int) and not isinstance(y, bool)) or (isinstance(y, str) and
+                                                                      (y.isdigit() or y.lower() in ("latest", "senaste")))
+                for y in years):
+            years = [int(y) if isinstance(y, int) or y.isdigit() else "latest" for y in years]
+        else:
+            bad("years", "ange latest, ett år (t.ex. 2024) eller en lista med år")
+    ivs = entry.get("interventions")
+    if ivs is not None:
+        if isinstance(ivs, str):
+            ivs = [ivs]
+        if not (isinstance(ivs, list) and ivs and all(isinstance(x, str) for x in ivs)):
+            bad("interventions", "ange en lista med insatsernas id (se params/interventions.yaml)")
+    params = entry.get("parameters") or {}
+    if not isinstance(params, dict) or not all(isinstance(k, str) and k.isidentifier() for k in params):
+        bad("parameters", "måste vara en mappning från parameternamn (Python-namn) till värden")
+        params = {}
+    variants = entry.get("variants")
+    if variants is not None:
+        if isinstance(variants, str):
+            variants = [variants]
+        if not (isinstance(variants, list) and variants and all(v in VARIANT_NAMES for v in variants)
+                and len(set(variants)) == len(variants)):
+            bad("variants", f"giltiga varianter: {', '.join(VARIANT_NAMES)} (student tar bort celler taggade "
+                            f"'solution', teacher visar dem)")
+    show_code = entry.get("show_code", False)
+    if not isinstance(show_code, bool):
+        bad("show_code", "måste vara true eller false")
+    name = entry.get("name")
+    if name is not None and not isinstance(name, str):
+        bad("name", "måste vara en namnmall, t.ex. \"{year}/{kommunkod}-{slug}\"")
+    if not ok:
+        return None
+    return ReportSpec(notebook=nb.strip(), municipalities=munis, per_municipality=per, years=years,
+                      interventions=ivs, parameters=dict(params), variants=variants, show_code=show_code, name=name)
+
+
+def load_runspec(path: str | Path) -> RunSpec:
+    """Read and schema-check a YAML run specification (semantic checks happen in :func:`plan`)."""
+    path = Path(path)
+    source = _display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        known = sorted(p.name for p in (paths.params_dir() / "runs").glob("*.yaml"))
+        raise RunSpecError(source, [("file", "", f"filen finns inte; körspecifikationer i params/runs: "
+                                                  f"{', '.join(known) or 'inga'}")]) from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RunSpecError(source, [("schema", "", f"filen kan inte läsas som YAML: {exc}")]) from None
+    return RunSpec.from_dict(doc, source=source, default_run=path.stem, base_dir=path.resolve().parent)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(paths.project_root()))
+    except ValueError:
+        return str(path)
+
+
+# ------------------------------------------------------------------------------------------------
+# Jobs
+@dataclass(frozen=True, eq=False)
+class Job:
+    """One notebook execution (producing one HTML page per variant)."""
+
+    id: str                      # output name relative to reports/<run>/, without suffix
+    notebook: Path               # absolute path of the source notebook
+    notebook_name: str           # as named in the run spec ("annual_report", "teaching/intro")
+    parameters: dict
+    variants: tuple[str, ...]    # ("",) when the notebook has no variants
+    show_code: bool
+    context: dict                # kommunkod, kommun, ar, insats, urval — for titles and the index
+    fallback_title: str
+    timeout: int | None
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What validation needs to know about the processed data."""
+
+    years: tuple[int, ...]
+    latest: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    spec: RunSpec
+    jobs: tuple[Job, ...]
+    data: DataInfo
+
+
+def available_notebooks() -> list[str]:
+    root = paths.notebooks_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.relative_to(root).with_suffix("").as_posix() for p in root.rglob("*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts)
+
+
+def _resolve_notebooks(name: str, base_dir: Path | None) -> list[tuple[str, Path]]:
+    if name.endswith(".ipynb"):
+        candidates = [Path(name)] if Path(name).is_absolute() else \
+            [(base_dir or Path.cwd()) / name, paths.project_root() / name, paths.notebooks_dir() / name]
+        for c in candidates:
+            if c.is_file():
+                return [(Path(name).stem, c.resolve())]
+        return []
+    names = available_notebooks()
+    if any(ch in name for ch in "*?["):
+        hits = [n for n in names if fnmatch.fnmatchcase(n, name)]
+    else:
+        hits = [n for n in names if n == name]
+    return [(n, (paths.notebooks_dir() / f"{n}.ipynb").resolve()) for n in hits]
+
+
+def notebook_parameters(path: Path) -> list[str] | None:
+    """Names assigned in the notebook's first ``parameters`` cell; None if it has no such cell.
+
+    Parsed with ``ast`` (papermill's own inspection skips lines such as ``x = None  # comment``)."""
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next((c for c in nb.cells if c.cell_type == "code" and "parameters" in (c.metadata.get("tags") or [])),
+                None)
+    if cell is None:
+        return None
+    names: list[str] = []
+
+    def collect(target) -> None:
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for t in target.elts:
+                collect(t)
+
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                collect(t)
+        elif isinstance(node, ast.AnnAssign):
+            collect(node.target)
+    return list(dict.fromkeys(names))
+
+
+def _municipality_codes(raw, where: str, problems: list) -> list[str] | None:
+    from .. import municipalities as m
+
+    items = [raw] if isinstance(raw, str) else list(raw)
+    codes: list[str] = []
+    bad: list[str] = []
+    for item in items:
+        try:
+            codes += m.resolve_set(item)
+        except ValueError:
+            bad.append(str(item))
+    if bad:
+        n = len(m.load_municipalities())
+        problems.append(("municipality", where,
+                         f"okänd kommun {', '.join(repr(b) for b in bad)}. Giltiga val: kommunkoder med fyra "
+                         f"siffror (t.ex. \"1380\") eller kommunnamn (t.ex. Halmstad) för någon av landets {n} "
+                         f"kommuner, ett namngivet urval ({', '.join(sorted(m.NAMED_SETS))}) eller all."))
+        return None
+    seen: dict[str, None] = {}
+    for c in codes:
+        seen.setdefault(c, None)
+    return list(seen)
+
+
+def _years(raw, data: DataInfo, where: str, problems: list) -> list[int] | None:
+    items = raw if isinstance(raw, list) else [raw]
+    out: list[int] = []
+    bad: list[str] = []
+    for y in items:
+        if isinstance(y, str):
+            out.append(data.latest)
+        elif y in data.years:
+            out.append(int(y))
+        else:
+            bad.append(str(y))
+    if bad:
+        problems.append(("year", where,
+                         f"år utanför data: {', '.join(bad)}. Data finns för åren {min(data.years)}–"
+                         f"{max(data.years)}; senaste år med resultat är {data.latest} (skriv latest)."))
+        return None
+    return sorted(set(out))
+
+
+def _check_parameter_values(params: dict, where: str, problems: list) -> None:
+    from .. import catalogue
+
+    keys = []
+    for name in INDICATOR_PARAMS:
+        if name in params:
+            val = params[name]
+            keys += val if isinstance(val, (list, tuple)) else [val]
+    bad = []
+    for key in keys:
+        try:
+            catalogue.indicator(key)
+        except (ValueError, TypeError):
+            bad.append(repr(key))
+    if bad:
+        valid = ", ".join(f"{i.number}={i.id}" for i in catalogue.INDICATORS)
+        problems.append(("indicator", f"{where}.parameters",
+                         f"okänd indikator {', '.join(bad)}. Giltiga indikatorer (nummer=id): {valid}."))
+    if "designs" in params:
+        designs = params["designs"] if isinstance(params["designs"], list) else [params["designs"]]
+        valid_designs = _designs()
+        wrong = [repr(d) for d in designs if d not in valid_designs]
+        if wrong:
+            problems.append(("design", f"{where}.parameters.designs",
+                             f"okänd design {', '.join(wrong)}. Giltiga designer: {', '.join(valid_designs)}."))
+    for name in INTERVENTION_PARAMS:
+        if name in params:
+            ids = params[name] if isinstance(params[name], list) else [params[name]]
+            _check_interventions([str(i) for i in ids], f"{where}.parameters.{name}", problems)
+    if "comparison_group" in params:
+        kinds = ("grundskola", "gymnasieskola", "socioekonomi")
+        if params["comparison_group"] not in kinds:
+            problems.append(("comparison", f"{where}.parameters.comparison_group",
+                             f"okänd jämförelsegrupp {params['comparison_group']!r}. Giltiga (Koladas liknande "
+                             f"kommuner): {', '.join(kinds)}."))
+    for name in MUNICIPALITY_PARAMS:
+        if name in params:
+            _municipality_codes(params[name], f"{where}.parameters.{name}", problems)
+
+
+def _designs() -> tuple[str, ...]:
+    try:
+        from .. import interventions as iv
+    except ImportError:
+        return DESIGNS_FALLBACK
+    return tuple(getattr(iv, "DESIGNS", DESIGNS_FALLBACK))
+
+
+def _check_interventions(ids: list[str], where: str, problems: list) -> bool:
+    try:
+        from ..interventions import load_registry
+    except ImportError:  # registry module not there yet: read the YAML ids directly
+        load_registry = None
+    try:
+        if load_registry is not None:
+            registry = list(load_registry())
+        else:
+            doc = yaml.safe_load((paths.params_dir() / "interventions.yaml").read_text(encoding="utf-8"))
+            registry = [e["id"] for e in doc["interventions"]]
+    except (ValueError, OSError, KeyError, TypeError) as exc:
+        problems.append(("intervention", where, f"insatsregistret params/interventions.yaml kan inte läsas: {exc}"))
+        return False
+    unknown = [i for i in ids if i not in registry]
+    if unknown:
+        problems.append(("intervention", where,
+                         f"okänd insats {', '.join(repr(u) for u in unknown)}. Giltiga insatser (id i "
+                         f"params/interventions.yaml): {', '.join(registry)}."))
+        return False
+    return True
+
+
+def _named_sets() -> set[str]:
+    from .. import municipalities as m
+
+    return set(m.NAMED_SETS) | {"all", "alla"}
+
+
+def _set_label(raw) -> str:
+    if isinstance(raw, str):
+        key = raw.strip().lower()
+        return NAMED_SET_LABELS.get(key, re.sub(r"[^a-z0-9]+", "-", key).strip("-"))
+    codes = ",".join(str(x) for x in raw)
+    return "urval-" + hashlib.sha1(codes.encode()).hexdigest()[:8]
+
+
+def plan(spec: RunSpec, data: DataInfo) -> Plan:
+    """Check everything against notebooks, municipalities, catalogue, registry and data; expand to jobs."""
+    from .. import municipalities as m
+
+    problems: list[tuple[str, str, str]] = []
+    jobs: list[Job] = []
+    for i, rep in enumerate(spec.reports):
+        where = f"reports[{i}]"
+        notebooks = _resolve_notebooks(rep.notebook, spec.base_dir)
+        if not notebooks:
+            valid = available_notebooks()
+            problems.append(("notebook", f"{where}.notebook",
+                             f"okänd anteckningsbok {rep.notebook!r}. Giltiga anteckningsböcker i notebooks/: "
+                             f"{', '.join(valid) if valid else 'inga finns ännu'}."))
+        codes = _municipality_codes(rep.municipalities, f"{where}.municipalities", problems) \
+            if rep.municipalities is not None else None
+        years = _years(rep.years, data, f"{where}.years", problems) if rep.years is not None else None
+        ivs = rep.interventions
+        if ivs is not None and not _check_interventions(ivs, f"{where}.interventions", problems):
+            ivs = None
+        _check_parameter_values(rep.parameters, where, problems)
+        if not notebooks or (rep.municipalities is not None and codes is None) or \
+                (rep.years is not None and years is None) or (rep.interventions is not None and ivs is None):
+            continue
+
+        per_muni = codes is not None and rep.per_municipality
+        kind = ("municipality" if per_muni else "set" if codes is not None
+                else "intervention" if ivs is not None else "single")
+        template = rep.name or ((("{year}/" if years is not None else "") + DEFAULT_NAMES[kind]))
+        if rep.name is not None:
+            try:
+                rep.name.format(**{k: "x" for k in NAME_FIELDS})
+            except (KeyError, IndexError, ValueError):
+                problems.append(("name", f"{where}.name", f"okänd platshållare i namnmallen {rep.name!r}; giltiga: "
+                                                          + ", ".join("{" + f + "}" for f in NAME_FIELDS)))
+                continue
+
+        injected = set()
+        if codes is not None:
+            injected.add("municipality" if per_muni else "municipalities")
+        if years is not None:
+            injected.add("year")
+        if ivs is not None:
+            injected.add("intervention")
+        injected |= set(rep.parameters)
+
+        for nb_name, nb_path in notebooks:
+            try:
+                declared = notebook_parameters(nb_path)
+            except Exception as exc:  # noqa: BLE001 - unreadable notebook
+                problems.append(("notebook", f"{where}.notebook", f"{nb_name}: kan inte läsas ({exc})"))
+                continue
+            if injected and declared is None:
+                problems.append(("parameter", f"{where}.notebook",
+                                 f"{nb_name} saknar en cell taggad 'parameters', men körspecifikationen skickar "
+                                 f"{', '.join(sorted(injected))}."))
+                continue
+            unknown = sorted(injected - set(declared or []))
+            if unknown:
+                problems.append(("parameter", where,
+                                 f"{nb_name} har ingen parameter {', '.join(unknown)}. Parametrar i "
+                                 f"anteckningsbokens parameters-cell: {', '.join(declared) or 'inga'}."))
+                continue
+            stem = Path(nb_name).name
+            dims_m: list[str | None] = list(codes) if per_muni else [None]
+            dims_y: list[int | None] = list(years) if years is not None else [None]
+            dims_i: list[str | None] = list(ivs) if ivs is not None else [None]
+            for year in dims_y:
+                for code in dims_m:
+                    for iv in dims_i:
+                        params: dict[str, Any] = {}
+                        ctx: dict[str, Any] = {"anteckningsbok": nb_name}
+                        if code is not None:
+                            params["municipality"] = code
+                            ctx.update(kommunkod=code, kommun=m.name_of(code), name=m.name_of(code),
+                                       municipality_name=m.name_of(code))
+                        elif codes is not None:
+                            # a named set is passed by name ("fgte"), so the notebook can say which set it is
+                            params["municipalities"] = (rep.municipalities if isinstance(rep.municipalities, str)
+                                                        and rep.municipalities.strip().lower() in _named_sets()
+                                                        else list(codes))
+                            ctx["urval"] = _set_label(rep.municipalities)
+                        if year is not None:
+                            params["year"] = year
+                            ctx.update(ar=year, year=year)
+                        if iv is not None:
+                            params["intervention"] = iv
+                            ctx.update(insats=iv, intervention=iv)
+                        params.update(rep.parameters)
+                        ctx = {**params, **ctx}
+                        fmt = {"stem": stem, "notebook": nb_name, "year": year if year is not None else "",
+                               "kommunkod": code or "", "slug": m.slug(code) if code else "",
+                               "set": ctx.get("urval", ""), "intervention": iv or ""}
+                        job_id = template.format(**fmt).strip("/")
+                        if not job_id or not _NAME_OK.match(job_id) or ".." in job_id.split("/"):
+                            problems.append(("name", f"{where}.name",
+                                             f"namnmallen {template!r} ger ett ogiltigt filnamn {job_id!r}"))
+                            continue
+                        parts = [x for x in (str(year) if year else None, ctx.get("kommun"), iv,
+                                             ctx.get("urval")) if x]
+                        fallback = f"Rapport {stem}" + (f" – {' – '.join(parts)}" if parts else "")
+                        jobs.append(Job(id=job_id, notebook=nb_path, notebook_name=nb_name, parameters=params,
+                                        variants=tuple(rep.variants) if rep.variants else ("",),
+                                        show_code=rep.show_code, context=ctx, fallback_title=fallback,
+                                        timeout=spec.timeout))
+    seen: dict[str, Job] = {}
+    for job in jobs:
+        if job.id in seen:
+            problems.append(("name", "", f"två rapporter får samma filnamn {job.id!r} ({seen[job.id].notebook_name} "
+                                         f"och {job.notebook_name}); ange 'name' (t.ex. \"{{year}}/{{kommunkod}}-"
+                                         f"{{slug}}-{{stem}}\") för någon av dem."))
+        seen.setdefault(job.id, job)
+    if problems:
+        raise RunSpecError(spec.source, problems)
+    return Plan(spec=spec, jobs=tuple(jobs), data=data)
