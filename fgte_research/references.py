@@ -65,32 +65,37 @@ def references_for(municipality_id: str, kinds=("riket", "lan", "fgte", "liknand
 
 
 def aggregate(panel: pd.DataFrame, series_id: str, members, gender: str = "T") -> pd.DataFrame:
-    """Yearly aggregate of ``series_id`` over ``members``: year, value, method, n_with_value, n_members."""
+    """Yearly aggregate of ``series_id`` over ``members``: year, value, method, n_with_value, n_members.
+
+    A year is pupil-weighted only when every member with a value also has a pupil count that year;
+    otherwise it is the unweighted mean (the method column says which).
+    """
     members = list(members)
-    sub = panel[(panel["series"] == series_id) & (panel["gender"] == gender)
-                & panel["municipality_id"].isin(members)]
+    in_members = panel["municipality_id"].isin(members)
+    sub = panel[(panel["series"] == series_id) & (panel["gender"] == gender) & in_members]
+    ok = sub[sub["status"] == "ok"][["municipality_id", "year", "value"]]
     weight_id = weight_series_for(series_id) if gender == "T" else None
-    weights = None
     if weight_id is not None:
-        w = panel[(panel["series"] == weight_id) & (panel["gender"] == "T") & panel["municipality_id"].isin(members)]
-        weights = w.set_index(["municipality_id", "year"])["value"]
-    rows = []
-    for year, grp in sub.groupby("year"):
-        ok = grp[grp["status"] == "ok"]
-        n_ok = len(ok)
-        if n_ok == 0:
-            rows.append({"year": year, "value": np.nan, "method": "saknas", "n_with_value": 0,
-                         "n_members": len(members)})
-            continue
-        value, method = float(ok["value"].mean()), "ovägt medel av kommunernas värden"
-        if weights is not None:
-            wv = weights.reindex(pd.MultiIndex.from_arrays([ok["municipality_id"].astype(str), ok["year"]]))
-            if wv.notna().all() and wv.sum() > 0:
-                value = float(np.average(ok["value"], weights=wv.to_numpy()))
-                method = "elevviktat medel av kommunernas värden"
-        rows.append({"year": year, "value": value, "method": method, "n_with_value": n_ok,
-                     "n_members": len(members)})
-    return pd.DataFrame(rows, columns=["year", "value", "method", "n_with_value", "n_members"])
+        w = panel[(panel["series"] == weight_id) & (panel["gender"] == "T") & in_members]
+        ok = ok.merge(w[["municipality_id", "year", "value"]].rename(columns={"value": "weight"}),
+                      on=["municipality_id", "year"], how="left")
+    else:
+        ok = ok.assign(weight=np.nan)
+    ok = ok.assign(weighted=ok["value"] * ok["weight"])
+    per_year = ok.groupby("year").agg(mean=("value", "mean"), n_with_value=("value", "size"),
+                                      weight_sum=("weight", "sum"), weight_n=("weight", "count"),
+                                      weighted_sum=("weighted", "sum"))
+    use_weights = (per_year["weight_n"] == per_year["n_with_value"]) & (per_year["weight_sum"] > 0)
+    per_year["value"] = np.where(use_weights, per_year["weighted_sum"] / per_year["weight_sum"].where(use_weights),
+                                 per_year["mean"])
+    per_year["method"] = np.where(use_weights, "elevviktat medel av kommunernas värden",
+                                  "ovägt medel av kommunernas värden")
+    years = pd.Index(sorted(sub["year"].unique()), name="year")
+    out = per_year.reindex(years)
+    out["n_with_value"] = out["n_with_value"].fillna(0).astype(int)
+    out["method"] = out["method"].fillna("saknas")
+    out["n_members"] = len(members)
+    return out.reset_index()[["year", "value", "method", "n_with_value", "n_members"]]
 
 
 def reference_table(panel: pd.DataFrame, series_id: str, municipality_id: str,

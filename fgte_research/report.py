@@ -16,12 +16,25 @@ from .progression import progression
 from .text_sv import fmt_num
 
 
-def overview_table(municipality, year: int, panel: pd.DataFrame | None = None) -> pd.DataFrame:
+def annual_results(municipality, panel: pd.DataFrame | None = None) -> dict:
+    """Progression of every available indicator for one municipality, computed once per report.
+
+    The summary, the indicator grid and the per-indicator text all read these results.
+    """
+    municipality_id = mun.resolve(municipality)
+    return {ind.id: progression(municipality_id, ind.id, panel=panel) for ind in catalogue.INDICATORS
+            if ind.available}
+
+
+def overview_table(municipality, year: int, panel: pd.DataFrame | None = None, results: dict | None = None
+                   ) -> pd.DataFrame:
     """One row per indicator's headline series: latest value up to ``year``, trend and its interval.
 
     Ordered by indicator number; there is no rank column.
     """
     municipality_id = mun.resolve(municipality)
+    if results is None:
+        results = annual_results(municipality_id, panel)
     rows = []
     for ind in catalogue.INDICATORS:
         if not ind.available:
@@ -29,8 +42,7 @@ def overview_table(municipality, year: int, panel: pd.DataFrame | None = None) -
                          "värde": None, "trend_per_år": None, "ki_låg": None, "ki_hög": None,
                          "kommentar": "saknas: " + (ind.missing_reason or "")})
             continue
-        res = progression(municipality_id, ind.id, years=None, panel=panel, references=("riket",))
-        for part in res.parts:
+        for part in results[ind.id].parts:
             own = part.own[(part.own["year"] <= year)].dropna(subset=["value"])
             t = part.trend
             rows.append({
@@ -44,11 +56,11 @@ def overview_table(municipality, year: int, panel: pd.DataFrame | None = None) -
     return pd.DataFrame(rows)
 
 
-def summary_md(municipality, year: int, panel: pd.DataFrame | None = None) -> str:
+def summary_md(municipality, year: int, panel: pd.DataFrame | None = None, results: dict | None = None) -> str:
     """The plain-language summary at the top of the annual report."""
     municipality_id = mun.resolve(municipality)
     name = mun.name_of(municipality_id)
-    table = overview_table(municipality_id, year, panel)
+    table = overview_table(municipality_id, year, panel, results)
     up = table[(table["ki_låg"] > 0)]
     down = table[(table["ki_hög"] < 0)]
     missing = table[table["värde"].isna()]

@@ -62,16 +62,17 @@ def annual_report() -> nbf.NotebookNode:
              'display(Markdown(f"# Årsrapport {year} – {name}\\n\\n*From Great to Excellent: uppföljning av '
              'kommunens egen utveckling. Kommunkod {municipality_id}.*"))'),
         md("## Sammanfattning"),
-        code("display(Markdown(report.summary_md(municipality_id, year, panel=panel)))"),
+        code("results = report.annual_results(municipality_id, panel)  # every indicator, computed once\n"
+             "display(Markdown(report.summary_md(municipality_id, year, results=results)))"),
         md("## De 13 indikatorerna\n\nVarje diagram visar kommunen (svart heldragen linje) mot riket och länet. "
            "Linjetyp och markör skiljer serierna åt även i gråskala. Ett glapp i linjen betyder att värdet saknas "
            "det året; en prickad lodrät linje markerar ett seriebrott."),
-        code("fig = plots.indicator_grid(municipality_id, panel=panel)\nplt.show()"),
+        code("fig = plots.indicator_grid(municipality_id, results=results)\nplt.show()"),
         md("### Utveckling per indikator\n\nTrend per år med 95 % konfidensintervall (OLS och Theil–Sen), "
            "förändring mot första jämförbara år och skillnaden mot referenserna det senaste året. En skillnad "
            "mot en referens är ett sammanhang, inte en placering."),
         code("for ind in fr.INDICATORS:\n"
-             "    res = progression(municipality_id, ind.id, panel=panel, years=None, similar_kind=None)\n"
+             "    res = results.get(ind.id) or progression(municipality_id, ind.id, panel=panel)\n"
              "    display(Markdown(f\"**{ind.number}. {ind.title_sv}**\\n\\n\" + res.summary_sv().replace(\"\\n\", \"\\n\\n\")))"),
         md("### Flickor och pojkar\n\nDär källan redovisar kön (Kolada) visas flickors och pojkars värden och "
            "skillnaden. Beskrivande: elevtal per kön saknas, så ingen osäkerhet kan beräknas."),
