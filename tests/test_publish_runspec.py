@@ -199,3 +199,22 @@ def test_kernel_is_registered_in_this_environment():
     spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
     assert _is_this_python(spec.argv[0])
     assert Path(spec.resource_dir).resolve().is_relative_to(Path(sys.prefix).resolve())
+
+
+# ------------------------------------------------------------------------------------------------ CLI overrides
+def test_overrides_render_one_municipality_and_year_from_a_shipped_spec(data):
+    spec = load_runspec(ROOT / "params/runs/fgte_annual.yaml", municipalities=["Haparanda"], years=[2024],
+                        run="haparanda-2024")
+    p = plan(spec, data)
+    assert spec.run == "haparanda-2024"
+    assert [j.id for j in p.jobs] == ["2024/2583-haparanda", "2024/regional_overview-fgte"]
+    every = plan(load_runspec(ROOT / "params/runs/fgte_annual.yaml", municipalities="all"), data)
+    assert len([j for j in every.jobs if j.notebook.stem == "annual_report"]) == 290
+
+
+def test_bad_override_exit_2_and_nothing_written(tmp_path, no_kernels):
+    reports = tmp_path / "reports"
+    code, _, err = ps.run_cli([str(ROOT / "params/runs/fgte_annual.yaml"), "--municipalities", "Atlantis"], reports)
+    assert code == 2 and "Atlantis" in err and not reports.exists()
+    code, _, err = ps.run_cli([str(ROOT / "params/runs/fgte_annual.yaml"), "--years", "tjugo"], reports)
+    assert code == 2 and "tjugo" in err and not reports.exists()

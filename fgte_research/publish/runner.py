@@ -204,6 +204,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=("warm", "papermill"), default=None,
                    help="warm: en återanvänd kärna per process (snabbast, standard); papermill: ny kärna per rapport")
     p.add_argument("--quiet", "-q", action="store_true", help="ingen förloppsindikator")
+    p.add_argument("--municipalities", "-m", default=None, metavar="KOMMUNER",
+                   help="ersätt specifikationens kommuner: koder/namn med komma (1380,Haparanda), fgte, halland "
+                        "eller all")
+    p.add_argument("--years", "-y", default=None, metavar="ÅR",
+                   help="ersätt specifikationens år: latest, ett år (2024) eller flera med komma (2023,2024)")
+    p.add_argument("--run", default=None, metavar="NAMN",
+                   help="namn på resultatmappen reports/<NAMN> (standard: specifikationens)")
     return p
 
 
@@ -220,8 +227,23 @@ def cli_report(argv: list[str]) -> int:
     path = Path(args.runspec)
     if not path.exists() and not path.suffix and (paths.params_dir() / "runs" / f"{path}.yaml").is_file():
         path = paths.params_dir() / "runs" / f"{path}.yaml"  # `fgte report national`
+    municipalities = None
+    if args.municipalities is not None:
+        parts = [x.strip() for x in args.municipalities.split(",") if x.strip()]
+        municipalities = parts[0] if len(parts) == 1 and parts[0].lower() in ("all", "alla", "fgte", "halland") \
+            else parts
+    years = None
+    if args.years is not None:
+        try:
+            years = "latest" if args.years.strip() == "latest" else [int(y) for y in args.years.split(",")]
+        except ValueError:
+            print(f"fgte report: --years {args.years!r} är varken 'latest' eller år med komma (2023,2024)",
+                  file=sys.stderr)
+            return 2
     try:
-        result = render(path, jobs=args.jobs, force=args.force, executor=args.executor, progress=not args.quiet)
+        spec = path if (municipalities is None and years is None and args.run is None) else \
+            load_runspec(path, municipalities=municipalities, years=years, run=args.run)
+        result = render(spec, jobs=args.jobs, force=args.force, executor=args.executor, progress=not args.quiet)
     except RunSpecError as exc:
         print(exc.message_sv(), file=sys.stderr)
         return 2

@@ -230,8 +230,13 @@ def _report_from_dict(entry: Any, where: str, problems: list) -> ReportSpec | No
                       interventions=ivs, parameters=dict(params), variants=variants, show_code=show_code, name=name)
 
 
-def load_runspec(path: str | Path) -> RunSpec:
-    """Read and schema-check a YAML run specification (semantic checks happen in :func:`plan`)."""
+def load_runspec(path: str | Path, *, municipalities=None, years=None, run: str | None = None) -> RunSpec:
+    """Read and schema-check a YAML run specification (semantic checks happen in :func:`plan`).
+
+    ``municipalities`` / ``years`` override every report entry that renders per municipality (a one-off
+    render of one municipality, one year or all 290 from a shipped specification); ``run`` renames the
+    output folder so a one-off render does not replace the annual run's index.
+    """
     path = Path(path)
     source = _display_path(path)
     try:
@@ -244,7 +249,17 @@ def load_runspec(path: str | Path) -> RunSpec:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RunSpecError(source, [("schema", "", f"filen kan inte läsas som YAML: {exc}")]) from None
-    return RunSpec.from_dict(doc, source=source, default_run=path.stem, base_dir=path.resolve().parent)
+    if isinstance(doc, dict) and isinstance(doc.get("reports"), list):
+        for entry in doc["reports"]:
+            if not isinstance(entry, dict):
+                continue
+            if municipalities is not None and entry.get("per_municipality", True) and "municipalities" in entry:
+                entry["municipalities"] = municipalities
+            if years is not None and "years" in entry:
+                entry["years"] = years
+        if run is not None:
+            doc["run"] = run
+    return RunSpec.from_dict(doc, source=source, default_run=run or path.stem, base_dir=path.resolve().parent)
 
 
 def _display_path(path: Path) -> str:
