@@ -73,10 +73,33 @@ def aggregate(panel: pd.DataFrame, series_id: str, members, gender: str = "T") -
     members = list(members)
     in_members = panel["municipality_id"].isin(members)
     sub = panel[(panel["series"] == series_id) & (panel["gender"] == gender) & in_members]
-    ok = sub[sub["status"] == "ok"][["municipality_id", "year", "value"]]
     weight_id = weight_series_for(series_id) if gender == "T" else None
-    if weight_id is not None:
-        w = panel[(panel["series"] == weight_id) & (panel["gender"] == "T") & in_members]
+    w = (panel[(panel["series"] == weight_id) & (panel["gender"] == "T") & in_members]
+         if weight_id is not None else None)
+    # Memoised on a hash of exactly the rows used, so a cached answer is always the right one; in a warm
+    # report kernel the riket/county/FGTE aggregates are then computed once for all municipalities.
+    key = (series_id, gender, len(members), _rows_hash(sub, ["municipality_id", "year", "value", "status"]),
+           _rows_hash(w, ["municipality_id", "year", "value"]) if w is not None else 0)
+    cached = _AGGREGATES.get(key)
+    if cached is not None:
+        return cached.copy()
+    out = _aggregate(sub, w, len(members))
+    if len(_AGGREGATES) > 4096:
+        _AGGREGATES.clear()
+    _AGGREGATES[key] = out
+    return out.copy()
+
+
+_AGGREGATES: dict = {}
+
+
+def _rows_hash(frame: pd.DataFrame, columns: list[str]) -> int:
+    return int(pd.util.hash_pandas_object(frame[columns].astype({"municipality_id": str}), index=False).sum())
+
+
+def _aggregate(sub: pd.DataFrame, w: pd.DataFrame | None, n_members: int) -> pd.DataFrame:
+    ok = sub[sub["status"] == "ok"][["municipality_id", "year", "value"]]
+    if w is not None:
         ok = ok.merge(w[["municipality_id", "year", "value"]].rename(columns={"value": "weight"}),
                       on=["municipality_id", "year"], how="left")
     else:
@@ -94,7 +117,7 @@ def aggregate(panel: pd.DataFrame, series_id: str, members, gender: str = "T") -
     out = per_year.reindex(years)
     out["n_with_value"] = out["n_with_value"].fillna(0).astype(int)
     out["method"] = out["method"].fillna("saknas")
-    out["n_members"] = len(members)
+    out["n_members"] = n_members
     return out.reset_index()[["year", "value", "method", "n_with_value", "n_members"]]
 
 

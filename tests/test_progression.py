@@ -121,3 +121,17 @@ def test_fit_trend_known_answer():
     assert t.ols_slope == pytest.approx(2.0) and t.ols_ci == pytest.approx((2.0, 2.0))
     assert t.theilsen_slope == pytest.approx(2.0)
     assert fit_trend(np.array([2020, 2021]), np.array([1.0, 2.0])) is None
+
+
+def test_memoised_aggregate_follows_the_data(panel):
+    members = ["1380", "1381", "1383"]
+    first = aggregate(panel, "N15505", members).set_index("year")["value"]
+    again = aggregate(panel, "N15505", members).set_index("year")["value"]
+    assert first.equals(again)
+    changed = panel.copy()
+    hit = (changed["series"] == "N15505") & (changed["municipality_id"] == "1380") & (changed["gender"] == "T") \
+        & (changed["year"] == 2020)
+    changed.loc[hit, "value"] += 30.0
+    moved = aggregate(changed, "N15505", members).set_index("year")["value"]
+    assert moved[2020] == pytest.approx(first[2020] + 10.0)  # unweighted mean of three: +30 / 3
+    assert moved.drop(2020).equals(first.drop(2020))

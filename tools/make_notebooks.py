@@ -67,7 +67,7 @@ def annual_report() -> nbf.NotebookNode:
         md("## De 13 indikatorerna\n\nVarje diagram visar kommunen (svart heldragen linje) mot riket och länet. "
            "Linjetyp och markör skiljer serierna åt även i gråskala. Ett glapp i linjen betyder att värdet saknas "
            "det året; en prickad lodrät linje markerar ett seriebrott."),
-        code("fig = plots.indicator_grid(municipality_id, results=results)\nplt.show()"),
+        code("plots.show(plots.indicator_grid(municipality_id, results=results), tight=False)"),
         md("### Utveckling per indikator\n\nTrend per år med 95 % konfidensintervall (OLS och Theil–Sen), "
            "förändring mot första jämförbara år och skillnaden mot referenserna det senaste året. En skillnad "
            "mot en referens är ett sammanhang, inte en placering."),
