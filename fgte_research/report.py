@@ -16,14 +16,33 @@ from .progression import progression
 from .text_sv import fmt_num
 
 
-def annual_results(municipality, panel: pd.DataFrame | None = None) -> dict:
+COMPARISON_GROUPS = ("grundskola", "gymnasieskola", "socioekonomi")
+
+
+def similar_kind_for(ind: catalogue.Indicator, comparison_group: str) -> str:
+    """Which Kolada similar-municipality group an indicator is set against.
+
+    "grundskola" (the default) means the stage-matched groups Kolada itself defines: grundskola groups for
+    åk 3–9, gymnasieskola groups for gymnasium indicators. "gymnasieskola" or "socioekonomi" use that
+    group for every indicator.
+    """
+    if comparison_group not in COMPARISON_GROUPS:
+        raise ValueError(f"okänd jämförelsegrupp {comparison_group!r}; giltiga: {', '.join(COMPARISON_GROUPS)}")
+    if comparison_group == "grundskola":
+        return "gymnasieskola" if ind.stage == "gymnasiet" else "grundskola"
+    return comparison_group
+
+
+def annual_results(municipality, panel: pd.DataFrame | None = None, comparison_group: str = "grundskola"
+                   ) -> dict:
     """Progression of every available indicator for one municipality, computed once per report.
 
     The summary, the indicator grid and the per-indicator text all read these results.
     """
     municipality_id = mun.resolve(municipality)
-    return {ind.id: progression(municipality_id, ind.id, panel=panel) for ind in catalogue.INDICATORS
-            if ind.available}
+    return {ind.id: progression(municipality_id, ind.id, panel=panel,
+                                similar_kind=similar_kind_for(ind, comparison_group))
+            for ind in catalogue.INDICATORS if ind.available}
 
 
 def overview_table(municipality, year: int, panel: pd.DataFrame | None = None, results: dict | None = None

@@ -55,3 +55,21 @@ def test_data_notes_and_provenance():
     assert "2016→2017" in notes and "saknas" in notes
     footer = report.provenance_md({"municipality": "1380", "year": 2025})
     assert "MANIFEST.csv" in footer and "innehållshash" in footer and "municipality = '1380'" in footer
+
+
+def test_comparison_group_parameter_selects_the_similar_municipality_group():
+    from fgte_research import municipalities as mun
+
+    default = report.annual_results("1381", comparison_group="grundskola")
+    socio = report.annual_results("1381", comparison_group="socioekonomi")
+
+    def members_label(res):
+        refs = res.parts[0].references
+        return refs.loc[refs["reference"] == "liknande", "label"].iloc[0]
+
+    assert members_label(default["ak9_merit"]) == "Liknande kommuner (grundskola)"
+    assert members_label(default["gy_examen"]) == "Liknande kommuner (gymnasieskola)"
+    assert members_label(socio["ak9_merit"]) == "Liknande kommuner (socioekonomi)"
+    assert mun.similar_group("1381", "socioekonomi") != mun.similar_group("1381", "grundskola")
+    with pytest.raises(ValueError, match="jämförelsegrupp"):
+        report.annual_results("1381", comparison_group="grannar")

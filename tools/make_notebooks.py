@@ -54,15 +54,16 @@ def notebook(cells, title: str) -> nbf.NotebookNode:
 def annual_report() -> nbf.NotebookNode:
     return notebook([
         code('# Parametrar (papermill ersätter dem)\nmunicipality = "1380"  # kommunkod\nyear = 2025  # '
-             'rapportår (vårtermin)\ncomparison_group = "grundskola"  # Koladas liknande kommuner: grundskola, '
-             'gymnasieskola eller socioekonomi', tags=["parameters"]),
+             'rapportår (vårtermin)\ncomparison_group = "grundskola"  # Koladas liknande kommuner: grundskola '
+             '(gymnasiegrupper för gymnasiets indikatorer), gymnasieskola eller socioekonomi', tags=["parameters"]),
         code(SETUP),
         code('municipality_id = mun.resolve(municipality)\nname = mun.name_of(municipality_id)\n'
              'panel = fr.load_panel()\n'
              'display(Markdown(f"# Årsrapport {year} – {name}\\n\\n*From Great to Excellent: uppföljning av '
              'kommunens egen utveckling. Kommunkod {municipality_id}.*"))'),
         md("## Sammanfattning"),
-        code("results = report.annual_results(municipality_id, panel)  # every indicator, computed once\n"
+        code("# every indicator, computed once; comparison_group picks Kolada's similar-municipality group\n"
+             "results = report.annual_results(municipality_id, panel, comparison_group)\n"
              "display(Markdown(report.summary_md(municipality_id, year, results=results)))"),
         md("## De 13 indikatorerna\n\nVarje diagram visar kommunen (svart heldragen linje) mot riket och länet. "
            "Linjetyp och markör skiljer serierna åt även i gråskala. Ett glapp i linjen betyder att värdet saknas "

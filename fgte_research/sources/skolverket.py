@@ -239,6 +239,15 @@ class _Table:
             raise ValueError(f"{self.where(line)}: okänd typ av huvudman {text!r}")
         return text
 
+    def municipal_rows(self, i_hm: int | None, i_code: int):
+        """(line, cells, series suffix, population, municipality id) for every row of a kept huvudman."""
+        for line, cells in self.rows:
+            hm = self.huvudman(line, cells, i_hm)
+            if hm in OTHER_HUVUDMAN:
+                continue
+            suffix, population = HUVUDMAN[hm]
+            yield line, cells, suffix, population, self.municipality(line, cells, i_code)
+
 
 # --------------------------------------------------------------------------------------------
 # Reading files into tables
@@ -551,12 +560,7 @@ def _over_time_rows(table: _Table, out: list) -> None:
         raise ValueError(f"{table.where()}: rubrikraden (rad {table.header_line}) har inga läsårskolumner "
                          f"som '2024/25'")
     source = table.source
-    for line, cells in table.rows:
-        hm = table.huvudman(line, cells, i_hm)
-        if hm in OTHER_HUVUDMAN:
-            continue
-        suffix, population = HUVUDMAN[hm]
-        mid = table.municipality(line, cells, i_code)
+    for line, cells, suffix, population, mid in table.municipal_rows(i_hm, i_code):
         task = _norm(table.cell(cells, i_task))
         stem = UPPGIFT_SERIES.get(task)
         if stem is None:
@@ -588,12 +592,7 @@ def _wide_rows(table: _Table, spec: _WideSpec, out: list) -> None:
     columns = [(gender, table.column(name, group), stem)
                for gender, group in blocks for name, stem in spec.columns.items()]
     i_sex = table.column("Kön") if spec.gender == "column" else None
-    for line, cells in table.rows:
-        hm = table.huvudman(line, cells, i_hm)
-        if hm in OTHER_HUVUDMAN:
-            continue
-        suffix, population = HUVUDMAN[hm]
-        mid = table.municipality(line, cells, i_code)
+    for line, cells, suffix, population, mid in table.municipal_rows(i_hm, i_code):
         row_gender = None
         if i_sex is not None:
             sex = _norm(table.cell(cells, i_sex))
