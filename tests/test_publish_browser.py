@@ -31,8 +31,8 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()) and not os.environ.get("CI"
                 "chromium och chromium-driver; i CI körs testet alltid", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def driver():
+def start_driver():
+    """Headless Debian Chromium via chromedriver (no selenium-manager download); returns (driver, profile dir)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -47,6 +47,12 @@ def driver():
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     drv = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)  # no selenium-manager download
     drv.set_page_load_timeout(60)
+    return drv, profile
+
+
+@pytest.fixture(scope="module")
+def driver():
+    drv, profile = start_driver()
     yield drv
     drv.quit()
     shutil.rmtree(profile, ignore_errors=True)

@@ -42,8 +42,10 @@ def code(text: str, tags=()):
     return cell
 
 
-def notebook(cells, title: str) -> nbf.NotebookNode:
+def notebook(cells, title: str, name: str) -> nbf.NotebookNode:
     nb = nbf.v4.new_notebook()
+    for i, cell in enumerate(cells):
+        cell.id = f"{name}-{i:02d}"  # stable ids: regenerating gives the same file (and the same cache key)
     nb.cells = cells
     nb.metadata["kernelspec"] = KERNEL
     nb.metadata["language_info"] = {"name": "python"}
@@ -115,7 +117,7 @@ def annual_report() -> nbf.NotebookNode:
         code("display(Markdown(report.data_notes_md()))"),
         code("display(Markdown(report.provenance_md({'municipality': municipality, 'year': year, "
              "'comparison_group': comparison_group})))"),
-    ], "Årsrapport {year} – {name}")
+    ], "Årsrapport {year} – {name}", "annual_report")
 
 
 def regional_overview() -> nbf.NotebookNode:
@@ -139,7 +141,7 @@ def regional_overview() -> nbf.NotebookNode:
         md("## Datanoter"),
         code("display(Markdown(report.data_notes_md()))"),
         code("display(Markdown(report.provenance_md({'municipalities': municipalities, 'year': year})))"),
-    ], "Regional översikt {year}")
+    ], "Regional översikt {year}", "regional_overview")
 
 
 def intervention_study() -> nbf.NotebookNode:
@@ -175,7 +177,7 @@ def intervention_study() -> nbf.NotebookNode:
              "display(table[cols].round(2))"),
         code("display(Markdown(report.provenance_md({'intervention': intervention, 'indicators': indicators, "
              "'designs': designs})))"),
-    ], "Insatsstudie – {intervention}")
+    ], "Insatsstudie – {intervention}", "intervention_study")
 
 
 def main() -> None:
