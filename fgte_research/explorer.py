@@ -273,11 +273,18 @@ class Explorer:
 
     def __init__(self, municipality: str = "1380", indicator: str = "ak9_merit", reference: str = "Alla referenser",
                  years: tuple[int, int] = (2010, 2025), start_year: int = 2018, panel: pd.DataFrame | None = None,
-                 show_figures: bool = True):
+                 show_figures: bool = True, static: bool | None = None):
+        import os
+
         import ipywidgets as w
 
         self.panel = _panel(panel)
         self.show_figures = show_figures
+        # Static mode (FGTE_EXPLORER_STATIC=1, set by the notebook tests): results are printed directly instead
+        # of through the Output widget. Headless execution with nbclient/papermill can deadlock on Output-widget
+        # capture (nbconvert#2029, papermill#723); the widgets themselves are still built and their callbacks
+        # are what tests/test_explorer.py drives.
+        self.static = os.environ.get("FGTE_EXPLORER_STATIC") == "1" if static is None else static
         table = mun.load_municipalities().sort_values("name")
         self._names = {str(r.municipality_id): str(r.name) for r in table.itertuples()}
         ind_options = [(f"{i.number}. {i.title_sv}", i.id) for i in catalogue.INDICATORS]
@@ -338,7 +345,8 @@ class Explorer:
         from IPython.display import display
 
         state = ExplorerState()
-        self.output.clear_output(wait=True)
+        if not self.static:
+            self.output.clear_output(wait=True)
         self._figures = []
         try:
             state = self._compute()
@@ -348,7 +356,9 @@ class Explorer:
             state.error = f"Det gick inte att visa valet: {str(exc).strip(chr(39))}"
             self.message.value = f"<b style='color:#a00'>{state.error}</b>"
         self.state = state
-        with self.output:
+        from contextlib import nullcontext
+
+        with nullcontext() if self.static else self.output:
             if state.error:
                 print(state.error)
             else:
@@ -458,4 +468,7 @@ class Explorer:
     def _ipython_display_(self):
         from IPython.display import display
 
+        if self.static:  # the results were printed by update(); no widget views in a headless run
+            print("(Statisk visning: i JupyterLab visas reglagen här.)")
+            return
         display(self.box)

@@ -123,3 +123,14 @@ def test_regression_to_mean_helper(panel):
     assert r.n > 250 and r.ci[0] < r.slope < r.ci[1]
     with pytest.raises(ValueError, match="har inte värden"):
         regression_to_mean("N15472", 2020, 2021, panel=panel)
+
+
+def test_static_mode_prints_the_same_results_without_the_output_widget(capsys):
+    from fgte_research.explorer import Explorer
+
+    ex = Explorer(municipality="1381", indicator="ak9_merit", static=True, show_figures=False)
+    printed = capsys.readouterr().out
+    assert "Laholm" in printed and ex.state.summary in printed
+    assert ex.output.outputs == ()  # nothing went through the Output widget
+    ex.set(municipality="Haparanda")
+    assert "Haparanda" in capsys.readouterr().out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,7 +61,10 @@ def executed(path: Path, tmp_dir: Path) -> nbformat.NotebookNode:
         out = tmp_dir / f"{path.stem}.out.ipynb"
         cmd = [sys.executable, "-m", "papermill", str(path), str(out), "-k", KERNEL, "--cwd", str(NOTEBOOKS),
                "--no-progress-bar", "--execution-timeout", "300"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        # The explorer runs in static mode here: headless Output-widget capture can deadlock nbclient
+        # (nbconvert#2029); see Explorer.static. The widget callbacks are driven in tests/test_explorer.py.
+        env = {**os.environ, "FGTE_EXPLORER_STATIC": "1"}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
         assert proc.returncode == 0, f"{path.name} failed:\n{proc.stderr[-4000:]}"
         _executed[path.stem] = nbformat.read(out, as_version=4)
     return _executed[path.stem]
