@@ -30,7 +30,6 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 from fgte_research import municipalities as m  # noqa: E402
-from fgte_research import paths  # noqa: E402
 from fgte_research.publish import data_info, ensure_kernel  # noqa: E402
 
 REAL = ROOT / "notebooks" / "annual_report.ipynb"

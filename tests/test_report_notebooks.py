@@ -7,7 +7,6 @@ no registered start year), the regional overview of the FGTE set and the Haparan
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
