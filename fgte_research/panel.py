@@ -310,3 +310,75 @@ def load_panel(municipalities=None, indicators=None, series=None, years=None, ge
         frame[col] = frame[col].cat.remove_unused_categories() if hasattr(frame[col], "cat") else frame[col]
     return frame.reset_index(drop=True)
 
+
+
+# ---------------------------------------------------------------- one memoised accessor
+def current_hash() -> str:
+    """Content hash of the current panel; builds data/processed once per process if data/raw changed."""
+    if not _ENSURED:
+        ensure_built(verbose=True)
+        _ENSURED.append(True)
+    return panel_hash()
+
+
+_ENSURED: list[bool] = []
+
+
+def memoised(maxsize: int = 256):
+    """The project's one cache mechanism: memoise a function of hashable arguments on the panel's content hash.
+
+    A rebuilt panel (new content hash) never meets a stale answer; ``fn.cache_clear()`` empties the cache.
+    """
+    import functools
+
+    def decorate(fn):
+        cached = functools.lru_cache(maxsize=maxsize)(lambda _hash, *args, **kwargs: fn(*args, **kwargs))
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return cached(current_hash(), *args, **kwargs)
+
+        wrapper.cache_clear = cached.cache_clear
+        return wrapper
+
+    return decorate
+
+
+@memoised(maxsize=512)
+def _one_series(series_id: str, gender: str) -> pd.DataFrame:
+    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE,
+                            filters=[("series", "==", series_id), ("gender", "==", gender)],
+                            columns=["municipality_id", "year", "value", "status", "source"])
+    frame = frame.astype({"municipality_id": str, "status": str, "source": str})
+    frame["year"] = frame["year"].astype(int)
+    return frame.sort_values(["municipality_id", "year"], kind="mergesort").reset_index(drop=True)
+
+
+def series_values(series, municipalities=None, *, last_year: int | None = None, first_year: int | None = None,
+                  gender: str = "T", include_aggregates: bool = True) -> pd.DataFrame:
+    """One series (or several) for one, many or all municipalities: the one way analyses read the panel.
+
+    Returns a long frame ``series, municipality_id, year, value, status, source`` with plain dtypes, sorted.
+    ``last_year`` is the last year an analysis may use: nothing after it is returned. Memoised per series on the
+    panel's content hash; the returned frame is a copy the caller may change.
+    """
+    ids = [series] if isinstance(series, str) else list(series)
+    for sid in ids:
+        catalogue.series(sid)
+    frames = [_one_series(sid, gender).assign(series=sid) for sid in ids]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["municipality_id", "year", "value", "status", "source", "series"])
+    if municipalities is not None:
+        from .municipalities import resolve_set
+
+        wanted = set(resolve_set(municipalities))
+        if include_aggregates:
+            wanted |= {"0000", *(f"00{i:02d}" for i in range(1, 26))}
+        frame = frame[frame["municipality_id"].isin(wanted)]
+    elif not include_aggregates:
+        frame = frame[~frame["municipality_id"].str.startswith("00")]
+    if last_year is not None:
+        frame = frame[frame["year"] <= int(last_year)]
+    if first_year is not None:
+        frame = frame[frame["year"] >= int(first_year)]
+    return frame[["series", "municipality_id", "year", "value", "status", "source"]].reset_index(drop=True)
