@@ -456,7 +456,7 @@ class Explorer:
             lines.insert(0, f"Jämförs med Koladas officiella avvikelse {dev} ({catalogue.series(dev).title_sv}; "
                             f"SKR:s modell), som står per år i texten.")
             try:
-                official = gaps.official_deviation(mid, dev, years=(first, last)).tidy()
+                official = gaps.official_deviation(mid, dev, years=(first, last)).data()
                 outside = official[(official["status"] == "ok") & ~official["year"].isin(years)]
             except ValueError:
                 outside = pd.DataFrame()

@@ -358,20 +358,23 @@ def series_values(series, municipalities=None, *, last_year: int | None = None, 
                   gender: str = "T", include_aggregates: bool = True) -> pd.DataFrame:
     """One series (or several) for one, many or all municipalities: the one way analyses read the panel.
 
-    Returns a long frame ``series, municipality_id, year, value, status, source`` with plain dtypes, sorted.
+    Returns a long frame ``series, municipality_id, year, gender, value, status, source`` with plain dtypes.
     ``last_year`` is the last year an analysis may use: nothing after it is returned. Memoised per series on the
     panel's content hash; the returned frame is a copy the caller may change.
     """
     ids = [series] if isinstance(series, str) else list(series)
     for sid in ids:
         catalogue.series(sid)
-    frames = [_one_series(sid, gender).assign(series=sid) for sid in ids]
+    frames = [_one_series(sid, gender).assign(series=sid, gender=gender) for sid in ids]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["municipality_id", "year", "value", "status", "source", "series"])
+        columns=["municipality_id", "year", "value", "status", "source", "series", "gender"])
     if municipalities is not None:
         from .municipalities import resolve_set
 
-        wanted = set(resolve_set(municipalities))
+        items = [municipalities] if isinstance(municipalities, str) else list(municipalities)
+        aggregates = {str(m) for m in items if str(m).startswith("00") and len(str(m)) == 4}
+        rest = [m for m in items if str(m) not in aggregates]
+        wanted = aggregates | set(resolve_set(rest if len(rest) != 1 else rest[0]) if rest else [])
         if include_aggregates:
             wanted |= {"0000", *(f"00{i:02d}" for i in range(1, 26))}
         frame = frame[frame["municipality_id"].isin(wanted)]
@@ -381,4 +384,4 @@ def series_values(series, municipalities=None, *, last_year: int | None = None, 
         frame = frame[frame["year"] <= int(last_year)]
     if first_year is not None:
         frame = frame[frame["year"] >= int(first_year)]
-    return frame[["series", "municipality_id", "year", "value", "status", "source"]].reset_index(drop=True)
+    return frame[["series", "municipality_id", "year", "gender", "value", "status", "source"]].reset_index(drop=True)

@@ -1,10 +1,10 @@
 """Progression: a municipality against its own past and against references (never a rank).
 
-``progression(municipality, indicator)`` returns a ProgressionResult with, for each headline series:
-the municipality's values (with status), reference lines, the distance to each reference per year
-(a difference), change against a baseline year with a 95 % interval, the trend per year (OLS with a
-95 % t-interval, and Theil–Sen with its interval), girls/boys where the source splits by gender, and
-warnings (series break, small population, missing years).
+``progression(municipality, indicator, year)`` returns a ProgressionResult (the analysis contract, see
+:mod:`fgte_research.contract`) with, for each headline series: the municipality's values (with status) up to
+``year``, reference lines, the distance to each reference per year (a difference), change against a baseline year
+with a 95 % interval, the trend per year (OLS with a 95 % t-interval, and Theil–Sen with its interval), girls/boys
+where the source splits by gender, and warnings (series break, small population, missing years).
 
 Break-aware: trends and changes use only years on one side of a registered definition break (the
 latest segment); the result says which years and which series it used.
@@ -24,52 +24,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import breaks, catalogue
+from . import breaks, catalogue, style
 from . import municipalities as mun
-from .references import reference_table, weight_series_for
+from .contract import CANNOT_ASSESS, MISSING, AnalysisResult, DataMissing, Status, figure_of, tidy_frame
+from .panel import series_values
+from .references import aggregate, reference_table, weight_series_for
 from .text_sv import fmt_ci, fmt_num, years_sv
+from .trend import Trend, comparable_years, fit_trend  # noqa: F401  (Trend, comparable_years: public here too)
+from .verdicts import direction_sv, verdict
 
 SMALL_PUPILS = 50  # fewer pupils than this in a year: single-year changes are mostly noise
 SMALL_POPULATION = 15_000  # inhabitants; åk 3 and gymnasium values of smaller municipalities swing strongly
-
-
-@dataclass
-class Trend:
-    first_year: int
-    last_year: int
-    n: int
-    ols_slope: float
-    ols_ci: tuple[float, float]
-    theilsen_slope: float
-    theilsen_ci: tuple[float, float]
-    resid_sd: float
-
-
-def fit_trend(years: np.ndarray, values: np.ndarray) -> Trend | None:
-    """OLS slope with a small-sample t interval and Theil–Sen slope with its interval; None if n < 3."""
-    mask = ~np.isnan(values)
-    x, y = np.asarray(years, float)[mask], np.asarray(values, float)[mask]
-    n = len(x)
-    if n < 3:
-        return None
-    ols = stats.linregress(x, y)
-    tcrit = stats.t.ppf(0.975, n - 2)
-    resid = y - (ols.intercept + ols.slope * x)
-    resid_sd = float(np.sqrt(np.sum(resid ** 2) / (n - 2)))
-    ts = stats.theilslopes(y, x, alpha=0.95)
-    return Trend(int(x.min()), int(x.max()), n, float(ols.slope),
-                 (float(ols.slope - tcrit * ols.stderr), float(ols.slope + tcrit * ols.stderr)),
-                 float(ts.slope), (float(ts.low_slope), float(ts.high_slope)), resid_sd)
-
-
-def comparable_years(series_id: str, years: list[int]) -> tuple[list[int], list[breaks.Break]]:
-    """The latest run of ``years`` not crossing a definition break, and the breaks that were avoided."""
-    crossed = [b for b in breaks.comparability_breaks(series_id) if b.crossed_by(min(years), max(years))] \
-        if years else []
-    keep = list(years)
-    for b in crossed:
-        keep = [y for y in keep if y >= b.after]
-    return keep, crossed
 
 
 @dataclass
@@ -102,12 +67,21 @@ class SeriesProgression:
             columns=["reference", "label", "year", "difference"])
 
 
-@dataclass
-class ProgressionResult:
+@dataclass(repr=False)
+class ProgressionResult(AnalysisResult):
     municipality_id: str
     municipality_name: str
     indicator: catalogue.Indicator | None
     parts: list[SeriesProgression]
+    last_year: int | None = None
+
+    analysis = "progression"
+
+    @property
+    def title_sv(self) -> str:
+        if self.indicator is not None:
+            return f"{self.indicator.number}. {self.indicator.title_sv}"
+        return ", ".join(p.meta.title_sv for p in self.parts)
 
     @property
     def warnings(self) -> list[str]:
@@ -116,33 +90,55 @@ class ProgressionResult:
             out += [w for w in p.warnings if w not in out]
         return out
 
+    @property
+    def status(self) -> Status:
+        if self.indicator is not None and not self.indicator.available:
+            return Status(MISSING, self.indicator.missing_reason or "ingen kommunal serie i datan")
+        if not self.parts or all(p.own["value"].isna().all() for p in self.parts):
+            return Status(MISSING, f"inga publicerade värden för {self.municipality_name}"
+                          + (f" till och med {self.last_year}" if self.last_year else ""))
+        if all(p.trend is None and p.change is None for p in self.parts):
+            return Status(CANNOT_ASSESS, "färre än två jämförbara år: varken förändring eller trend kan beräknas")
+        return Status()
+
     def tidy(self) -> pd.DataFrame:
         """One row per estimate: trend (OLS, Theil–Sen), change vs baseline, latest distance to each reference."""
         rows = []
         for p in self.parts:
-            base = {"municipality_id": self.municipality_id, "series": p.series_id,
-                    "indicator": self.indicator.id if self.indicator else ""}
+            base = {"series": p.series_id}
             if p.trend:
                 t = p.trend
                 yrs = years_sv(t.first_year, t.last_year)
                 rows.append({**base, "term": "trend_ols_per_year", "estimate": t.ols_slope, "ci_low": t.ols_ci[0],
-                             "ci_high": t.ols_ci[1], "years": yrs, "n": t.n, "method": "OLS, t-intervall"})
+                             "ci_high": t.ols_ci[1], "years": yrs, "n": t.n, "method": "OLS, t-intervall",
+                             "verdict": verdict(*t.ols_ci)})
                 rows.append({**base, "term": "trend_theilsen_per_year", "estimate": t.theilsen_slope,
                              "ci_low": t.theilsen_ci[0], "ci_high": t.theilsen_ci[1], "years": yrs, "n": t.n,
-                             "method": "Theil–Sen"})
+                             "method": "Theil–Sen", "verdict": verdict(*t.theilsen_ci)})
             if p.change:
                 c = p.change
                 rows.append({**base, "term": "change_vs_baseline", "estimate": c["estimate"], "ci_low": c["ci_low"],
                              "ci_high": c["ci_high"], "years": f"{c['first']}→{c['last']}", "n": 2,
-                             "method": c["method"]})
+                             "method": c["method"], "verdict": verdict(c["ci_low"], c["ci_high"])})
             dist = p.distance().dropna(subset=["difference"])
             for key, grp in dist.groupby("reference", sort=False):
                 last = grp.sort_values("year").iloc[-1]
                 rows.append({**base, "term": f"distance_to_{key}", "estimate": last["difference"],
-                             "ci_low": np.nan, "ci_high": np.nan, "years": str(int(last["year"])), "n": 1,
+                             "years": str(int(last["year"])), "n": 1,
                              "method": "skillnad mot referens (beskrivande)"})
-        return pd.DataFrame(rows, columns=["municipality_id", "indicator", "series", "term", "estimate", "ci_low",
-                                           "ci_high", "years", "n", "method"])
+        return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id)
+
+    def data(self) -> pd.DataFrame:
+        """Per-year values used: the municipality ("kommun") and each reference, per series."""
+        frames = []
+        for p in self.parts:
+            own = p.own.assign(series=p.series_id, reference="kommun", label=self.municipality_name)
+            refs = p.references.assign(series=p.series_id, status="ok")
+            frames += [own, refs]
+        cols = ["series", "reference", "label", "year", "value", "status"]
+        if not frames:
+            return pd.DataFrame(columns=cols)
+        return pd.concat([f.reindex(columns=cols) for f in frames], ignore_index=True)
 
     def summary_sv(self) -> str:
         name = self.municipality_name
@@ -153,7 +149,8 @@ class ProgressionResult:
             meta, unit = p.meta, p.meta.unit
             ok = p.own.dropna(subset=["value"])
             if ok.empty:
-                sentences.append(f"{meta.title_sv}: saknas för {name} (inga publicerade värden i datan).")
+                upto = f" till och med {self.last_year}" if self.last_year else ""
+                sentences.append(f"{meta.title_sv}: saknas för {name} (inga publicerade värden i datan{upto}).")
                 continue
             last = ok.iloc[-1]
             s = f"{meta.title_sv}: {fmt_num(last['value'])} ({unit}) i {name} {int(last['year'])}."
@@ -178,10 +175,39 @@ class ProgressionResult:
         sentences += [f"Obs: {w}" for w in self.warnings]
         return "\n".join(sentences)
 
-    def plot(self, ax=None, **kwargs):
-        from .plots import plot_progression
-
-        return plot_progression(self, ax=ax, **kwargs)
+    def plot(self, ax=None, show_references: bool = True):
+        """One panel per headline series: the municipality, its references, breaks and 'saknas' years."""
+        style.apply_style()
+        parts = self.parts
+        if not parts:
+            fig, ax = style.new_figure(ax, figsize=(6, 1.4))
+            ax.axis("off")
+            ax.text(0, 0.5, f"{self.title_sv}: saknas.\n{self.status.reason}", fontsize=9, va="center", wrap=True)
+            return fig
+        if ax is None:
+            fig, axes = style.plt.subplots(1, len(parts), figsize=(6.2 * len(parts), 3.6), squeeze=False)
+            axes = list(axes[0])
+        else:
+            fig, axes = ax.figure, [ax] * len(parts)
+        for a, part in zip(axes, parts):
+            own = part.own
+            if show_references:
+                for (key, label), grp in part.references.groupby(["reference", "label"], sort=False):
+                    a.plot(grp["year"], grp["value"], label=label, linewidth=1.3, markersize=4,
+                           **style.REFERENCE_STYLE.get(key, {}))
+            a.plot(own["year"], own["value"], label=self.municipality_name, **style.OWN_STYLE)
+            style.mark_missing(a, own.loc[own["value"].isna(), "year"])
+            style.mark_breaks(a, part.series_id, [int(y) for y in own.dropna(subset=["value"])["year"]])
+            a.set_title(part.meta.title_sv, fontsize=10)
+            a.set_xlabel("År (vårtermin)")
+            a.set_ylabel(part.meta.unit)
+            style.decimal_comma(a)
+            a.legend(fontsize=7, frameon=False, loc="best")
+        captions = sorted({p.meta.caption for p in parts})
+        style.caption(fig, " · ".join(captions) + ". Referenser är sammanhang, inte rangordning.")
+        if ax is None:
+            fig.tight_layout()
+        return figure_of(fig)
 
 
 def _own_values(panel: pd.DataFrame, series_id: str, municipality_id: str, gender: str = "T") -> pd.DataFrame:
@@ -197,12 +223,13 @@ def _population(panel: pd.DataFrame, municipality_id: str) -> float | None:
 
 
 def _series_progression(panel, series_id, municipality_id, baseline_year, years, ref_kinds, gender,
-                        similar_kind) -> SeriesProgression:
+                        similar_kind, from_store: bool = False) -> SeriesProgression:
     meta = catalogue.series(series_id)
     own = _own_values(panel, series_id, municipality_id, gender)
     if years is not None:
         own = own[own["year"].between(*years)]
-    refs = reference_table(panel, series_id, municipality_id, ref_kinds, gender, similar_kind)
+    refs = reference_table(None if from_store else panel, series_id, municipality_id, ref_kinds, gender,
+                           similar_kind, last_year=years[1] if years else None)
     if years is not None:
         refs = refs[refs["year"].between(*years)]
     warnings: list[str] = []
@@ -279,13 +306,38 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
                              pupils, warnings)
 
 
-def progression(municipality, indicator=None, *, series=None, baseline_year: int | None = None,
-                years: tuple[int, int] | None = None, references=("riket", "lan", "fgte", "liknande"),
-                gender: str = "T", similar_kind: str | None = None, panel: pd.DataFrame | None = None
-                ) -> ProgressionResult:
-    """Progression of one municipality on one indicator (its headline series) or on given series."""
-    from .panel import load_panel
+def _frame(panel, series_ids, genders, last_year):
+    """The long frame an analysis reads: from the memoised accessor, or from a panel the caller passed in."""
+    if panel is None:
+        frame = pd.concat([series_values(series_ids, gender=g, last_year=last_year) for g in genders],
+                          ignore_index=True)
+    else:
+        frame = panel[panel["series"].isin(series_ids) & panel["gender"].isin(genders)]
+        frame = frame.astype({"series": str, "municipality_id": str, "gender": str, "status": str})
+        if last_year is not None:
+            frame = frame[frame["year"] <= last_year]
+    return frame
 
+
+def _window(year, years) -> tuple[int, int] | None:
+    """(first, last) years to use from the report year (the last year to use) and an optional window."""
+    if years is not None and (len(years) != 2 or years[0] > years[1]):
+        raise ValueError(f"years ska vara (första, sista), fick {years!r}")
+    if year is None:
+        return tuple(years) if years is not None else None
+    first, last = (years if years is not None else (0, int(year)))
+    return int(first), min(int(last), int(year))
+
+
+def progression(municipality, indicator=None, year: int | None = None, *, series=None,
+                baseline_year: int | None = None, years: tuple[int, int] | None = None,
+                references=("riket", "lan", "fgte", "liknande"), gender: str = "T", similar_kind: str | None = None,
+                panel: pd.DataFrame | None = None) -> ProgressionResult:
+    """Progression of one municipality on one indicator (its headline series) or on given series.
+
+    ``year`` is the last year to use (a report's year): nothing after it is read. ``years`` narrows the window
+    further. Raises DataMissing when the window holds no value of the series at all.
+    """
     municipality_id = mun.resolve(municipality)
     ind = catalogue.indicator(indicator) if indicator is not None else None
     if series is None and ind is None:
@@ -293,40 +345,81 @@ def progression(municipality, indicator=None, *, series=None, baseline_year: int
     series_ids = [series] if isinstance(series, str) else list(series) if series is not None else list(ind.headline)
     for sid in series_ids:
         catalogue.series(sid)
-    if years is not None and (len(years) != 2 or years[0] > years[1]):
-        raise ValueError(f"years ska vara (första, sista), fick {years!r}")
+    window = _window(year, years)
     if similar_kind is None:
         similar_kind = "gymnasieskola" if (ind and ind.stage == "gymnasiet") else "grundskola"
     name = mun.name_of(municipality_id)
     if not series_ids:  # indicator without a municipal series: an explicit "saknas"
-        return ProgressionResult(municipality_id, name, ind, [])
+        return ProgressionResult(municipality_id, name, ind, [], year)
     needed = series_ids + [w for s in series_ids if (w := weight_series_for(s))] + ["N01951"]
-    panel = load_panel(series=needed) if panel is None else panel[panel["series"].isin(needed)]
-    panel = panel.astype({"series": str, "municipality_id": str, "gender": str, "status": str})
-    if years is not None:
-        have = panel.loc[panel["series"].isin(series_ids) & (panel["status"] == "ok"), "year"]
-        if have.empty or years[1] < have.min() or years[0] > have.max():
-            raise ValueError(f"åren {years[0]}–{years[1]} ligger utanför datan för {', '.join(series_ids)} "
-                             f"({have.min()}–{have.max()})")
-    parts = [_series_progression(panel, sid, municipality_id, baseline_year, years, references, gender,
-                                 similar_kind) for sid in series_ids]
+    genders = ("T", "K", "M") if any(catalogue.series(s).has_gender for s in series_ids) or gender != "T" else ("T",)
+    frame = _frame(panel, needed, genders, window[1] if window else None)
+    if window is not None:
+        have = frame.loc[frame["series"].isin(series_ids) & (frame["status"] == "ok") & (frame["gender"] == gender),
+                         "year"]
+        inside = have[have.between(*window)]
+        if inside.empty:
+            span = f"{have.min()}–{have.max()}" if not have.empty else "inga år"
+            raise DataMissing(f"åren {window[0]}–{window[1]} ligger utanför datan för {', '.join(series_ids)} "
+                              f"({span})")
+    parts = [_series_progression(frame, sid, municipality_id, baseline_year, window, references, gender,
+                                 similar_kind, from_store=panel is None) for sid in series_ids]
     if all(p.own["value"].isna().all() for p in parts):
         for p in parts:
             p.warnings.append(f"{name} har inga publicerade värden för {p.series_id} i datan (saknas).")
-    return ProgressionResult(municipality_id, name, ind, parts)
+    return ProgressionResult(municipality_id, name, ind, parts, year)
 
 
-@dataclass
-class RegionalResult:
+@dataclass(repr=False)
+class RegionalResult(AnalysisResult):
     indicator: catalogue.Indicator
     results: list[ProgressionResult]
     aggregate: pd.DataFrame  # year, value, method, n_with_value, n_members (the set)
     national: pd.DataFrame
+    last_year: int | None = None
+
+    analysis = "regional"
+
+    @property
+    def municipality_id(self) -> str:
+        return ",".join(r.municipality_id for r in self.results)
+
+    @property
+    def municipality_name(self) -> str:
+        return ", ".join(r.municipality_name for r in self.results)
+
+    @property
+    def title_sv(self) -> str:
+        return f"{self.indicator.number}. {self.indicator.title_sv}"
+
+    @property
+    def warnings(self) -> list[str]:
+        out: list[str] = []
+        for r in self.results:
+            out += [w for w in r.warnings if w not in out]
+        return out
+
+    @property
+    def status(self) -> Status:
+        if all(not r.status.ok for r in self.results):
+            return Status(MISSING, "ingen kommun i gruppen har jämförbara värden")
+        return Status()
 
     def tidy(self) -> pd.DataFrame:
         """Trends of every municipality in the set, ordered by municipality code — never by value."""
         frame = pd.concat([r.tidy() for r in self.results], ignore_index=True)
-        return frame.sort_values(["municipality_id", "series", "term"]).reset_index(drop=True)
+        frame["analysis"] = self.analysis
+        return frame.sort_values(["municipality_id", "series", "term"], kind="mergesort").reset_index(drop=True)
+
+    def data(self) -> pd.DataFrame:
+        """Per-year values: every member ("kommun"), the set's aggregate and riket."""
+        sid = self.indicator.headline[0]
+        own = [r.parts[0].own.assign(reference="kommun", label=r.municipality_name, municipality_id=r.municipality_id)
+               for r in self.results if r.parts]
+        agg = self.aggregate.assign(reference="aggregat", label="Kommungruppen", municipality_id="", status="ok")
+        nat = self.national.assign(reference="riket", municipality_id="", status="ok")
+        cols = ["series", "reference", "label", "municipality_id", "year", "value", "status"]
+        return pd.concat([f.assign(series=sid).reindex(columns=cols) for f in [*own, agg, nat]], ignore_index=True)
 
     def summary_sv(self) -> str:
         lines = []
@@ -340,37 +433,56 @@ class RegionalResult:
         for r in self.results:
             trend = next((p.trend for p in r.parts if p.trend), None)
             if trend:
-                direction = ("uppåt" if trend.ols_ci[0] > 0 else "nedåt" if trend.ols_ci[1] < 0
-                             else "utan säker riktning")
-                lines.append(f"{r.municipality_name}: trend {direction} ({fmt_num(trend.ols_slope, 2, signed=True)} "
-                             f"per år, {fmt_ci(*trend.ols_ci, decimals=2)}).")
+                lines.append(f"{r.municipality_name}: trend {direction_sv(*trend.ols_ci)} "
+                             f"({fmt_num(trend.ols_slope, 2, signed=True)} per år, "
+                             f"{fmt_ci(*trend.ols_ci, decimals=2)}).")
             else:
                 lines.append(f"{r.municipality_name}: trend saknas (för få jämförbara år).")
         return "\n".join(lines)
 
-    def plot(self, **kwargs):
-        from .plots import plot_regional
+    def plot(self, ax=None):
+        """Every municipality of the set (distinct line style and marker), the set's aggregate and riket."""
+        fig, ax = style.new_figure(ax, figsize=(7.5, 4))
+        for i, r in enumerate(self.results):
+            if not r.parts:
+                continue
+            own = r.parts[0].own
+            ax.plot(own["year"], own["value"], label=r.municipality_name, marker=style.MARKERS[i % len(style.MARKERS)],
+                    linestyle=style.LINESTYLES[i % len(style.LINESTYLES)], color=style.PALETTE[i % len(style.PALETTE)],
+                    linewidth=1.3, markersize=4)
+        agg = self.aggregate
+        ax.plot(agg["year"], agg["value"], color="black", linewidth=2.6, label="Kommungruppen (aggregat)")
+        nat = self.national
+        ax.plot(nat["year"], nat["value"], color="#555555", linestyle="--", linewidth=1.6, label="Riket")
+        ax.set_title(self.indicator.title_sv, fontsize=10)
+        ax.set_xlabel("År (vårtermin)")
+        ax.set_ylabel(self.indicator.unit)
+        style.decimal_comma(ax)
+        ax.legend(fontsize=7, frameon=False, ncol=2)
+        sid = self.indicator.headline[0]
+        method = agg["method"].dropna().iloc[-1] if len(agg) else ""
+        style.caption(fig, f"{catalogue.series(sid).caption}. Aggregat: {method}. Ingen rangordning: kommunerna "
+                           "visas i kodordning.")
+        fig.tight_layout()
+        return fig
 
-        return plot_regional(self, **kwargs)
 
-
-def regional(indicator, municipalities="fgte", *, years=None, panel=None) -> RegionalResult:
-    """Trends for a set of municipalities (default the FGTE set), the set's aggregate and riket."""
-    from .panel import load_panel
-    from .references import aggregate, reference_table
-
+def regional(indicator, municipalities="fgte", year: int | None = None, *, years=None, panel=None) -> RegionalResult:
+    """Trends for a set of municipalities (default the FGTE set), the set's aggregate and riket, up to ``year``."""
     ind = catalogue.indicator(indicator)
     if not ind.available:
-        raise ValueError(f"{ind.title_sv}: saknas. {ind.missing_reason}")
+        raise DataMissing(f"{ind.title_sv}: saknas. {ind.missing_reason}")
     ids = mun.resolve_set(municipalities)
     sid = ind.headline[0]
+    window = _window(year, years)
     needed = list(ind.headline) + [w for s in ind.headline if (w := weight_series_for(s))] + ["N01951"]
-    panel = load_panel(series=needed) if panel is None else panel[panel["series"].isin(needed)]
-    panel = panel.astype({"series": str, "municipality_id": str, "gender": str, "status": str})
-    results = [progression(m, ind.id, years=years, panel=panel, references=("riket",)) for m in sorted(ids)]
-    agg = aggregate(panel, sid, ids)
-    national = reference_table(panel, sid, ids[0], kinds=("riket",))
-    if years is not None:
-        agg = agg[agg["year"].between(*years)]
-        national = national[national["year"].between(*years)]
-    return RegionalResult(ind, results, agg, national)
+    frame = _frame(panel, needed, ("T", "K", "M"), window[1] if window else None)
+    results = [progression(m, ind.id, year, years=years, panel=frame, references=("riket",)) for m in sorted(ids)]
+    source = None if panel is None else frame
+    last = window[1] if window else None
+    agg = aggregate(source, sid, ids, last_year=last)
+    national = reference_table(source, sid, ids[0], kinds=("riket",), last_year=last)
+    if window is not None:
+        agg = agg[agg["year"].between(*window)]
+        national = national[national["year"].between(*window)]
+    return RegionalResult(ind, results, agg, national, year)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import municipalities as mun
 from .catalogue import series as series_meta
+from .panel import memoised, series_values
 
 #: Pupil counts that can weight a series (same population, same stage).
 _WEIGHTS = {
@@ -64,37 +65,34 @@ def references_for(municipality_id: str, kinds=("riket", "lan", "fgte", "liknand
     return out
 
 
-def aggregate(panel: pd.DataFrame, series_id: str, members, gender: str = "T") -> pd.DataFrame:
+def aggregate(panel: pd.DataFrame | None, series_id: str, members, gender: str = "T",
+              last_year: int | None = None) -> pd.DataFrame:
     """Yearly aggregate of ``series_id`` over ``members``: year, value, method, n_with_value, n_members.
 
     A year is pupil-weighted only when every member with a value also has a pupil count that year;
-    otherwise it is the unweighted mean (the method column says which).
+    otherwise it is the unweighted mean (the method column says which). ``panel=None`` reads the project's panel
+    through the memoised accessor (in a warm report kernel riket/county/FGTE aggregates are computed once).
     """
-    members = list(members)
+    members = tuple(sorted(members))
+    if panel is None:
+        return _panel_aggregate(series_id, members, gender, last_year).copy()
+    if last_year is not None:
+        panel = panel[panel["year"] <= last_year]
     in_members = panel["municipality_id"].isin(members)
     sub = panel[(panel["series"] == series_id) & (panel["gender"] == gender) & in_members]
     weight_id = weight_series_for(series_id) if gender == "T" else None
     w = (panel[(panel["series"] == weight_id) & (panel["gender"] == "T") & in_members]
          if weight_id is not None else None)
-    # Memoised on a hash of exactly the rows used, so a cached answer is always the right one; in a warm
-    # report kernel the riket/county/FGTE aggregates are then computed once for all municipalities.
-    key = (series_id, gender, len(members), _rows_hash(sub, ["municipality_id", "year", "value", "status"]),
-           _rows_hash(w, ["municipality_id", "year", "value"]) if w is not None else 0)
-    cached = _AGGREGATES.get(key)
-    if cached is not None:
-        return cached.copy()
-    out = _aggregate(sub, w, len(members))
-    if len(_AGGREGATES) > 4096:
-        _AGGREGATES.clear()
-    _AGGREGATES[key] = out
-    return out.copy()
+    return _aggregate(sub, w, len(members))
 
 
-_AGGREGATES: dict = {}
-
-
-def _rows_hash(frame: pd.DataFrame, columns: list[str]) -> int:
-    return int(pd.util.hash_pandas_object(frame[columns].astype({"municipality_id": str}), index=False).sum())
+@memoised(maxsize=4096)
+def _panel_aggregate(series_id: str, members: tuple, gender: str, last_year: int | None) -> pd.DataFrame:
+    weight_id = weight_series_for(series_id) if gender == "T" else None
+    frames = [series_values(series_id, gender=gender, last_year=last_year)]
+    if weight_id is not None:
+        frames.append(series_values(weight_id, gender="T", last_year=last_year))
+    return aggregate(pd.concat(frames, ignore_index=True), series_id, members, gender)
 
 
 def _aggregate(sub: pd.DataFrame, w: pd.DataFrame | None, n_members: int) -> pd.DataFrame:
@@ -121,16 +119,24 @@ def _aggregate(sub: pd.DataFrame, w: pd.DataFrame | None, n_members: int) -> pd.
     return out.reset_index()[["year", "value", "method", "n_with_value", "n_members"]]
 
 
-def reference_table(panel: pd.DataFrame, series_id: str, municipality_id: str,
+def reference_table(panel: pd.DataFrame | None, series_id: str, municipality_id: str,
                     kinds=("riket", "lan", "fgte", "liknande"), gender: str = "T",
-                    similar_kind: str = "grundskola") -> pd.DataFrame:
-    """Tidy reference values: reference, label, year, value, method, n_with_value, n_members."""
+                    similar_kind: str = "grundskola", last_year: int | None = None) -> pd.DataFrame:
+    """Tidy reference values up to ``last_year``: reference, label, year, value, method, n_with_value, n_members.
+
+    ``panel=None``: the project's panel through the memoised accessor.
+    """
     meta = series_meta(series_id)
+    if panel is None:
+        national_rows = series_values(series_id, "0000", gender=gender, last_year=last_year)
+    else:
+        national_rows = panel if last_year is None else panel[panel["year"] <= last_year]
     parts = []
     for ref in references_for(municipality_id, kinds, similar_kind):
         if ref.key == "riket" and meta.source == "kolada":
-            national = panel[(panel["series"] == series_id) & (panel["municipality_id"] == "0000")
-                             & (panel["gender"] == gender) & (panel["status"] == "ok")]
+            p = national_rows
+            national = p[(p["series"] == series_id) & (p["municipality_id"] == "0000")
+                         & (p["gender"] == gender) & (p["status"] == "ok")]
             if not national.empty:
                 frame = pd.DataFrame({"year": national["year"].to_numpy(), "value": national["value"].to_numpy(),
                                       "method": "Koladas värde för riket (alla elever i populationen)",
@@ -139,7 +145,7 @@ def reference_table(panel: pd.DataFrame, series_id: str, municipality_id: str,
                 continue
         if not ref.members:
             continue
-        frame = aggregate(panel, series_id, ref.members, gender)
+        frame = aggregate(panel, series_id, ref.members, gender, last_year)
         parts.append(frame.assign(reference=ref.key, label=ref.label))
     if not parts:
         return pd.DataFrame(columns=["reference", "label", "year", "value", "method", "n_with_value", "n_members"])

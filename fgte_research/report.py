@@ -12,8 +12,10 @@ import pandas as pd
 
 from . import __version__, breaks, catalogue, paths
 from . import municipalities as mun
+from .contract import DataMissing, escape_markdown_text
 from .progression import progression
 from .text_sv import fmt_num
+from .verdicts import DECREASE, INCREASE, verdict
 
 
 COMPARISON_GROUPS = ("grundskola", "gymnasieskola", "socioekonomi")
@@ -33,16 +35,24 @@ def similar_kind_for(ind: catalogue.Indicator, comparison_group: str) -> str:
     return comparison_group
 
 
-def annual_results(municipality, panel: pd.DataFrame | None = None, comparison_group: str = "grundskola"
-                   ) -> dict:
-    """Progression of every available indicator for one municipality, computed once per report.
+def annual_results(municipality, year: int, panel: pd.DataFrame | None = None,
+                   comparison_group: str = "grundskola") -> dict:
+    """Progression of every available indicator for one municipality up to ``year``, computed once per report.
 
-    The summary, the indicator grid and the per-indicator text all read these results.
+    The summary, the indicator grid and the per-indicator text all read these results. An indicator whose series
+    has no value up to ``year`` is left out (the summary lists it as "saknas").
     """
     municipality_id = mun.resolve(municipality)
-    return {ind.id: progression(municipality_id, ind.id, panel=panel,
-                                similar_kind=similar_kind_for(ind, comparison_group))
-            for ind in catalogue.INDICATORS if ind.available}
+    out = {}
+    for ind in catalogue.INDICATORS:
+        if not ind.available:
+            continue
+        try:
+            out[ind.id] = progression(municipality_id, ind.id, year, panel=panel,
+                                      similar_kind=similar_kind_for(ind, comparison_group))
+        except DataMissing:
+            continue
+    return out
 
 
 def overview_table(municipality, year: int, panel: pd.DataFrame | None = None, results: dict | None = None
@@ -53,13 +63,14 @@ def overview_table(municipality, year: int, panel: pd.DataFrame | None = None, r
     """
     municipality_id = mun.resolve(municipality)
     if results is None:
-        results = annual_results(municipality_id, panel)
+        results = annual_results(municipality_id, year, panel)
     rows = []
     for ind in catalogue.INDICATORS:
-        if not ind.available:
+        if not ind.available or ind.id not in results:
+            reason = ind.missing_reason if not ind.available else f"inga värden till och med {year}"
             rows.append({"nr": ind.number, "indikator": ind.title_sv, "serie": "–", "senaste_år": None,
                          "värde": None, "trend_per_år": None, "ki_låg": None, "ki_hög": None,
-                         "kommentar": "saknas: " + (ind.missing_reason or "")})
+                         "kommentar": "saknas: " + (reason or "")})
             continue
         for part in results[ind.id].parts:
             own = part.own[(part.own["year"] <= year)].dropna(subset=["value"])
@@ -80,8 +91,10 @@ def summary_md(municipality, year: int, panel: pd.DataFrame | None = None, resul
     municipality_id = mun.resolve(municipality)
     name = mun.name_of(municipality_id)
     table = overview_table(municipality_id, year, panel, results)
-    up = table[(table["ki_låg"] > 0)]
-    down = table[(table["ki_hög"] < 0)]
+    words = [verdict(lo, hi) if lo is not None and hi is not None else "" for lo, hi in
+             zip(table["ki_låg"], table["ki_hög"])]
+    up = table[[w == INCREASE for w in words]]
+    down = table[[w == DECREASE for w in words]]
     missing = table[table["värde"].isna()]
     stale = table[table["senaste_år"].notna() & (table["senaste_år"] < year)]
     lines = [f"**{name} {year}.** Rapporten följer kommunens egen utveckling i FGTE:s 13 indikatorer, "
@@ -103,7 +116,7 @@ def summary_md(municipality, year: int, panel: pd.DataFrame | None = None, resul
     if len(stale):
         years = sorted({int(y) for y in stale["senaste_år"]})
         lines.append(f"- **Äldre data:** {len(stale)} serier har inga värden för {year}; senaste år är "
-                     f"{', '.join(map(str, years))} (Kolada-uttaget slutar 2022).")
+                     f"{', '.join(map(str, years))}" + (" (Kolada-uttaget slutar 2022)." if year > 2022 else "."))
     lines.append("\nEn trend räknas som säker när hela 95-procentsintervallet ligger på samma sida om noll. "
                  "Små kommuner och gymnasievärden svänger mycket mellan åren.")
     return "\n".join(lines)
@@ -135,7 +148,7 @@ def provenance_md(parameters: dict) -> str:
     manifest = read_build_manifest() or {}
     raw_manifest = paths.raw_dir() / "MANIFEST.csv"
     raw_hash = hashlib.sha256(raw_manifest.read_bytes()).hexdigest()[:16] if raw_manifest.is_file() else "saknas"
-    params = ", ".join(f"{k} = {v!r}" for k, v in parameters.items())
+    params = escape_markdown_text(", ".join(f"{k} = {v!r}" for k, v in parameters.items()))
     return ("---\n**Proveniens.** "
             f"Rådatamanifest (data/raw/MANIFEST.csv) sha256 {raw_hash}; "
             f"panelens innehållshash {manifest.get('content_hash', 'saknas')[:16]}; "
@@ -164,23 +177,24 @@ def gap_section_md(municipality, year: int) -> str:
     from . import gaps
 
     municipality_id = mun.resolve(municipality)
-    out = ["Gapet mellan förutsättningar och resultat uppskattas med en SALSA-liknande modell: varje år förklaras "
+    out = [f"Avser år till och med {year}. "
+           "Gapet mellan förutsättningar och resultat uppskattas med en SALSA-liknande modell: varje år förklaras "
            "kommunernas resultat med elevernas bakgrund, och avvikelsen är faktiskt minus modellberäknat värde. "
            "En avvikelse är ingen rangordning: den blandar skolans arbete med allt modellen inte mäter."]
     for outcome in GAP_OUTCOMES:
         title = catalogue.series(outcome).title_sv
         try:
-            res = gaps.salsa_gap(municipality_id, outcome)
-        except ValueError as exc:
+            res = gaps.salsa_gap(municipality_id, outcome, year)
+        except DataMissing as exc:
             out.append(f"#### {title}\n\nSaknas: {exc}")
             continue
         out.append(f"#### {title}\n\n{_paragraphs(res.summary_sv())}\n\n*{res.specification_sv()}*")
-    for label, call in (("Flickor och pojkar", lambda: gaps.gender_gap(municipality_id, "N15419")),
-                        ("Med och utan nyanlända", lambda: gaps.newly_arrived_gap(municipality_id)),
-                        ("Spridning mellan skolor", lambda: gaps.school_spread(municipality_id))):
+    for label, call in (("Flickor och pojkar", lambda: gaps.gender_gap(municipality_id, "N15419", year)),
+                        ("Med och utan nyanlända", lambda: gaps.newly_arrived_gap(municipality_id, year)),
+                        ("Spridning mellan skolor", lambda: gaps.school_spread(municipality_id, year))):
         try:
             out.append(f"#### {label}\n\n{_paragraphs(call().summary_sv())}")
-        except ValueError as exc:
+        except DataMissing as exc:
             out.append(f"#### {label}\n\nSaknas: {exc}")
     return "\n\n".join(out)
 
@@ -190,22 +204,23 @@ def gap_figure(municipality, year: int):
     from . import gaps
 
     try:
-        return gaps.salsa_gap(mun.resolve(municipality), "N15505").plot()
-    except ValueError:
+        return gaps.salsa_gap(mun.resolve(municipality), "N15505", year).plot()
+    except DataMissing:
         return None
 
 
-def soft_values_md(municipality) -> str:
-    """The municipality's own soft-value files if it supplied any, else the Kolada skolenkät example."""
+def soft_values_md(municipality, year: int) -> str:
+    """The municipality's own soft-value files (up to ``year``) and the Kolada skolenkät values."""
     from . import soft_values
 
     municipality_id = mun.resolve(municipality)
     out = ["Mjuka värden (trivsel, trygghet, inflytande) väljs lokalt och jämförs inte mellan kommuner; här visas "
            "bara kommunens egen utveckling."]
     if soft_values.local_files(municipality_id):
-        out.append(_paragraphs(soft_values.soft_progression(municipality_id).summary_sv()))
+        out.append(_paragraphs(escape_markdown_text(soft_values.soft_progression(municipality_id, year=year)
+                                                    .summary_sv())))
     else:
         out.append(f"{mun.name_of(municipality_id)} har inte lämnat egna filer i params/local "
                    f"({municipality_id}_<namn>.csv; formatet beskrivs i params/local/README.md).")
-    out.append(_paragraphs(soft_values.kolada_soft_values(municipality_id).summary_sv()))
+    out.append(_paragraphs(soft_values.kolada_soft_values(municipality_id, year).summary_sv()))
     return "\n\n".join(out)

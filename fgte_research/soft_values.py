@@ -22,16 +22,20 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import catalogue, paths
+from . import catalogue, paths, style
 from . import municipalities as mun
-from .text_sv import fmt_ci, fmt_num, significance_sv, years_sv
+from .contract import MISSING, AnalysisResult, DataMissing, Status, tidy_frame
+from .panel import series_values
+from .text_sv import fmt_ci, fmt_num, years_sv
+from .trend import fit_trend
+from .verdicts import significance_sv, verdict
 
 MIN_N = 10
 FILE_NAME = re.compile(r"^(\d{4})_([A-Za-z0-9åäöÅÄÖ][A-Za-z0-9åäöÅÄÖ_-]*)\.csv$")
@@ -65,14 +69,6 @@ class LocalIndicator:
     @property
     def is_share(self) -> bool:
         return self.unit.startswith("andel")
-
-
-def caption(fig, text: str, width: int = 100) -> None:
-    import textwrap
-
-    from .plots import caption as put
-
-    put(fig, "\n".join(textwrap.wrap(text, width)))
 
 
 # ---------------------------------------------------------------- reading and validation
@@ -254,21 +250,30 @@ def local_files(municipality, params_dir=None) -> list[Path]:
 
 
 # ---------------------------------------------------------------- progression within the municipality
-@dataclass
-class SoftValueResult:
+@dataclass(repr=False)
+class SoftValueResult(AnalysisResult):
     municipality_id: str
     municipality_name: str
     indicators: list[LocalIndicator]
     estimates: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
 
+    analysis = "soft_values"
+    title_sv = "Mjuka värden"
+
     def values(self) -> pd.DataFrame:
         """The (suppressed) values: indicator, group, year, n, value, status."""
         return pd.concat([i.data.assign(indicator=i.name)[["indicator", "group", "year", "n", "value", "status"]]
                           for i in self.indicators], ignore_index=True)
 
+    data = values
+
     def tidy(self) -> pd.DataFrame:
-        return self.estimates.copy()
+        """Change against the first year and trend per indicator and group (series = indicator/group)."""
+        rows = [{"series": f"{r.indicator}/{r.group}", "term": r.term, "estimate": r.estimate, "ci_low": r.ci_low,
+                 "ci_high": r.ci_high, "years": r.years, "n": r.n_years, "method": r.method,
+                 "verdict": verdict(r.ci_low, r.ci_high)} for r in self.estimates.itertuples()]
+        return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id)
 
     def summary_sv(self) -> str:
         lines = [f"Mjuka värden för {self.municipality_name}. {NOT_COMPARABLE}"]
@@ -295,14 +300,10 @@ class SoftValueResult:
         return "\n".join(lines + [f"Obs: {w}" for w in self.warnings])
 
     def plot(self, ax=None):
-        import matplotlib.pyplot as plt
-
-        from .plots import apply_style, decimal_comma
-
-        apply_style()
+        style.apply_style()
         k = len(self.indicators)
         if ax is None:
-            fig, axes = plt.subplots(1, k, figsize=(5.8 * k, 3.6), squeeze=False)
+            fig, axes = style.plt.subplots(1, k, figsize=(5.8 * k, 3.6), squeeze=False)
             axes = list(axes[0])
         else:
             fig, axes = ax.figure, [ax] * k
@@ -316,18 +317,16 @@ class SoftValueResult:
             a.set_title(ind.title, fontsize=9)
             a.set_xlabel("År")
             a.set_ylabel(ind.unit)
-            decimal_comma(a)
+            style.decimal_comma(a)
             a.legend(fontsize=7, frameon=False)
         sources = sorted({i.meta.get("källa", f"{self.municipality_name}s egen enkät") for i in self.indicators})
-        caption(fig, f"Källa: {'; '.join(sources)}, egen bearbetning. Endast {self.municipality_name}; "
-                     f"jämförs inte med andra kommuner. Grupper med färre än {MIN_N} svar prickas.")
+        style.caption(fig, f"Källa: {'; '.join(sources)}, egen bearbetning. Endast {self.municipality_name}; "
+                           f"jämförs inte med andra kommuner. Grupper med färre än {MIN_N} svar prickas.", 100)
         fig.tight_layout()
         return fig
 
 
 def _estimates(ind: LocalIndicator, baseline_year: int | None) -> list[dict]:
-    from .progression import fit_trend
-
     rows = []
     for group, g in ind.data.groupby("group", sort=False):
         ok = g[g["status"] == "ok"].sort_values("year")
@@ -357,20 +356,24 @@ def _estimates(ind: LocalIndicator, baseline_year: int | None) -> list[dict]:
     return rows
 
 
-def soft_progression(municipality, sources=None, baseline_year: int | None = None) -> SoftValueResult:
+def soft_progression(municipality, sources=None, year: int | None = None, *, baseline_year: int | None = None
+                     ) -> SoftValueResult:
     """Progression of one municipality's own soft-value indicators (never compared with other municipalities).
 
     sources: None (every params/local/<kommunkod>_*.csv of the municipality), or paths / LocalIndicator objects —
-    all must belong to ``municipality``; a source of another municipality raises ValueError.
+    all must belong to ``municipality``; a source of another municipality raises ValueError. ``year`` is the last
+    year to use. Raises DataMissing when the municipality has no files.
     """
     mid = mun.resolve(municipality)
     if sources is None:
         sources = local_files(mid)
         if not sources:
-            raise ValueError(f"inga lokala filer för {mun.name_of(mid)} i params/local ({mid}_<namn>.csv)")
+            raise DataMissing(f"inga lokala filer för {mun.name_of(mid)} i params/local ({mid}_<namn>.csv)")
     elif isinstance(sources, (str, Path, LocalIndicator)):
         sources = [sources]
     indicators = [s if isinstance(s, LocalIndicator) else read_local(s) for s in sources]
+    if year is not None:
+        indicators = [replace(i, data=i.data[i.data["year"] <= year].reset_index(drop=True)) for i in indicators]
     others = sorted({i.municipality_id for i in indicators} - {mid})
     if others:
         raise ValueError(f"mjuka värden jämförs inte mellan kommuner: underlaget gäller {', '.join(others)} men "
@@ -389,15 +392,33 @@ _AREAS = {"N15613": "trygghet", "N15643": "trygghet", "N17673": "trygghet", "N15
           "N15618": "inflytande", "N15648": "inflytande", "N17678": "inflytande"}
 
 
-@dataclass
-class KoladaSoftValuesResult:
+@dataclass(repr=False)
+class KoladaSoftValuesResult(AnalysisResult):
     municipality_id: str
     municipality_name: str
     table: pd.DataFrame  # series, title, area, year, gender, value, status, reason
     warnings: list[str] = field(default_factory=list)
 
-    def tidy(self) -> pd.DataFrame:
+    analysis = "kolada_soft_values"
+    title_sv = "Skolenkäten i Kolada"
+
+    @property
+    def status(self) -> Status:
+        if (self.table["status"] != "ok").all():
+            reasons = self.table["reason"].dropna()
+            return Status(MISSING, reasons.iloc[0] if len(reasons) else "inga värden")
+        return Status()
+
+    def data(self) -> pd.DataFrame:
+        """Per KPI, year and gender: value, status and the reason where it is missing."""
         return self.table.copy()
+
+    def tidy(self) -> pd.DataFrame:
+        """The latest published share per KPI (descriptive: Kolada gives no respondent counts)."""
+        t = self.table[(self.table["gender"] == "T") & (self.table["status"] == "ok")]
+        rows = [{"series": r.series, "term": "share_agreeing", "estimate": r.value, "years": str(int(r.year)),
+                 "method": "publicerat av Kolada (beskrivande)"} for r in t.itertuples()]
+        return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id)
 
     def summary_sv(self) -> str:
         t = self.table[self.table["gender"] == "T"]
@@ -415,15 +436,10 @@ class KoladaSoftValuesResult:
         return "\n".join([s for s in lines if s] + [f"Obs: {w}" for w in self.warnings])
 
     def plot(self, ax=None):
-        import matplotlib.pyplot as plt
-
-        from .plots import apply_style
-
-        apply_style()
         t = self.table[(self.table["year"] == 2022)]
         wide = t.pivot_table(index="title", columns="gender", values="value", observed=True, dropna=False)
         wide = wide.reindex([catalogue.series(k).title_sv for k in catalogue.SOFT_VALUE_KPIS])
-        fig, ax = plt.subplots(figsize=(7, 4.6)) if ax is None else (ax.figure, ax)
+        fig, ax = style.new_figure(ax, figsize=(7, 4.6))
         y = np.arange(len(wide))
         styles = {"T": dict(marker="o", color="black", label="Alla"), "K": dict(marker="^", color="#0072B2",
                   label="Flickor"), "M": dict(marker="s", color="#D55E00", label="Pojkar", markerfacecolor="white")}
@@ -439,22 +455,25 @@ class KoladaSoftValuesResult:
         ax.set_xlabel("andel (%) som instämmer, 2022")
         ax.legend(fontsize=7, frameon=False, loc="lower left")
         ax.set_title(f"Skolenkäten 2022, {self.municipality_name} (tidigare år saknas i datan)", fontsize=9)
-        caption(fig, "Bearbetning av data från Kolada (Skolinspektionens skolenkät). Ett år: ingen utveckling "
-                     "kan visas.")
+        style.caption(fig, "Bearbetning av data från Kolada (Skolinspektionens skolenkät). Ett år: ingen "
+                           "utveckling kan visas.", 100)
         fig.tight_layout()
         return fig
 
 
-def kolada_soft_values(municipality, years: tuple[int, int] = (2018, 2022), panel: pd.DataFrame | None = None
-                       ) -> KoladaSoftValuesResult:
-    """The skolenkät KPIs for one municipality; years without data are rows with status "saknas" and a reason."""
-    from .panel import load_panel
-
+def kolada_soft_values(municipality, year: int | None = None, *, years: tuple[int, int] = (2018, 2022),
+                       panel: pd.DataFrame | None = None) -> KoladaSoftValuesResult:
+    """The skolenkät KPIs for one municipality up to ``year``; years without data are rows with status "saknas"."""
     mid = mun.resolve(municipality)
+    if year is not None:
+        years = (min(years[0], year), min(years[1], year))
     if panel is None:
-        panel = load_panel(municipalities=[mid], series=list(catalogue.SOFT_VALUE_KPIS), include_aggregates=False)
+        panel = pd.concat([series_values(list(catalogue.SOFT_VALUE_KPIS), mid, gender=g, include_aggregates=False)
+                           for g in ("T", "K", "M")], ignore_index=True)
     p = panel.astype({"series": str, "municipality_id": str, "gender": str, "status": str})
     p = p[(p["municipality_id"] == mid) & p["series"].isin(catalogue.SOFT_VALUE_KPIS)]
+    all_years = sorted(set(p.loc[p["value"].notna(), "year"]))
+    p = p[p["year"] <= years[1]]
     data_years = sorted(set(p["year"]))
     rows = []
     for kpi in catalogue.SOFT_VALUE_KPIS:
@@ -466,7 +485,7 @@ def kolada_soft_values(municipality, years: tuple[int, int] = (2018, 2022), pane
                     status, reason = "ok", ""
                 elif year not in data_years:
                     status, reason = "saknas", (f"projektets Kolada-uttag innehåller skolenkätens nyckeltal bara för "
-                                                f"{', '.join(map(str, data_years)) or 'inget år'}, så ingen utveckling "
+                                                f"{', '.join(map(str, all_years)) or 'inget år'}, så ingen utveckling "
                                                 f"över tid kan visas")
                 else:
                     status, reason = "saknas", "inget värde för kommunen (ej med i enkäten det året eller för få svar)"

@@ -28,14 +28,5 @@ def fmt_p(p: float) -> str:
     return "p < 0,001" if p < 0.001 else f"p = {fmt_num(p, 3)}"
 
 
-def significance_sv(lo: float, hi: float) -> str:
-    """Plain words for whether an interval excludes zero."""
-    if math.isnan(lo) or math.isnan(hi):
-        return "osäkerheten kan inte beräknas"
-    if lo > 0 or hi < 0:
-        return "skillnaden är statistiskt säkerställd på 5-procentsnivån"
-    return "skillnaden är inte statistiskt säkerställd"
-
-
 def years_sv(first: int, last: int) -> str:
     return f"{first}" if first == last else f"{first}\u2013{last}"

@@ -16,11 +16,11 @@ from .before_after import BeforeAfterResult, before_after
 from .did import DiDResult, did
 from .its import ITSResult, its
 from .registry import Assumption, Intervention, get_intervention, load_registry
-from .results import TIDY_COLUMNS, InterventionResult
+from .results import DETAIL_COLUMNS, InterventionResult
 from .synth import SynthResult, synth
 
 __all__ = [
     "before_after", "its", "did", "synth", "load_registry", "get_intervention",
     "InterventionResult", "BeforeAfterResult", "ITSResult", "DiDResult", "SynthResult",
-    "Intervention", "Assumption", "TIDY_COLUMNS",
+    "Intervention", "Assumption", "DETAIL_COLUMNS",
 ]

@@ -52,11 +52,12 @@ def welch(pre: np.ndarray, post: np.ndarray, alpha: float = 0.05) -> tuple[float
 
 
 def before_after(data: pd.DataFrame, treated: str, first_treated_year: int, *,
+                 last_year: int | None = None, series_id: str = "",
                  start_year: int | None = None, end_year: int | None = None, break_years=None,
                  municipality_name: str | None = None, indicator_name: str | None = None,
                  unit: str | None = None, alpha: float = 0.05) -> BeforeAfterResult:
     """Mean of the post-period minus mean of the pre-period for one municipality's annual series."""
-    frame = checks.clean_frame(data)
+    frame = checks.clean_frame(data, last_year)
     (treated,) = checks.require_units(frame, [treated])
     window = checks.make_window(frame, [treated], first_treated_year, start_year, end_year)
     breaks = checks.parse_break_years(break_years)
@@ -84,5 +85,5 @@ def before_after(data: pd.DataFrame, treated: str, first_treated_year: int, *,
         terms=[Term("post_minus_pre", diff, lo, hi, p, method if method != "welch_t" else f"welch_t_df{df:.1f}")],
         series=series_frame(years, obs.to_numpy(), np.full(len(years), pre.mean())),
         pre_years=[int(y) for y in pre.index], post_years=[int(y) for y in post.index],
-        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), break_years=breaks,
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id, break_years=breaks,
     )

@@ -36,8 +36,8 @@ POOR_FIT_RATIO = 0.5
 # Input validation
 # ---------------------------------------------------------------------------------------------
 
-def clean_frame(data: pd.DataFrame) -> pd.DataFrame:
-    """Validate the long frame and return a copy with str ids, int years and float values."""
+def clean_frame(data: pd.DataFrame, last_year: int | None = None) -> pd.DataFrame:
+    """Validate the long frame and return a copy with str ids, int years and float values, up to ``last_year``."""
     if not isinstance(data, pd.DataFrame):
         raise ValueError("Indata måste vara en pandas DataFrame med kolumnerna municipality_id, year och value.")
     lacking = [c for c in REQUIRED_COLUMNS if c not in data.columns]
@@ -64,6 +64,10 @@ def clean_frame(data: pd.DataFrame) -> pd.DataFrame:
         first = frame.loc[dup].iloc[0]
         raise ValueError(f"Indata har flera rader för samma kommun och år (t.ex. {first['municipality_id']} "
                          f"{first['year']}); en rad per kommun och år krävs.")
+    if last_year is not None:
+        frame = frame[frame["year"] <= int(last_year)]
+        if frame.empty:
+            raise ValueError(f"Inga rader till och med {last_year}.")
     return frame
 
 

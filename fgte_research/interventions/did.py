@@ -85,6 +85,7 @@ def _pretrend_warning(gap_pre: np.ndarray, years_pre: np.ndarray, unit: str) -> 
 
 
 def did(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year: int, comparison: Sequence[str], *,
+        last_year: int | None = None, series_id: str = "",
         start_year: int | None = None, end_year: int | None = None, break_years=None,
         inference: str = "ri", bootstrap_weights: str = "webb", n_boot: int = 9999,
         max_assignments: int = 10_000, seed: int = 0,
@@ -93,7 +94,7 @@ def did(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year: in
     """Two-way fixed-effects DiD with randomization inference and a wild cluster bootstrap."""
     if inference not in ("ri", "wild"):
         raise ValueError(f"Okänd inferensmetod {inference!r}: använd 'ri' eller 'wild'.")
-    frame = checks.clean_frame(data)
+    frame = checks.clean_frame(data, last_year)
     treated_list = [treated] if isinstance(treated, str) else list(treated)
     if not treated_list:
         raise ValueError("Ange minst en behandlad kommun.")
@@ -179,7 +180,7 @@ def did(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year: in
     res = DiDResult(
         design="did", treated=tuple(treated_list), first_treated_year=window.t0, terms=terms,
         series=series_frame(window.years, all_obs, counter_full), pre_years=pre_years, post_years=post_years,
-        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), break_years=breaks,
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id, break_years=breaks,
     )
     res.comparison = tuple(comp_ok)
     res.bootstrap = wcb

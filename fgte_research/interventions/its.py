@@ -58,6 +58,7 @@ def design_matrix(years, t0: int, with_slope_change: bool = True) -> pd.DataFram
 
 
 def its(data: pd.DataFrame, treated: str, first_treated_year: int, *,
+        last_year: int | None = None, series_id: str = "",
         start_year: int | None = None, end_year: int | None = None, break_years=None,
         cov: str = "ols", hac_lags: int | None = None,
         municipality_name: str | None = None, indicator_name: str | None = None,
@@ -65,7 +66,7 @@ def its(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     """Segmented regression; returns level change, slope change and average post-period effect."""
     if cov not in ("ols", "hac"):
         raise ValueError(f"Okänd kovariansskattning {cov!r}: använd 'ols' eller 'hac'.")
-    frame = checks.clean_frame(data)
+    frame = checks.clean_frame(data, last_year)
     (treated,) = checks.require_units(frame, [treated])
     window = checks.make_window(frame, [treated], first_treated_year, start_year, end_year)
     breaks = checks.parse_break_years(break_years)
@@ -125,7 +126,7 @@ def its(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     res = ITSResult(
         design="its", treated=(treated,), first_treated_year=window.t0, terms=terms,
         series=series_frame(all_years, observed, counter), pre_years=pre, post_years=post,
-        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), break_years=breaks,
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id, break_years=breaks,
     )
     res.model = fit
     return res

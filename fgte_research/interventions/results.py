@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..text_sv import fmt_ci, fmt_num, fmt_p, significance_sv, years_sv
+from ..contract import AnalysisResult, tidy_frame
+from ..text_sv import fmt_ci, fmt_num, fmt_p, years_sv
+from ..verdicts import significance_sv, verdict
 
-TIDY_COLUMNS = ["design", "term", "estimate", "ci_low", "ci_high", "p_value", "method", "n_pre", "n_post",
-                "pre_years", "post_years", "warnings", "treated", "first_treated_year", "indicator", "unit"]
+#: Columns of :meth:`InterventionResult.details` (the design's own view); ``tidy()`` has the contract's columns.
+DETAIL_COLUMNS = ["design", "term", "estimate", "ci_low", "ci_high", "p_value", "method", "n_pre", "n_post",
+                  "pre_years", "post_years", "warnings", "treated", "first_treated_year", "indicator", "unit"]
 
 NAN = float("nan")
 
@@ -49,8 +52,8 @@ def _span(years) -> str:
     return years_sv(min(years), max(years)) if years else ""
 
 
-@dataclass(kw_only=True)
-class InterventionResult:
+@dataclass(kw_only=True, repr=False)
+class InterventionResult(AnalysisResult):
     design: str
     treated: tuple[str, ...]
     first_treated_year: int
@@ -61,6 +64,7 @@ class InterventionResult:
     warnings: list[str] = field(default_factory=list)
     labels: Labels = field(default_factory=Labels)
     break_years: list[int] = field(default_factory=list)
+    series_id: str = ""
 
     #: phrase for what the treated series is compared with, e.g. "den syntetiska jämförelsen"
     comparison_sv = "jämförelsen"
@@ -100,9 +104,40 @@ class InterventionResult:
     def n_post(self) -> int:
         return len(self.post_years)
 
-    # -- tables -----------------------------------------------------------------------------
+    # -- the contract ---------------------------------------------------------------------------
+    @property
+    def analysis(self) -> str:  # type: ignore[override]
+        return self.design
+
+    @property
+    def municipality_id(self) -> str:
+        return ",".join(self.treated)
+
+    @property
+    def municipality_name(self) -> str:
+        return self._who_sv()
+
+    @property
+    def title_sv(self) -> str:
+        ind = self.labels.indicator or self.series_id or "värdet"
+        return f"{self.design}: {ind}"
+
     def tidy(self) -> pd.DataFrame:
-        """One row per estimated quantity; the same columns for every design."""
+        """One row per estimated quantity, with the contract's columns (see :mod:`fgte_research.contract`)."""
+        rows = [{"term": t.term, "estimate": t.estimate, "ci_low": t.ci_low, "ci_high": t.ci_high,
+                 "p_value": t.p_value, "method": t.method, "verdict": verdict(t.ci_low, t.ci_high),
+                 "n": self.n_pre + self.n_post,
+                 "years": f"{_span(self.pre_years)} | {_span(self.post_years)} (start {self.first_treated_year})"}
+                for t in self.terms]
+        return tidy_frame(rows, analysis=self.design, municipality_id=self.municipality_id, series=self.series_id)
+
+    def data(self) -> pd.DataFrame:
+        """Per year: observed, counterfactual and their gap, with event time (year − first treated year)."""
+        return self.event_time()
+
+    # -- tables -----------------------------------------------------------------------------
+    def details(self) -> pd.DataFrame:
+        """One row per estimated quantity with the design's own columns (DETAIL_COLUMNS): periods, warnings."""
         rows = []
         for t in self.terms:
             rows.append({
@@ -114,7 +149,7 @@ class InterventionResult:
                 "first_treated_year": int(self.first_treated_year),
                 "indicator": self.labels.indicator or "", "unit": self.labels.unit or "",
             })
-        return pd.DataFrame(rows, columns=TIDY_COLUMNS)
+        return pd.DataFrame(rows, columns=DETAIL_COLUMNS)
 
     def event_time(self) -> pd.DataFrame:
         """event_time (year − first_treated_year), year, observed, counterfactual, gap."""
@@ -171,7 +206,7 @@ class InterventionResult:
         return "\n".join(parts)
 
     def __repr__(self) -> str:  # compact, like statsmodels' results
-        return (f"<{type(self).__name__} {self.design}: estimate={self.estimate:.3g} "
+        return (f"<{type(self).__name__} {self.design} {self.municipality_id}: estimate={self.estimate:.3g} "
                 f"[{self.ci_low:.3g}, {self.ci_high:.3g}], p={self.p_value:.3g}, warnings={len(self.warnings)}>")
 
     # -- plot -------------------------------------------------------------------------------
@@ -181,10 +216,9 @@ class InterventionResult:
         A dotted vertical line marks the start (between the last pre year and the first affected
         year); registered series breaks inside the window get a thin dash-dot line.
         """
-        import matplotlib.pyplot as plt
+        from .. import style
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = style.new_figure(ax, figsize=(7, 4))
         et = self.event_time()
         ax.plot(et["year"], et["observed"], color="black", linestyle="-", marker="o", linewidth=1.8,
                 label=f"Observerat, {self._who_sv()}")
@@ -207,7 +241,7 @@ class InterventionResult:
         ax.set_ylabel(ylabel[:1].upper() + ylabel[1:])
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(frameon=False, fontsize=8)
-        return ax
+        return fig
 
 
 def series_frame(years, observed, counterfactual) -> pd.DataFrame:

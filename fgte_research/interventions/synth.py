@@ -135,10 +135,9 @@ class SynthResult(InterventionResult):
 
     def plot_placebos(self, ax=None):
         """Gap (observed − synthetic) for the treated unit and every placebo; Swedish labels."""
-        import matplotlib.pyplot as plt
+        from .. import style
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        fig, ax = style.new_figure(ax, figsize=(7, 4))
         for gaps in self.placebo_gaps.itertuples(index=False):
             ax.plot(self.placebo_gaps.columns, gaps, color="0.8", linewidth=0.6)
         et = self.event_time()
@@ -149,7 +148,7 @@ class SynthResult(InterventionResult):
         ax.set_xlabel("År (vårtermin)")
         ax.set_ylabel("Skillnad mot syntetisk jämförelse")
         ax.legend(frameon=False, fontsize=8)
-        return ax
+        return fig
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,6 +165,7 @@ def _rmspe(g: np.ndarray) -> float:
 
 
 def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
+          last_year: int | None = None, series_id: str = "",
           donors: Sequence[str] | None = None, exclude: Sequence[str] = (),
           start_year: int | None = None, end_year: int | None = None, break_years=None,
           placebo: bool = True, loo: int = 3, solver: str = "nnls", names: Mapping[str, str] | None = None,
@@ -175,7 +175,7 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     if solver not in SOLVERS:
         raise ValueError(f"Okänd lösare {solver!r}: använd 'nnls' eller 'slsqp'.")
     solve = SOLVERS[solver]
-    frame = checks.clean_frame(data)
+    frame = checks.clean_frame(data, last_year)
     (treated,) = checks.require_units(frame, [treated])
     window = checks.make_window(frame, [treated], first_treated_year, start_year, end_year)
     breaks = checks.parse_break_years(break_years)
@@ -276,7 +276,7 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
         design="synth", treated=(treated,), first_treated_year=window.t0, terms=terms,
         series=series_frame(window.years, y_full, synthetic),
         pre_years=[int(v) for v in years[pre]], post_years=[int(v) for v in years[post]],
-        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), break_years=breaks,
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id, break_years=breaks,
     )
     res.weights = weights
     res.placebos = placebos

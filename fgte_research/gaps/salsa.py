@@ -1,4 +1,4 @@
-"""Gap measures: a municipality's results against what its pupils' background predicts, and other gap proxies.
+"""The SALSA-like model: a municipality's results against what its pupils' background predicts.
 
 SALSA-like model (``fit_salsa``, ``salsa_gap``)
     Per year, a cross-sectional OLS over all municipalities of an outcome (kommunala skolor) on the pupils'
@@ -25,167 +25,42 @@ SALSA-like model (``fit_salsa``, ``salsa_gap``)
     ``residual_centred`` (minus that year's pupil-weighted mean residual; unweighted where no pupil counts
     exist) and ``residual_std`` (divided by that year's residual SD). Every output says which one it shows.
     A residual is not a ranking: it mixes school quality with everything the model does not measure.
-
-Other proxies: ``gender_gap`` (girls − boys), ``newly_arrived_gap`` (N15505 − N15567), ``school_spread``
-(merit value between the municipality's schools) and ``official_deviation`` (Kolada U154xx/U174xx).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from . import breaks, catalogue
-from . import municipalities as mun
-from .text_sv import fmt_ci, fmt_num, significance_sv, years_sv
-
-GY_BOYS = "gy.share_boys"  # derived: 100 − N17832 (share women in kommunal gymnasieskola)
-PUPILS = "skv.ak9.pupils.kommunal"
-MIN_MUNICIPALITIES = 30
-NOT_A_RANKING = ("En avvikelse är ingen rangordning: den blandar skolans arbete med allt modellen inte mäter "
-                 "(elevsammansättning utöver bakgrundsvariablerna, betygssättning, slump).")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    series_id: str
-    stage: str  # "grundskola" or "gymnasiet"
-    deviation: str | None  # Kolada's official SALSA deviation for the same population
-    note: str = ""
-
-
-def _outcomes() -> dict[str, Outcome]:
-    """Outcomes with an official Kolada deviation, derived from the catalogue (one source of truth).
-
-    Kolada numbers its SALSA deviations U15xxx for grundskola and U17xxx for gymnasium. The spliced åk 9
-    series share the deviation of the Kolada KPI they agree with (breaks.SPLICES).
-    """
-    out = {}
-    for deviation, kpi in catalogue.SALSA_DEVIATIONS.items():
-        out[kpi] = Outcome(kpi, "gymnasiet" if deviation.startswith("U17") else "grundskola", deviation)
-    for splice in breaks.SPLICES:
-        out[splice.id] = Outcome(splice.id, out[splice.fill_from].stage, out[splice.fill_from].deviation)
-    return out
+from .. import catalogue, style
+from .. import municipalities as mun
+from ..contract import AnalysisResult, DataMissing, tidy_frame
+from ..panel import memoised
+from ..text_sv import fmt_ci, fmt_num, years_sv
+from ..trend import fit_trend
+from ..verdicts import level_verdict, significance_sv, verdict
+from ._common import (
+    COVARIATE_LABELS,
+    COVARIATE_SERIES,
+    DEFAULT_COVARIATES,
+    GY_BOYS,
+    MIN_MUNICIPALITIES,
+    NOT_A_RANKING,
+    OUTCOMES,
+    PUPILS,
+    Outcome,  # noqa: F401
+    caption_for,
+    resid_unit,
+    span,
+    status_of,
+    values,
+)
 
 
-OUTCOMES: dict[str, Outcome] = _outcomes()
-
-COVARIATE_SERIES: dict[str, dict[str, str]] = {
-    "grundskola": {"parents_posthigh": "skv.ak9.parents_posthigh.kommunal", "share_boys": "skv.ak9.share_boys.kommunal",
-                   "newly_arrived": "N15823", "foreign_bg": "skv.ak9.foreign_bg.kommunal"},
-    "gymnasiet": {"parents_posthigh": "N17831", "share_boys": GY_BOYS, "newly_arrived": "N17902"},
-}
-COVARIATE_LABELS = {"parents_posthigh": "andel med föräldrar med eftergymnasial utbildning",
-                    "share_boys": "andel pojkar", "newly_arrived": "andel nyinvandrade och okänd bakgrund",
-                    "foreign_bg": "andel med utländsk bakgrund"}
-DEFAULT_COVARIATES = ("parents_posthigh", "share_boys", "newly_arrived")
-
-
-def _resid_unit(series_id: str) -> str:
-    unit = catalogue.series(series_id).unit
-    if unit.startswith("andel"):
-        return "procentenheter"
-    return "meritvärdespoäng" if unit.startswith("meritvärde") else unit
-
-
-def caption(fig, text: str, width: int = 110) -> None:
-    """Source caption under the figure, wrapped so that it fits the figure's width."""
-    import textwrap
-
-    from .plots import caption as put
-
-    put(fig, "\n".join(textwrap.wrap(text, width)))
-
-
-def _year_axes(ax, table: pd.DataFrame, missing_years, title: str, ylabel: str) -> None:
-    """Common layout of the per-year figures: 'saknas' at years without a value, Swedish labels, decimal comma."""
-    from .plots import decimal_comma
-
-    for year in missing_years:
-        ax.text(year, 0.02, "saknas", rotation=90, transform=ax.get_xaxis_transform(), fontsize=7,
-                ha="center", va="bottom", color="#555555")
-    ax.set_xlim(table["year"].min() - 0.6, table["year"].max() + 0.6)
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("År (vårtermin)")
-    ax.set_ylabel(ylabel)
-    decimal_comma(ax)
-    ax.legend(fontsize=7, frameon=False, loc="best")
-
-
-def _caption(series_ids) -> str:
-    caps = sorted({catalogue.series(s).caption for s in series_ids if s in catalogue.SERIES})
-    return " · ".join(caps)
-
-
-# ---------------------------------------------------------------- data access (cached per panel build)
-_PREFETCH = tuple(sorted({*OUTCOMES, *(o.deviation for o in OUTCOMES.values()),
-                          *COVARIATE_SERIES["grundskola"].values(),
-                          "N17831", "N17832", "N17902", "N15567", "N15820", "N15822", PUPILS}))
-_BUILT: list[bool] = []
-
-
-def _load(series_ids, gender: str) -> dict[str, pd.DataFrame]:
-    from .panel import load_panel
-
-    p = load_panel(series=list(series_ids), gender=gender, include_aggregates=False, auto_build=False)
-    p = p.astype({"series": str, "municipality_id": str, "status": str})
-    return {sid: g.set_index(["municipality_id", "year"])[["value", "status"]].sort_index()
-            for sid, g in p.groupby("series")}
-
-
-@lru_cache(maxsize=4)
-def _bulk(content_hash: str, gender: str) -> dict[str, pd.DataFrame]:
-    return _load(_PREFETCH, gender)  # one parquet read for everything the module usually needs
-
-
-@lru_cache(maxsize=256)
-def _series_frame(content_hash: str, series_id: str, gender: str = "T") -> pd.DataFrame:
-    if series_id == GY_BOYS:
-        base = _series_frame(content_hash, "N17832", gender).copy()
-        base["value"] = 100 - base["value"]
-        return base
-    bulk = _bulk(content_hash, gender)
-    if series_id in bulk:
-        return bulk[series_id]
-    return _load([series_id], gender).get(series_id, pd.DataFrame(
-        {"value": [], "status": []}, index=pd.MultiIndex.from_tuples([], names=["municipality_id", "year"])))
-
-
-def _hash() -> str:
-    """Content hash of the current panel (builds it once per process if data/raw changed)."""
-    from .panel import ensure_built, panel_hash
-
-    if not _BUILT:
-        ensure_built()
-        _BUILT.append(True)
-    return panel_hash()
-
-
-def _values(series_ids, gender: str = "T") -> pd.DataFrame:
-    h = _hash()
-    return pd.DataFrame({s: _series_frame(h, s, gender)["value"] for s in series_ids})
-
-
-def _status(series_id: str, municipality_id: str, year: int) -> str:
-    frame = _series_frame(_hash(), series_id)
-    try:
-        return str(frame.loc[(municipality_id, year), "status"])
-    except KeyError:
-        return "missing"
-
-
-def _span(series_id: str) -> tuple[int, int]:
-    ok = _series_frame(_hash(), series_id)["value"].dropna()
-    years = ok.index.get_level_values("year")
-    return int(years.min()), int(years.max())
-
-
-# ---------------------------------------------------------------- specification
 @dataclass(frozen=True)
 class Spec:
     outcome: Outcome
@@ -228,12 +103,12 @@ def _spec(outcome, covariates, weights) -> Spec:
 
 
 def _check_years(spec: Spec, years) -> list[int]:
-    lo, hi = _span(spec.outcome.series_id)
+    lo, hi = span(spec.outcome.series_id)
     if years is None:  # default: the years where the outcome and every covariate have data
-        spans = [_span("N17832" if s == GY_BOYS else s) for s in spec.series_ids]
+        spans = [span("N17832" if s == GY_BOYS else s) for s in spec.series_ids]
         first, last = max(a for a, _ in spans), min(b for _, b in spans)
         if first > last:
-            raise ValueError(f"{spec.outcome.series_id} och bakgrundsvariablerna har inga gemensamma år")
+            raise DataMissing(f"{spec.outcome.series_id} och bakgrundsvariablerna har inga gemensamma år")
         return list(range(first, last + 1))
     if isinstance(years, (int, np.integer)):
         years = [int(years)]
@@ -242,7 +117,7 @@ def _check_years(spec: Spec, years) -> list[int]:
     years = [int(y) for y in years]
     outside = [y for y in years if not lo <= y <= hi]
     if not years or outside:
-        raise ValueError(f"år {outside or years} ligger utanför datan för {spec.outcome.series_id} ({lo}–{hi})")
+        raise DataMissing(f"år {outside or years} ligger utanför datan för {spec.outcome.series_id} ({lo}–{hi})")
     return years
 
 
@@ -291,17 +166,12 @@ class SalsaResult:
         meta = catalogue.series(self.spec.outcome.series_id)
         return (f"{meta.title_sv}, {self.year}: modellen förklarar {fmt_num(100 * self.r2, 0)} % av skillnaderna "
                 f"mellan {self.n} kommuner (R²). Residualernas standardavvikelse är {fmt_num(self.resid_sd)} "
-                f"{_resid_unit(meta.id)}. {NOT_A_RANKING}\n" + self.specification_sv()
+                f"{resid_unit(meta.id)}. {NOT_A_RANKING}\n" + self.specification_sv()
                 + "".join(f"\nObs: {w}" for w in self.warnings))
 
     def plot(self, ax=None, municipality=None):
         """Actual against model value for all municipalities (grey), one municipality highlighted."""
-        import matplotlib.pyplot as plt
-
-        from .plots import OWN_STYLE, apply_style, decimal_comma
-
-        apply_style()
-        fig, ax = plt.subplots(figsize=(5.5, 4.5)) if ax is None else (ax.figure, ax)
+        fig, ax = style.new_figure(ax, figsize=(5.5, 4.5))
         t = self.table
         ax.scatter(t["expected"], t["actual"], s=12, color="#999999", edgecolor="none", label="Kommuner")
         lims = [min(t["expected"].min(), t["actual"].min()), max(t["expected"].max(), t["actual"].max())]
@@ -312,25 +182,25 @@ class SalsaResult:
             if r is not None:
                 ax.errorbar(r["expected"], r["actual"], fmt="none", ecolor="black", capsize=3,
                             yerr=[[r["actual"] - r["pi_low"]], [r["pi_high"] - r["actual"]]])
-                ax.plot(r["expected"], r["actual"], label=mun.name_of(mid), **{**OWN_STYLE, "linestyle": "none"})
+                ax.plot(r["expected"], r["actual"], label=mun.name_of(mid), **{**style.OWN_STYLE, "linestyle": "none"})
         meta = catalogue.series(self.spec.outcome.series_id)
         ax.set_xlabel(f"Modellberäknat värde, {meta.unit}")
         ax.set_ylabel(f"Faktiskt värde, {meta.unit}")
         ax.set_title(f"{meta.title_sv}, {self.year}", fontsize=9)
-        decimal_comma(ax)
+        style.decimal_comma(ax)
         ax.xaxis.set_major_formatter(ax.yaxis.get_major_formatter())
         ax.legend(fontsize=7, frameon=False)
-        caption(fig, f"{_caption(self.spec.series_ids)}. Avvikelse = faktiskt − modellberäknat värde. "
+        style.caption(fig, f"{caption_for(self.spec.series_ids)}. Avvikelse = faktiskt − modellberäknat värde. "
                      "Ingen rangordning.", width=80)
         fig.tight_layout()
         return fig
 
 
-@lru_cache(maxsize=256)
-def _fit_cached(content_hash: str, spec: Spec, year: int) -> SalsaResult:
+@memoised(maxsize=256)
+def _fit_cached(spec: Spec, year: int) -> SalsaResult:
     sid = spec.outcome.series_id
     cov_ids = [c[1] for c in spec.covariates]
-    wide = _values(spec.series_ids + ([PUPILS] if spec.outcome.stage == "grundskola" else [])
+    wide = values(spec.series_ids + ([PUPILS] if spec.outcome.stage == "grundskola" else [])
                    + ([spec.outcome.deviation] if spec.outcome.deviation else []))
     d = wide.xs(year, level="year") if year in wide.index.get_level_values("year") else wide.iloc[0:0]
     warnings = []
@@ -342,10 +212,10 @@ def _fit_cached(content_hash: str, spec: Spec, year: int) -> SalsaResult:
             d = d.assign(**{sid: d[sid].mask(zero)})
     for s in spec.series_ids:
         if s not in d or d[s].notna().sum() == 0:
-            raise ValueError(f"modellen kan inte skattas {year}: {s} saknas för alla kommuner det året")
+            raise DataMissing(f"modellen kan inte skattas {year}: {s} saknas för alla kommuner det året")
     model_data = d[spec.series_ids].dropna()
     if len(model_data) < max(MIN_MUNICIPALITIES, len(cov_ids) + 10):
-        raise ValueError(f"modellen kan inte skattas {year}: för få kommuner med fullständiga uppgifter "
+        raise DataMissing(f"modellen kan inte skattas {year}: för få kommuner med fullständiga uppgifter "
                          f"({len(model_data)}) för {sid}")
     y, X = model_data[sid], sm.add_constant(model_data[cov_ids])
     if spec.weights:
@@ -393,12 +263,12 @@ def fit_salsa(outcome: str = "N15505", year: int = 2022, covariates=DEFAULT_COVA
     """
     spec = _spec(outcome, covariates, weights)
     (year,) = _check_years(spec, year)
-    return _fit_cached(_hash(), spec, year)
+    return _fit_cached(spec, year)
 
 
 # ---------------------------------------------------------------- one municipality over years
-@dataclass
-class GapResult:
+@dataclass(repr=False)
+class GapResult(AnalysisResult):
     """A municipality's deviation from the model value, year by year. Missing years have status "saknas"."""
 
     municipality_id: str
@@ -407,9 +277,32 @@ class GapResult:
     table: pd.DataFrame
     fits: dict[int, SalsaResult]
     warnings: list[str] = field(default_factory=list)
+    last_year: int | None = None
+
+    analysis = "salsa_gap"
+
+    @property
+    def title_sv(self) -> str:
+        return f"Avvikelse från modellberäknat värde: {catalogue.series(self.spec.outcome.series_id).title_sv}"
+
+    def data(self) -> pd.DataFrame:
+        """Per year: actual, model value, residual with its prediction interval, official deviation, status."""
+        return self.table.copy()
 
     def tidy(self) -> pd.DataFrame:
-        return self.table.copy()
+        """The residual per year (95 % prediction interval) and the trend of the re-centred residual."""
+        sid = self.spec.outcome.series_id
+        ok = self.table[self.table["status"] == "ok"]
+        rows = [{"term": "residual", "estimate": r.residual, "ci_low": r.residual_low, "ci_high": r.residual_high,
+                 "years": str(int(r.year)), "n": int(r.n_municipalities),
+                 "method": "SALSA-liknande OLS över kommunerna, 95 % prediktionsintervall",
+                 "verdict": level_verdict(r.residual_low, r.residual_high)} for r in ok.itertuples()]
+        if len(ok) >= 3:
+            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy())
+            rows.append({"term": "trend_residual_centred_per_year", "estimate": t.ols_slope, "ci_low": t.ols_ci[0],
+                         "ci_high": t.ols_ci[1], "years": years_sv(t.first_year, t.last_year), "n": t.n,
+                         "method": "OLS, t-intervall, återcentrerad avvikelse", "verdict": verdict(*t.ols_ci)})
+        return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id, series=sid)
 
     def coefficients(self) -> pd.DataFrame:
         return pd.concat([f.coefficients() for f in self.fits.values()], ignore_index=True) if self.fits else \
@@ -420,7 +313,7 @@ class GapResult:
 
     def summary_sv(self) -> str:
         meta = catalogue.series(self.spec.outcome.series_id)
-        unit = _resid_unit(meta.id)
+        unit = resid_unit(meta.id)
         name = self.municipality_name
         lines = [f"{meta.title_sv}, {name}: avvikelse från modellberäknat värde (faktiskt − modellberäknat, "
                  f"{unit}). Visat mått: rå avvikelse, relativ till respektive års kommuner."]
@@ -439,8 +332,6 @@ class GapResult:
             lines.append(s + ".")
         ok = self.table[self.table["status"] == "ok"]
         if len(ok) >= 3:
-            from .progression import fit_trend
-
             t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy())
             lines.append(f"Utveckling av den återcentrerade avvikelsen ({self._centre_sv()}) "
                          f"{years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} {unit} "
@@ -456,17 +347,13 @@ class GapResult:
 
     def plot(self, ax=None, which: str = "residual"):
         """which: "residual" (raw), "centred" (minus the year's mean residual) or "standardised"."""
-        import matplotlib.pyplot as plt
-
-        from .plots import OWN_STYLE, apply_style
 
         cols = {"residual": ("residual", "rå avvikelse"), "centred": ("residual_centred", "återcentrerad avvikelse"),
                 "standardised": ("residual_std", "avvikelse i standardavvikelser")}
         if which not in cols:
             raise ValueError(f"which ska vara ett av {list(cols)}, fick {which!r}")
         col, label = cols[which]
-        apply_style()
-        fig, ax = plt.subplots(figsize=(6.5, 3.6)) if ax is None else (ax.figure, ax)
+        fig, ax = style.new_figure(ax, figsize=(6.5, 3.6))
         t = self.table
         ok = t[t["status"] == "ok"]
         scale = (ok[col] / ok["residual"]).where(ok["residual"] != 0, 1.0) if which == "standardised" else 1.0
@@ -476,14 +363,14 @@ class GapResult:
         ax.errorbar(ok["year"], ok[col], yerr=[ok[col] - lo, hi - ok[col]], fmt="none", ecolor="black", capsize=3,
                     linewidth=1)
         ax.plot(ok["year"], ok[col], label=f"{self.municipality_name} ({label}, 95\u00a0% prediktionsintervall)",
-                **OWN_STYLE)
+                **style.OWN_STYLE)
         if which == "residual" and ok["official_deviation"].notna().any():
             ax.plot(ok["year"] + 0.15, ok["official_deviation"], linestyle="none", marker="s", markerfacecolor="white",
                     markeredgecolor="#0072B2", label="Koladas officiella avvikelse")
         meta = catalogue.series(self.spec.outcome.series_id)
-        _year_axes(ax, t, t.loc[t["status"] != "ok", "year"], f"Avvikelse från modellberäknat värde: {meta.title_sv}",
-                   "standardavvikelser" if which == "standardised" else _resid_unit(meta.id))
-        caption(fig, f"{_caption(self.spec.series_ids)}. Avvikelse = faktiskt − modellberäknat värde; "
+        style.year_axes(ax, int(t["year"].min()), int(t["year"].max()), t.loc[t["status"] != "ok", "year"], f"Avvikelse från modellberäknat värde: {meta.title_sv}",
+                   "standardavvikelser" if which == "standardised" else resid_unit(meta.id))
+        style.caption(fig, f"{caption_for(self.spec.series_ids)}. Avvikelse = faktiskt − modellberäknat värde; "
                      f"visar {label}. Ingen rangordning.")
         fig.tight_layout()
         return fig
@@ -515,24 +402,28 @@ def _specification_sv(spec: Spec, fits: dict[int, SalsaResult]) -> str:
     return text
 
 
-def salsa_gap(municipality, outcome: str = "N15505", years=None, covariates=DEFAULT_COVARIATES, weights=None
-              ) -> GapResult:
+def salsa_gap(municipality, outcome: str = "N15505", year: int | None = None, *, years=None,
+              covariates=DEFAULT_COVARIATES, weights=None) -> GapResult:
     """The municipality's deviation from the model value in each year (default: the years where the outcome and
     every covariate have data; N15505 with the default covariates: 2016–2022, 2016 "saknas" as N15823 lacks it).
 
     Years where the model or the municipality's data are missing are rows with status "saknas" and a reason.
-    Raises ValueError if no requested year gives an estimate.
+    ``year`` is the last year to use: later years are neither fitted nor shown.
+    Raises DataMissing if no requested year gives an estimate.
     """
     mid = mun.resolve(municipality)
     name = mun.name_of(mid)
     spec = _spec(outcome, covariates, weights)
-    h = _hash()
     rows, fits = [], {}
-    for year in _check_years(spec, years):
+    last_year = year
+    wanted = [y for y in _check_years(spec, years) if last_year is None or y <= last_year]
+    if not wanted:
+        raise DataMissing(f"inga år med modell till och med {last_year} för {spec.outcome.series_id}")
+    for year in wanted:
         base = {"municipality_id": mid, "year": year, "outcome": spec.outcome.series_id}
         try:
-            fit = _fit_cached(h, spec, year)
-        except ValueError as exc:
+            fit = _fit_cached(spec, year)
+        except DataMissing as exc:
             rows.append({**base, "status": "saknas", "reason": str(exc)})
             continue
         r = fit.row(mid)
@@ -547,27 +438,27 @@ def salsa_gap(municipality, outcome: str = "N15505", years=None, covariates=DEFA
     table = pd.DataFrame(rows).reindex(columns=cols)
     if not fits:
         reasons = "; ".join(f"{r.year}: {r.reason}" for r in table.itertuples())
-        raise ValueError(f"inga avvikelser kan beräknas för {name} och {spec.outcome.series_id}: {reasons}")
+        raise DataMissing(f"inga avvikelser kan beräknas för {name} och {spec.outcome.series_id}: {reasons}")
     warnings = list(dict.fromkeys(w for f in fits.values() for w in f.warnings))
     missing = table.loc[table["status"] != "ok", "year"].tolist()
     if missing:
-        warnings.append(f"Avvikelse saknas för {', '.join(map(str, missing))} (se kolumnen reason).")
+        warnings.append(f"Avvikelse saknas för {', '.join(map(str, missing))}; skälet står per år ovan.")
     warnings.append("Avvikelser är relativa till varje års kommuner; jämför år med den återcentrerade eller "
                     "standardiserade avvikelsen.")
     ok_years = sorted(fits)
     if spec.outcome.series_id in ("N15505", "N15419", "N15436") and ok_years[0] <= 2016 < ok_years[-1]:
         warnings.append("Utfallets definition ändrades 2016→2017 (seriebrott i Kolada). Avvikelserna är relativa till "
                         "varje års kommuner och påverkas mindre, men jämför över brottet med försiktighet.")
-    return GapResult(mid, name, spec, table, fits, warnings)
+    return GapResult(mid, name, spec, table, fits, warnings, last_year)
 
 
 def _why_missing(spec: Spec, mid: str, name: str, year: int) -> str:
     lacking = []
     for sid in spec.series_ids:
         sid = "N17832" if sid == GY_BOYS else sid
-        v = _values([sid])
+        v = values([sid])
         if (mid, year) not in v.index or np.isnan(v.loc[(mid, year), sid]):
-            lacking.append(f"{sid} ({_status_sv(_status(sid, mid, year))})")
+            lacking.append(f"{sid} ({_status_sv(status_of(sid, mid, year))})")
     if lacking:
         return f"{name} saknar värde {year} för {', '.join(lacking)}"
     return (f"{spec.outcome.series_id} är 0 för {name} {year}: kommunens egna gymnasieskolor har inga program som "
@@ -590,8 +481,8 @@ def validate_against_kolada(outcome: str, years=range(2017, 2023), covariates=DE
     rows = []
     for year in _check_years(spec, list(years)):
         try:
-            f = _fit_cached(_hash(), spec, year)
-        except ValueError as exc:
+            f = _fit_cached(spec, year)
+        except DataMissing as exc:
             rows.append({"year": year, "outcome": spec.outcome.series_id, "deviation": dev, "note": str(exc)})
             continue
         both = f.table.dropna(subset=["official_deviation"])
@@ -603,16 +494,3 @@ def validate_against_kolada(outcome: str, years=range(2017, 2023), covariates=DE
                                        "mean_abs_difference", "note"])
 
 
-# ---------------------------------------------------------------- other proxies
-
-
-# The other gap proxies live in gap_proxies.py (kept importable from here); imported last because
-# gap_proxies builds on the helpers above.
-from .gap_proxies import (  # noqa: E402,F401
-    ProxyResult,
-    SchoolSpreadResult,
-    gender_gap,
-    newly_arrived_gap,
-    official_deviation,
-    school_spread,
-)
