@@ -46,8 +46,8 @@ def test_gap_view_is_the_library_model(ex):
     lib = gaps.salsa_gap("1381", "splice.ak9.merit17.kommunal", years=(2016, 2022))
     assert lib.summary_sv() in state.gap  # the same text, not a re-implementation
     # Kolada's official deviation stays visible: per model year in the summary, and 2015 (no own model) listed
-    official = gaps.official_deviation("1381", "U15459", years=(2015, 2022)).tidy().set_index("year")["estimate"]
-    ok = lib.tidy()[lib.tidy()["status"] == "ok"]
+    official = gaps.official_deviation("1381", "U15459", years=(2015, 2022)).data().set_index("year")["estimate"]
+    ok = lib.data()[lib.data()["status"] == "ok"]
     for r in ok.itertuples():
         assert f"Koladas officiella avvikelse {fmt_num(official[r.year], signed=True)}" in state.gap
     assert f"2015: {fmt_num(official[2015], signed=True)}" in state.gap.splitlines()[-1]

@@ -33,7 +33,7 @@ def test_salsa_gymnasium_reaches_what_it_honestly_can(deviation, floor):
 @pytest.mark.parametrize("outcome", ["N15505", "N15419", "N15436", "N17691", "N17451"])
 def test_gap_results_finite_or_explicitly_missing(municipality, outcome):
     res = gaps.salsa_gap(municipality, outcome)
-    t = res.tidy()
+    t = res.data()
     ok = t[t["status"] == "ok"]
     assert not ok.empty
     cols = ["actual", "expected", "pi_low", "pi_high", "residual", "residual_low", "residual_high",
@@ -48,7 +48,7 @@ def test_gap_results_finite_or_explicitly_missing(municipality, outcome):
 
 
 def test_hylte_gymnasium_missing_after_2017():
-    t = gaps.salsa_gap("1315", "N17691").tidy().set_index("year")
+    t = gaps.salsa_gap("1315", "N17691").data().set_index("year")
     assert (t.loc[2014:2017, "status"] == "ok").all()
     assert (t.loc[2018:2022, "status"] == "saknas").all()
     assert "Hylte" in t.loc[2019, "reason"] and "N17691" in t.loc[2019, "reason"]
@@ -57,7 +57,7 @@ def test_hylte_gymnasium_missing_after_2017():
 
 
 def test_default_years_where_model_cannot_be_fitted_say_why():
-    t = gaps.salsa_gap("1380", "N15505").tidy().set_index("year")
+    t = gaps.salsa_gap("1380", "N15505").data().set_index("year")
     assert t.loc[2016, "status"] == "saknas" and "N15823" in t.loc[2016, "reason"]
 
 
@@ -83,20 +83,20 @@ def test_weighted_and_alternative_covariates():
     assert "WLS" in wls.specification_sv()
     alt = gaps.salsa_gap("1380", "splice.ak9.merit17.kommunal",
                          covariates=("parents_posthigh", "share_boys", "foreign_bg"))
-    t = alt.tidy().set_index("year")
+    t = alt.data().set_index("year")
     assert (t.loc[2023:2025, "status"] == "ok").all()  # without N15823 the model reaches 2025
 
 
 def test_official_deviation_in_gap_table_is_kolada_value():
-    t = gaps.salsa_gap("1384", "N15505").tidy().set_index("year")
-    off = gaps.official_deviation("1384", "U15459").tidy().set_index("year")
+    t = gaps.salsa_gap("1384", "N15505").data().set_index("year")
+    off = gaps.official_deviation("1384", "U15459").data().set_index("year")
     assert t.loc[2022, "official_deviation"] == pytest.approx(off.loc[2022, "estimate"])
     assert off.loc[2022, "estimate"] == pytest.approx(-4.74, abs=0.01)
 
 
 def test_newly_arrived_gap_equals_difference_of_kpis():
     res = gaps.newly_arrived_gap("1282")
-    row = res.tidy().set_index("year").loc[2022]
+    row = res.data().set_index("year").loc[2022]
     # Landskrona 2022: N15505 = 217.0, N15567 = 223.6 (Kolada)
     panel = load_panel(series=["N15505", "N15567"], municipalities=["1282"], years=[2022], gender="T",
                        include_aggregates=False).astype({"series": str}).set_index("series")["value"]
@@ -107,24 +107,24 @@ def test_newly_arrived_gap_equals_difference_of_kpis():
 
 
 def test_gender_gap_ci_only_where_honest():
-    share = gaps.gender_gap("1282", "N15419").tidy().set_index("year")
+    share = gaps.gender_gap("1282", "N15419").data().set_index("year")
     assert np.isfinite(share.loc[2017:2022, ["ci_low", "ci_high"]].to_numpy()).all()
     assert share.loc[2010:2015, "ci_low"].isna().all()
     np.testing.assert_allclose(share["estimate"], share["girls"] - share["boys"])
     merit = gaps.gender_gap("1380", "N15505")
-    assert merit.tidy()["ci_low"].isna().all()
+    assert merit.data()["ci_low"].isna().all()
     assert "beskrivande" in merit.summary_sv()
 
 
 def test_school_spread_halmstad():
     res = gaps.school_spread("1380")
-    t = res.tidy().set_index("year")
+    t = res.data().set_index("year")
     assert (t.loc[2014:2022, "n_schools_listed"] == 27).all()
     assert (t.loc[2014:2022, "n_with_value"] <= 27).all() and t.loc[2022, "n_with_value"] >= 10
     assert t.loc[2014:2022, "sd_weighted"].isna().all()
     assert np.isfinite(t.loc[2025, ["sd_weighted", "mean_weighted", "pupils"]].to_numpy(dtype=float)).all()
     assert "ovägd" in res.summary_sv() and "saknar elevantal" in res.summary_sv()
-    assert gaps.school_spread("1380", huvudman="kommunal").tidy()["year"].tolist() == [2025]
+    assert gaps.school_spread("1380", huvudman="kommunal").data()["year"].tolist() == [2025]
 
 
 def test_plots_have_swedish_captions():

@@ -133,8 +133,8 @@ def test_tidy_frames_stack_across_designs_and_indicators(n15419, laholm_synth):
                start_year=2010, n_boot=999),
         iv.synth(merit, "1381", 2018, break_years=[2017], indicator_name="meritvärdet", loo=1),
     ]
-    frames = [r.tidy() for r in results]
-    assert all(list(f.columns) == list(iv.TIDY_COLUMNS) for f in frames)
+    frames = [r.details() for r in results]
+    assert all(list(f.columns) == list(iv.DETAIL_COLUMNS) for f in frames)
     stacked = pd.concat(frames, ignore_index=True)
     assert len(stacked) == sum(len(f) for f in frames)
     assert set(stacked["design"]) == {"synth", "before_after", "its", "did"}

@@ -18,6 +18,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from fgte_research import interventions as iv
+from fgte_research.contract import TIDY_COLUMNS
 from fgte_research.interventions.inference import WildClusterBootstrap, bootstrap_weights, placebo_assignments
 from fgte_research.interventions.synth import _loss, weights_nnls, weights_slsqp
 
@@ -165,13 +166,14 @@ def test_synth_results_frame_and_tidy_columns_identical_across_designs():
     results = [iv.before_after(frame, ids[0], 2018), iv.its(frame, ids[0], 2018),
                iv.did(frame, ids[0], 2018, comparison=ids[1:], n_boot=199), iv.synth(frame, ids[0], 2018)]
     cols = [list(r.tidy().columns) for r in results]
-    assert all(c == list(iv.TIDY_COLUMNS) for c in cols)
+    assert all(c == TIDY_COLUMNS for c in cols)
+    assert all(list(r.details().columns) == list(iv.DETAIL_COLUMNS) for r in results)
     stacked = pd.concat([r.tidy() for r in results], ignore_index=True)
-    assert set(stacked["design"]) == {"before_after", "its", "did", "synth"}
+    assert set(stacked["analysis"]) == {"before_after", "its", "did", "synth"}
     for r in results:
         et = r.event_time()
         assert list(et.columns) == ["event_time", "year", "observed", "counterfactual", "gap"]
-        ax = r.plot()
+        ax = r.plot().axes[0]
         assert ax.get_xlabel() == "År (vårtermin)"
         styles = [line.get_linestyle() for line in ax.get_lines()]
         assert "--" in styles  # counterfactual dashed

@@ -59,7 +59,7 @@ def test_small_groups_suppressed_before_any_output(good):
 
 def test_progression_change_and_trend(good):
     res = sv.soft_progression("1380", good)
-    t = res.tidy().set_index(["group", "term"])
+    t = res.estimates.set_index(["group", "term"])
     change = t.loc[("alla", "change_vs_first_year")]
     assert change["estimate"] == pytest.approx(5.0) and change["ci_low"] < 5.0 < change["ci_high"]
     assert t.loc[("alla", "trend_per_year"), "estimate"] == pytest.approx(2.5)
@@ -157,7 +157,7 @@ def test_readme_format_examples_parse(tmp_path):
 
 def test_kolada_skolenkat_one_year_only():
     res = sv.kolada_soft_values("1380")
-    t = res.tidy()
+    t = res.data()
     total_2022 = t[(t["year"] == 2022) & (t["gender"] == "T")]
     assert (total_2022["status"] == "ok").all() and len(total_2022) == 12
     assert total_2022.set_index("series").loc["N15613", "value"] == pytest.approx(91.0)

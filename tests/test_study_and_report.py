@@ -12,7 +12,7 @@ def test_haparanda_study_runs_every_design_with_stacking_tidy_table():
     assert designs == {"before_after", "its", "synth", "did"}
     tidy = st.tidy()
     assert set(tidy["series"]) == {"splice.ak9.merit17.kommunal"}
-    assert tidy.groupby("design")["estimate"].count().min() >= 1
+    assert tidy.groupby("analysis")["estimate"].count().min() >= 1
     # few pre-period points (2016–2021 = 6) are fine; the small donor pool of DiD is warned about
     assert any("placebotilldelningar" in w or "jämförelse" in w.lower() for w in st.warnings)
 
@@ -60,8 +60,8 @@ def test_data_notes_and_provenance():
 def test_comparison_group_parameter_selects_the_similar_municipality_group():
     from fgte_research import municipalities as mun
 
-    default = report.annual_results("1381", comparison_group="grundskola")
-    socio = report.annual_results("1381", comparison_group="socioekonomi")
+    default = report.annual_results("1381", 2025, comparison_group="grundskola")
+    socio = report.annual_results("1381", 2025, comparison_group="socioekonomi")
 
     def members_label(res):
         refs = res.parts[0].references
@@ -72,4 +72,4 @@ def test_comparison_group_parameter_selects_the_similar_municipality_group():
     assert members_label(socio["ak9_merit"]) == "Liknande kommuner (socioekonomi)"
     assert mun.similar_group("1381", "socioekonomi") != mun.similar_group("1381", "grundskola")
     with pytest.raises(ValueError, match="jämförelsegrupp"):
-        report.annual_results("1381", comparison_group="grannar")
+        report.annual_results("1381", 2025, comparison_group="grannar")
