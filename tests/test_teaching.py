@@ -142,6 +142,45 @@ def test_exercises_have_tagged_solutions_with_unique_markers(path):
     assert numbers and numbers <= solved, f"exercises without a solution: {sorted(numbers - solved)}"
 
 
+# ------------------------------------------------------------------------------------------------ helpers (fast)
+@pytest.fixture(scope="module")
+def panel():
+    from fgte_research import load_panel
+
+    return load_panel()
+
+
+def test_municipal_values_from_the_panel_or_from_disk(panel):
+    from fgte_research import teaching
+
+    held = teaching.municipal_values("N15505", panel=panel)
+    read = teaching.municipal_values("N15505")  # through fgte_research.panel.series_values
+    assert list(held.columns) == ["municipality_id", "year", "value", "status"]
+    assert not held["municipality_id"].str.startswith("00").any()  # municipalities only, no riket/län
+    key = ["municipality_id", "year"]
+    assert held.sort_values(key).reset_index(drop=True).equals(read.sort_values(key).reset_index(drop=True))
+    every = teaching.municipal_values("skv.ak9.foreign_bg.kommunal", panel=panel)  # has suppressed years
+    ok = teaching.municipal_values("skv.ak9.foreign_bg.kommunal", panel=panel, statuses=("ok",))
+    assert set(ok["status"]) == {"ok"} and 0 < len(ok) < len(every)
+
+
+def test_regression_to_mean_helper(panel):
+    from fgte_research.teaching import regression_to_mean
+
+    r = regression_to_mean("splice.ak9.merit17.kommunal", 2018, 2019, panel=panel)
+    assert r.n > 250 and r.ci[0] < r.slope < r.ci[1]
+    with pytest.raises(ValueError, match="har inte värden"):
+        regression_to_mean("N15472", 2020, 2021, panel=panel)
+
+
+def test_explorer_keeps_only_the_widget():
+    from fgte_research import explorer, teaching
+
+    for name in teaching.__all__:
+        assert not hasattr(explorer, name), f"{name} belongs in fgte_research.teaching"
+    assert not hasattr(explorer, "series_values")
+
+
 # ------------------------------------------------------------------------------------------------ execution (slow)
 @pytest.mark.slow
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)

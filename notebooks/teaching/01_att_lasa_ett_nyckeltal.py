@@ -38,7 +38,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import fgte_research as fr
-from fgte_research import catalogue, explorer as ex, municipalities as mun
+from fgte_research import catalogue, municipalities as mun, teaching
 from fgte_research.progression import progression
 from fgte_research.text_sv import fmt_ci, fmt_num
 
@@ -70,9 +70,9 @@ for caveat in ind.caveats:
 # skolor där det går. Här är samma meritvärde i två populationer, sida vid sida.
 
 # %%
-par = ex.population_pair(kommun, serie_kommunal, serie_hemkommun, panel=panel)
+par = teaching.population_pair(kommun, serie_kommunal, serie_hemkommun, panel=panel)
 display(par)
-skillnad = ex.mean_ci(par["skillnad"])
+skillnad = teaching.mean_ci(par["skillnad"])
 display(Markdown(
     f"I {mun.name_of(kommun)} är medelskillnaden (kommunala skolor − hemkommun) "
     f"**{fmt_num(skillnad['mean'], signed=True)}** meritvärdespoäng över {skillnad['n']} år "
@@ -99,7 +99,7 @@ plt.show()
 # %% tags=["solution"]
 print("LÖSNING 1.1, beräkning:")
 for m in mun.resolve_set("fgte"):
-    d = ex.mean_ci(ex.population_pair(m, serie_kommunal, serie_hemkommun, panel=panel)["skillnad"])
+    d = teaching.mean_ci(teaching.population_pair(m, serie_kommunal, serie_hemkommun, panel=panel)["skillnad"])
     print(f"{mun.name_of(m)}: {fmt_num(d['mean'], signed=True)} ({fmt_ci(d['ci_low'], d['ci_high'])})")
 
 # %% [markdown]
@@ -111,8 +111,8 @@ for m in mun.resolve_set("fgte"):
 # kommuner.
 
 # %%
-statusar = ex.status_counts(["skv.ak9.foreign_bg.kommunal", "splice.ak9.eligible_voc.kommunal",
-                             "skv.ak6.pass_all.kommunal"], panel=panel)
+statusar = teaching.status_counts(["skv.ak9.foreign_bg.kommunal", "splice.ak9.eligible_voc.kommunal",
+                                   "skv.ak6.pass_all.kommunal"], panel=panel)
 statusar
 
 # %% [markdown]
@@ -139,9 +139,9 @@ for r in s.itertuples():
 # och en stor kommun svänger från år till år i samma nyckeltal.
 
 # %%
-svangningar = ex.year_to_year_swings(brus_serie, [liten_kommun, stor_kommun, kommun], panel=panel)
+svangningar = teaching.year_to_year_swings(brus_serie, [liten_kommun, stor_kommun, kommun], panel=panel)
 display(svangningar)
-v = ex.series_values(brus_serie, panel=panel)
+v = teaching.municipal_values(brus_serie, panel=panel)
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
 for m in (liten_kommun, stor_kommun):
     s = v[v["municipality_id"] == m]
@@ -163,7 +163,7 @@ plt.show()
 
 # %% tags=["solution"]
 print("LÖSNING 1.3, beräkning:")
-alla = ex.year_to_year_swings(brus_serie, "alla", panel=panel).dropna()
+alla = teaching.year_to_year_swings(brus_serie, "alla", panel=panel).dropna()
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.scatter(alla["invånare"], alla["sd_årsförändring"], s=8, color="0.4")
 ax.set_xscale("log"); ax.set_xlabel("Invånare (logaritmisk skala)"); ax.set_ylabel("SD för årsförändring")
@@ -180,7 +180,7 @@ print("Median-SD i kommuner under 15 000 invånare:",
 # ser vi brottet direkt i data: 2016 skiljer de sig, 2017 är de lika.
 
 # %%
-per_kommun, brott = ex.break_difference("N15505", "skv.ak9.merit17.kommunal", years=(2016, 2017), panel=panel)
+per_kommun, brott = teaching.break_difference("N15505", "skv.ak9.merit17.kommunal", years=(2016, 2017), panel=panel)
 display(brott)
 for r in brott.itertuples():
     display(Markdown(f"**{r.år}:** Kolada − Skolverket i genomsnitt {fmt_num(r.mean, signed=True)} meritvärdespoäng "
@@ -212,7 +212,7 @@ print(r.summary_sv())
 # `missing`; figuren skriver "saknas" i stället för att dra en linje som ser ut som data.
 
 # %%
-v = ex.series_values("N15472", panel=panel)
+v = teaching.municipal_values("N15472", panel=panel)
 display(v[(v["municipality_id"] == mun.resolve(kommun)) & v["year"].between(2017, 2022)])
 res = progression(kommun, "ak3_np", panel=panel, references=("riket", "lan"))
 res.plot(); plt.show()

@@ -39,7 +39,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import fgte_research as fr
-from fgte_research import catalogue, explorer as ex, municipalities as mun
+from fgte_research import catalogue, municipalities as mun, teaching
 from fgte_research.progression import progression
 from fgte_research.text_sv import fmt_ci, fmt_num
 
@@ -91,7 +91,7 @@ print("Intervallet innehåller noll:", t.ols_ci[0] <= 0 <= t.ols_ci[1])
 # nästa år utan att något försämrats.
 
 # %%
-rtm = ex.regression_to_mean(rtm_serie, rtm_ar0, rtm_ar1, panel=panel)
+rtm = teaching.regression_to_mean(rtm_serie, rtm_ar0, rtm_ar1, panel=panel)
 rtm.plot(highlight=mun.resolve_set("fgte")); plt.show()
 print(rtm.summary_sv())
 kvar = (1 + rtm.slope, 1 + rtm.ci[1], 1 + rtm.ci[0])
@@ -110,7 +110,7 @@ display(Markdown(f"Av en avvikelse från snittet år {rtm_ar0} återstår i geno
 # %% tags=["solution"]
 print("LÖSNING 2.2, beräkning:")
 for sid, a0, a1 in ((rtm_serie, rtm_ar0, rtm_ar1), ("N15472", 2018, 2019)):
-    r = ex.regression_to_mean(sid, a0, a1, panel=panel)
+    r = teaching.regression_to_mean(sid, a0, a1, panel=panel)
     print(f"{sid} {a0}→{a1}: lutning {fmt_num(r.slope, 2, signed=True)} ({fmt_ci(*r.ci, decimals=2)}), {r.n} kommuner")
 
 # %% [markdown]

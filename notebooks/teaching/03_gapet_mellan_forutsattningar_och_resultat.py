@@ -42,7 +42,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import fgte_research as fr
-from fgte_research import catalogue, explorer as ex, municipalities as mun
+from fgte_research import catalogue, municipalities as mun, teaching
 from fgte_research.progression import progression
 from fgte_research.text_sv import fmt_ci, fmt_num
 

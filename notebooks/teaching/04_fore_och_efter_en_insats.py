@@ -38,7 +38,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import fgte_research as fr
-from fgte_research import catalogue, explorer as ex, municipalities as mun
+from fgte_research import catalogue, municipalities as mun, teaching
 from fgte_research.progression import progression
 from fgte_research.text_sv import fmt_ci, fmt_num
 
@@ -123,7 +123,7 @@ print(syn.summary_sv())
 # långa serie (`placebo_serie`) och bara på år före seriebrottet, där definitionen är densamma.
 
 # %%
-data = ex.series_values(placebo_serie, panel=panel)[["municipality_id", "year", "value"]]
+data = teaching.municipal_values(placebo_serie, panel=panel)[["municipality_id", "year", "value"]]
 data = data[data["municipality_id"] == mun.resolve(kommun)]
 plac = iv.its(data, mun.resolve(kommun), placebo_ar, end_year=placebo_slut,
               break_years=breaks.break_years(placebo_serie),
