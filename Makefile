@@ -26,8 +26,10 @@ reports: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Jupyter's root is the repository, so jupytext.toml applies (each notebook opens and saves with its .py twin);
+# the browser starts in notebooks/.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_panel.py

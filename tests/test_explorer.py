@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 
 from fgte_research import explorer, gaps  # noqa: E402
-from fgte_research.explorer import Explorer, regression_to_mean  # noqa: E402
+from fgte_research.explorer import Explorer  # noqa: E402
 from fgte_research.text_sv import fmt_num  # noqa: E402
 
 
@@ -116,13 +116,6 @@ def test_missing_indicator_and_impossible_start_year(ex):
 def test_unknown_widget_name(ex):
     with pytest.raises(KeyError):
         ex.set(kommun="1380")
-
-
-def test_regression_to_mean_helper(panel):
-    r = regression_to_mean("splice.ak9.merit17.kommunal", 2018, 2019, panel=panel)
-    assert r.n > 250 and r.ci[0] < r.slope < r.ci[1]
-    with pytest.raises(ValueError, match="har inte värden"):
-        regression_to_mean("N15472", 2020, 2021, panel=panel)
 
 
 def test_static_mode_prints_the_same_results_without_the_output_widget(capsys):

@@ -1,0 +1,73 @@
+# ---
+# jupyter:
+#   fgte:
+#     title_template: "Insatsstudie \u2013 {intervention}"
+#   jupytext:
+#     notebook_metadata_filter: fgte,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (fgte-research)
+#     language: python
+#     name: fgte-research
+# ---
+
+# %% tags=["parameters"]
+# Parametrar
+intervention = "samverkan-haparanda"  # id i params/interventions.yaml
+indicators = ["ak9_merit", "ak9_alla", "ak3_np"]
+designs = ["before_after", "its", "did", "synth"]
+year = 2025
+
+# %%
+import warnings
+
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+import fgte_research as fr
+from fgte_research import municipalities as mun, plots, report
+from fgte_research.progression import progression, regional
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+plots.apply_style()
+# %matplotlib inline
+
+# %%
+from fgte_research import interventions as iv
+from fgte_research.intervention_study import study
+entry = iv.get_intervention(intervention)
+display(Markdown(f'# Insatsstudie: {entry.name}\n\n{entry.description}'))
+display(Markdown('**Källor:** ' + '; '.join(entry.sources)))
+if entry.assumptions:
+    display(Markdown('**Antaganden:**\n' + '\n'.join(f'- {a.text} (gäller {a.concerns})' for a in entry.assumptions)))
+
+# %% [markdown]
+# Alla designer visas sida vid sida med sina varningar. Med 5–15 årliga värden är osäkerheten stor; en skillnad som inte är statistiskt säkerställd betyder inte att insatsen saknat effekt, bara att datan inte kan visa den.
+
+# %%
+tables = []
+for ind_id in indicators:
+    st = study(intervention, ind_id, designs=tuple(designs))
+    display(Markdown(f'## {fr.indicator(ind_id).title_sv}\n\n' + st.summary_sv()))
+    for res in st.results:
+        if res.design in ('synth', 'its'):
+            res.plot()
+            plt.show()
+    tables.append(st.tidy())
+
+# %% [markdown]
+# ## Samlad tabell
+#
+# En rad per skattning: design, storhet, skattning och 95 % intervall.
+
+# %%
+import pandas as pd
+table = pd.concat(tables, ignore_index=True)
+cols = [c for c in ['series', 'design', 'term', 'estimate', 'ci_low', 'ci_high', 'p_value'] if c in table.columns]
+display(table[cols].round(2))
+
+# %%
+display(Markdown(report.provenance_md({'intervention': intervention, 'indicators': indicators, 'designs': designs})))

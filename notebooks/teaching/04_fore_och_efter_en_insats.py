@@ -1,0 +1,188 @@
+# ---
+# jupyter:
+#   fgte:
+#     title: "F\xF6re och efter en insats"
+#   jupytext:
+#     notebook_metadata_filter: fgte,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python (fgte-research)
+#     language: python
+#     name: fgte-research
+# ---
+
+# %% [markdown]
+# # Före och efter en insats
+#
+# *Lektionsmaterial, cirka 40 minuter.* Blev resultaten bättre *på grund av* insatsen? Med 5–15
+# årsvärden per kommun är det svårt att veta. Vi jämför fyra upplägg på samma data: enkel före/efter,
+# avbruten tidsserie (ITS), jämförelsegrupp (difference-in-differences, DiD) och syntetisk kontroll,
+# och avslutar med placebotest.
+
+# %% tags=["parameters"]
+insats = "fgte"          # id i params/interventions.yaml
+indikator = "ak3_np"     # åk 3 svenska (första huvudserien): 2010–2022, utan 2020–2021
+kommun = "1381"          # en av insatsens kommuner (Laholm)
+n_boot = 499             # bootstrap-dragningar i DiD (fler = stabilare p-värde, långsammare)
+placebo_serie = "N15419"  # lång Kolada-serie (åk 9 alla ämnen, kommunala skolor) för placebotestet i tid
+placebo_ar = 2012         # låtsas-startår
+placebo_slut = 2016       # sista år: före både insatsen och seriebrottet 2016→2017
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+import fgte_research as fr
+from fgte_research import catalogue, municipalities as mun, teaching
+from fgte_research.progression import progression
+from fgte_research.text_sv import fmt_ci, fmt_num
+
+pd.set_option("display.precision", 1)
+panel = fr.load_panel()  # the whole tidy panel: one row per (series, municipality, year, gender)
+
+from fgte_research import breaks, interventions as iv
+from fgte_research.intervention_study import study
+
+# %%
+post = iv.get_intervention(insats)
+display(Markdown(f"**{post.name}**. Kommuner: {', '.join(mun.name_of(m) for m in post.municipalities)}. "
+                 f"Första påverkade år: {post.first_treated_year}."))
+for a in post.assumptions:
+    print("Antagande:", a.text)
+
+# %%
+st = study(insats, indikator, n_boot=n_boot)
+tab = st.tidy()
+huvud = tab.groupby(["design", "treated"], sort=False).head(1)  # the headline term of each design
+display(huvud[["design", "treated", "term", "estimate", "ci_low", "ci_high", "p_value", "n_pre", "n_post"]])
+for s in st.skipped:
+    print("Saknas:", s)
+
+
+# %% [markdown]
+# ## 1. Naiv före/efter
+#
+# Medelvärdet efter minus medelvärdet före. Allt som hänt under tiden (nya kurser, ändrade prov,
+# pandemin, en ny elevsammansättning) tillskrivs insatsen.
+
+# %%
+def valj(design, m=kommun):
+    return next(r for r in st.results if r.design == design and mun.resolve(m) in r.treated)
+
+ba = valj("before_after")
+ba.plot(); plt.show()
+print(ba.summary_sv())
+
+# %% [markdown]
+# ## 2. Avbruten tidsserie (ITS)
+#
+# En linje anpassas till åren före och förlängs; effekten är avståndet mellan förlängningen och det som
+# hände. Med få år före blir förlängningen mycket osäker, vilket syns i intervallet.
+
+# %%
+its_res = valj("its")
+its_res.plot(); plt.show()
+print(its_res.summary_sv())
+
+# %% [markdown]
+# ## 3. Jämförelsegrupp (DiD)
+#
+# Jämför förändringen i insatsens kommuner med förändringen i liknande kommuner utan insatsen. Det
+# tar bort sådant som hänt alla kommuner samtidigt, men bygger på antagandet att utvecklingen annars
+# skulle ha varit parallell.
+
+# %%
+did_res = next(r for r in st.results if r.design == "did")
+did_res.plot(); plt.show()
+print(did_res.summary_sv())
+
+# %% [markdown]
+# ## 4. Syntetisk kontroll och placebotest i rummet
+#
+# En viktad blandning av kommuner utan insatsen som följer kommunen så nära som möjligt före starten.
+# Placebotestet gör samma sak för varje jämförelsekommun, som om den hade fått insatsen: om kommunens
+# gap inte sticker ut bland placebogapen är effekten inte säkerställd.
+
+# %%
+syn = valj("synth")
+syn.plot(); plt.show()
+syn.plot_placebos(); plt.show()
+print(syn.summary_sv())
+
+# %% [markdown]
+# ## 5. Placebotest i tiden
+#
+# Låtsas att insatsen startade tidigare (`placebo_ar`) och använd bara år före den verkliga starten.
+# Då borde ingen "effekt" finnas; hittar metoden ändå en, säger det något om hur mycket som kan uppstå av
+# slump och trender. Huvudserien börjar 2016 och har för få år före starten, så testet görs på Koladas
+# långa serie (`placebo_serie`) och bara på år före seriebrottet, där definitionen är densamma.
+
+# %%
+data = teaching.municipal_values(placebo_serie, panel=panel)[["municipality_id", "year", "value"]]
+data = data[data["municipality_id"] == mun.resolve(kommun)]
+plac = iv.its(data, mun.resolve(kommun), placebo_ar, end_year=placebo_slut,
+              break_years=breaks.break_years(placebo_serie),
+              municipality_name=mun.name_of(kommun), indicator_name=catalogue.series(placebo_serie).title_sv,
+              unit=catalogue.series(placebo_serie).unit)
+plac.plot(); plt.show()
+print(plac.summary_sv())
+
+# %% [markdown]
+# ## 6. Vad kan man slutsatsa från 5–15 årsvärden?
+#
+# Jämför bredden på intervallen mellan uppläggen. Ett brett intervall som innehåller både stora
+# förbättringar och stora försämringar betyder att datan inte räcker för att avgöra frågan, inte att
+# insatsen saknar effekt.
+
+# %%
+huvud = huvud.assign(bredd=huvud["ci_high"] - huvud["ci_low"])
+display(huvud[["design", "treated", "estimate", "ci_low", "ci_high", "bredd", "n_pre", "n_post"]])
+for w in st.warnings[:8]:
+    print("Att tänka på:", w)
+
+# %% [markdown]
+# **Övning 4.1.** Kör om med `insats = "samverkan-haparanda"`, `kommun = "2583"`. Hur många år efter
+# starten finns? Vad säger varningarna?
+
+# %% tags=["solution"]
+print("LÖSNING 4.1, beräkning:")
+h = study("samverkan-haparanda", indikator, n_boot=n_boot)
+h_tab = h.tidy().groupby(["design", "treated"], sort=False).head(1)
+print(h_tab[["design", "estimate", "ci_low", "ci_high", "n_pre", "n_post"]].to_string(index=False))
+for w in h.warnings[:6]:
+    print("Att tänka på:", w)
+
+# %% [markdown] tags=["solution"]
+# **LÖSNING 4.1:** Med få år efter starten och en enda kommun blir intervallen breda och varningarna många. Slutsatsen
+# blir att datan inte kan avgöra om insatsen haft effekt; det är ett ärligt och användbart svar.
+
+# %% [markdown]
+# **Övning 4.3.** Byt `indikator` till `ak9_alla`. Den enhetliga åk 9-serien börjar 2016. Hur många år
+# före starten finns då, och vad händer med intervallen för ITS?
+
+# %% tags=["solution"]
+print("LÖSNING 4.3, beräkning:")
+a9 = study(insats, "ak9_alla", designs=("before_after", "its"), n_boot=n_boot)
+a9_tab = a9.tidy().groupby(["design", "treated"], sort=False).head(1)
+a9_tab = a9_tab.assign(bredd=a9_tab["ci_high"] - a9_tab["ci_low"])
+print(a9_tab[["design", "treated", "estimate", "ci_low", "ci_high", "bredd", "n_pre", "n_post"]].to_string(index=False))
+
+# %% [markdown] tags=["solution"]
+# **LÖSNING 4.3:** Med bara två år före starten går det inte att skatta en trend före insatsen på ett meningsfullt sätt:
+# ITS-intervallen blir mycket breda. En längre serie före starten är värd mer än en mer avancerad metod.
+
+# %% [markdown]
+# **Övning 4.2.** Varför ger de fyra uppläggen olika svar på samma fråga? Vilket antagande gör varje
+# upplägg om vad som *skulle* ha hänt utan insatsen?
+
+# %% [markdown] tags=["solution"]
+# **LÖSNING 4.2:** Före/efter antar att inget annat ändrats; ITS att trenden före hade fortsatt; DiD att kommunen hade
+# utvecklats parallellt med jämförelsegruppen; syntetisk kontroll att en viktad blandning som följde
+# kommunen före starten hade fortsatt följa den. Olika antaganden ger olika kontrafaktiska linjer och
+# därmed olika skattningar. När uppläggen pekar åt olika håll och intervallen är breda är den rimliga
+# slutsatsen försiktig.
