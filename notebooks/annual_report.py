@@ -28,6 +28,7 @@ from IPython.display import Markdown, display
 
 import fgte_research as fr
 from fgte_research import municipalities as mun, plots, report
+from fgte_research.contract import DataMissing, escape_markdown_text
 from fgte_research.progression import progression, regional
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -37,15 +38,14 @@ plots.apply_style()
 # %%
 municipality_id = mun.resolve(municipality)
 name = mun.name_of(municipality_id)
-panel = fr.load_panel()
 display(Markdown(f"# Årsrapport {year} – {name}\n\n*From Great to Excellent: uppföljning av kommunens egen utveckling. Kommunkod {municipality_id}.*"))
 
 # %% [markdown]
 # ## Sammanfattning
 
 # %%
-# every indicator, computed once; comparison_group picks Kolada's similar-municipality group
-results = report.annual_results(municipality_id, panel, comparison_group)
+# every indicator up to the report year, computed once; comparison_group picks Kolada's similar-municipality group
+results = report.annual_results(municipality_id, year, comparison_group=comparison_group)
 display(Markdown(report.summary_md(municipality_id, year, results=results)))
 
 # %% [markdown]
@@ -54,7 +54,7 @@ display(Markdown(report.summary_md(municipality_id, year, results=results)))
 # Varje diagram visar kommunen (svart heldragen linje) mot riket och länet. Linjetyp och markör skiljer serierna åt även i gråskala. Ett glapp i linjen betyder att värdet saknas det året; en prickad lodrät linje markerar ett seriebrott.
 
 # %%
-plots.show(plots.indicator_grid(municipality_id, results=results), tight=False)
+plots.show(plots.indicator_grid(results), tight=False)
 
 # %% [markdown]
 # ### Utveckling per indikator
@@ -63,8 +63,9 @@ plots.show(plots.indicator_grid(municipality_id, results=results), tight=False)
 
 # %%
 for ind in fr.INDICATORS:
-    res = results.get(ind.id) or progression(municipality_id, ind.id, panel=panel)
-    display(Markdown(f"**{ind.number}. {ind.title_sv}**\n\n" + res.summary_sv().replace("\n", "\n\n")))
+    res = results.get(ind.id)
+    text = res.summary_sv() if res is not None else f"Saknas: inga värden till och med {year}."
+    display(Markdown(f"**{ind.number}. {ind.title_sv}**\n\n" + text.replace("\n", "\n\n")))
 
 # %% [markdown]
 # ### Flickor och pojkar
@@ -73,7 +74,11 @@ for ind in fr.INDICATORS:
 
 # %%
 for sid in ['N15505', 'N15419', 'N15436']:
-    res = progression(municipality_id, series=sid, panel=panel)
+    try:
+        res = progression(municipality_id, series=sid, year=year)
+    except DataMissing as exc:
+        display(Markdown(f'{sid}: saknas ({exc}).'))
+        continue
     g = res.parts[0].gender
     if g is None or g.empty:
         display(Markdown(f'{sid}: uppdelning på kön saknas.'))
@@ -94,7 +99,7 @@ if fig is not None:
 # ## Mjuka värden
 
 # %%
-display(Markdown(report.soft_values_md(municipality_id)))
+display(Markdown(report.soft_values_md(municipality_id, year)))
 
 # %% [markdown]
 # ## Insatser
@@ -105,13 +110,13 @@ entries = report.interventions_for(municipality_id)
 if not entries:
     display(Markdown(f'Inga insatser är registrerade för {name} i params/interventions.yaml.'))
 for entry in entries:
-    display(Markdown(f'### {entry.name}\n\n{entry.description}'))
+    display(Markdown(f'### {escape_markdown_text(entry.name)}\n\n{escape_markdown_text(entry.description)}'))
     if entry.first_treated_year is None:
-        display(Markdown(f'Startår saknas i registret ({entry.note}); ingen jämförelse före/efter '
-                         'kan göras.'))
+        display(Markdown(f'Startår saknas i registret ({escape_markdown_text(entry.note)}); ingen jämförelse '
+                         'före/efter kan göras.'))
         continue
     for ind_id in ['ak9_merit', 'ak3_np', 'gy_examen']:
-        st = study(entry.id, ind_id, municipalities=[municipality_id], designs=('before_after', 'its', 'synth'))
+        st = study(entry.id, ind_id, year, municipalities=[municipality_id], designs=('before_after', 'its', 'synth'))
         display(Markdown(st.summary_sv()))
         synth_res = [r for r in st.results if r.design == 'synth']
         if synth_res:

@@ -57,5 +57,5 @@ res.plot();
 
 # %% [markdown]
 # Samma resultat som tabell och text: `res.tidy()` och `print(res.summary_sv())`. Gapet:
-# `from fgte_research import gaps; g = gaps.salsa_gap("1380", "N15505"); g.tidy()`. För en insats:
+# `from fgte_research import gaps; g = gaps.salsa_gap("1380", "N15505"); g.data()`. För en insats:
 # `from fgte_research.intervention_study import study; st = study("fgte", "ak9_alla"); st.tidy()`.

@@ -48,15 +48,15 @@ if entry.assumptions:
 # Alla designer visas sida vid sida med sina varningar. Med 5–15 årliga värden är osäkerheten stor; en skillnad som inte är statistiskt säkerställd betyder inte att insatsen saknat effekt, bara att datan inte kan visa den.
 
 # %%
-tables = []
+studies = []
 for ind_id in indicators:
-    st = study(intervention, ind_id, designs=tuple(designs))
+    st = study(intervention, ind_id, year, designs=tuple(designs))
     display(Markdown(f'## {fr.indicator(ind_id).title_sv}\n\n' + st.summary_sv()))
     for res in st.results:
         if res.design in ('synth', 'its'):
             res.plot()
             plt.show()
-    tables.append(st.tidy())
+    studies.append(st)
 
 # %% [markdown]
 # ## Samlad tabell
@@ -64,10 +64,9 @@ for ind_id in indicators:
 # En rad per skattning: design, storhet, skattning och 95 % intervall.
 
 # %%
-import pandas as pd
+from fgte_research.tables import etable
 table = pd.concat(tables, ignore_index=True)
-cols = [c for c in ['series', 'design', 'term', 'estimate', 'ci_low', 'ci_high', 'p_value'] if c in table.columns]
-display(table[cols].round(2))
+display(etable(st_ for st_ in studies))
 
 # %%
 display(Markdown(report.provenance_md({'intervention': intervention, 'indicators': indicators, 'designs': designs})))

@@ -35,7 +35,6 @@ plots.apply_style()
 
 # %%
 ids = mun.resolve_set(municipalities)
-panel = fr.load_panel()
 display(Markdown(f"# Regional översikt {year}\n\n*{len(ids)} kommuner: {', '.join(mun.name_of(m) for m in ids)}. Kommunerna visas i kodordning; ingen rangordning.*"))
 
 # %% [markdown]
@@ -46,7 +45,7 @@ for ind in fr.INDICATORS:
     if not ind.available:
         display(Markdown(f'### {ind.number}. {ind.title_sv}\n\nSaknas: {ind.missing_reason}'))
         continue
-    reg = regional(ind.id, ids, panel=panel)
+    reg = regional(ind.id, ids, year)
     display(Markdown(f'### {ind.number}. {ind.title_sv}\n\n' + reg.summary_sv().replace('\n', '\n\n')))
     reg.plot()
     plt.show()

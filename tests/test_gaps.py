@@ -63,7 +63,7 @@ def test_default_years_where_model_cannot_be_fitted_say_why():
 
 def test_residual_versions_and_specification():
     fit = gaps.fit_salsa("N15505", 2022)
-    t = fit.tidy()
+    t = fit.data()
     assert fit.n == len(t) >= 280 and 0.4 < fit.r2 < 0.8
     has = t["n_pupils"].notna()
     assert abs(np.average(t.loc[has, "residual_centred"], weights=t.loc[has, "n_pupils"])) < 1e-9

@@ -232,7 +232,7 @@ def test_gap_notebook_uses_library_and_matches_kolada(run_dir):
     """Notebook 03 fits with fgte_research.gaps and prints, per year, the correlation with Kolada's deviation."""
     path = NOTEBOOKS / "teaching" / "03_gapet_mellan_forutsattningar_och_resultat.ipynb"
     source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
-    for call in ("gaps.fit_salsa(", "gaps.salsa_gap(", "gaps.validate_against_kolada(", ".tidy()"):
+    for call in ("gaps.fit_salsa(", "gaps.salsa_gap(", "gaps.validate_against_kolada(", ".data()"):
         assert call in source, call
     assert "gap_model" not in source and "compare_with_official" not in source
     text = _texts(executed(path, run_dir))

@@ -122,9 +122,13 @@ def _check_years(spec: Spec, years) -> list[int]:
 
 
 # ---------------------------------------------------------------- one year's model
-@dataclass
-class SalsaResult:
-    """The model for one outcome and year. ``tidy()`` is per municipality, ordered by code (never by value)."""
+@dataclass(repr=False)
+class SalsaResult(AnalysisResult):
+    """The model for one outcome and year over all municipalities (like a statsmodels results object).
+
+    ``tidy()`` holds the coefficients (the contract's columns); ``data()`` one row per municipality, ordered by
+    code (never by value).
+    """
 
     spec: Spec
     year: int
@@ -143,8 +147,25 @@ class SalsaResult:
     def r2(self) -> float:
         return float(self.fit.rsquared)
 
-    def tidy(self) -> pd.DataFrame:
+    analysis = "salsa_model"
+    municipality_id = ""
+
+    @property
+    def title_sv(self) -> str:
+        return f"SALSA-liknande modell: {catalogue.series(self.spec.outcome.series_id).title_sv}, {self.year}"
+
+    def data(self) -> pd.DataFrame:
+        """One row per municipality: actual, model value, residual with its prediction interval."""
         return self.table.copy()
+
+    def tidy(self) -> pd.DataFrame:
+        """The model's coefficients with 95 % intervals and p-values."""
+        c = self.coefficients()
+        rows = [{"term": r.term, "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high,
+                 "p_value": r.p_value, "n": self.n, "years": str(self.year),
+                 "method": "WLS (elevantal)" if self.spec.weights else "OLS över kommunerna",
+                 "verdict": verdict(r.ci_low, r.ci_high)} for r in c.itertuples()]
+        return tidy_frame(rows, analysis=self.analysis, series=self.spec.outcome.series_id)
 
     def coefficients(self) -> pd.DataFrame:
         ci = self.fit.conf_int()

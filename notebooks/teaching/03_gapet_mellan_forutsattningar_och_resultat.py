@@ -26,7 +26,8 @@
 #
 # *Teknisk not:* modellen är projektets `fgte_research.gaps`: `gaps.fit_salsa` (ett år, alla kommuner),
 # `gaps.salsa_gap` (en kommun år för år) och `gaps.validate_against_kolada` (jämförelse med Kolada).
-# Varje resultat har `.tidy()` (tabell), `.summary_sv()` (text) och `.plot()`.
+# Varje resultat har `.tidy()` (skattningarna), `.data()` (värdena per år eller kommun), `.summary_sv()`
+# (text) och `.plot()`.
 
 # %% tags=["parameters"]
 kommun = "1380"                    # Halmstad
@@ -74,14 +75,14 @@ with pd.option_context("display.precision", 3):
 # %% [markdown]
 # ## 2. Residual och prediktionsintervall
 #
-# `modell.tidy()` har en rad per kommun: faktiskt värde (`actual`), modellberäknat värde (`expected`),
+# `modell.data()` har en rad per kommun: faktiskt värde (`actual`), modellberäknat värde (`expected`),
 # 95 % prediktionsintervall (`pi_low`, `pi_high`) och residualen (`residual` = faktiskt − modellberäknat).
 # Prediktionsintervallet säger inom vilket spann en kommun med samma bakgrund kan hamna bara av den
 # variation som finns mellan kommuner. Ligger det faktiska värdet inom intervallet säger modellen inte
 # att kommunen avviker.
 
 # %%
-tab = modell.tidy()
+tab = modell.data()
 egen = modell.row(kod)
 if egen is None:
     print(f"{namn} saknar värden för utfallet eller bakgrundsvariablerna {ar}.")
@@ -111,7 +112,7 @@ display(Markdown(f"Prediktionsintervallen är i genomsnitt **{fmt_num((tab['pi_h
 # %%
 gap = gaps.salsa_gap(kommun, utfall, years=ar_serie, covariates=variabler)
 with pd.option_context("display.precision", 2):
-    display(gap.tidy()[["year", "actual", "expected", "pi_low", "pi_high", "residual", "residual_centred",
+    display(gap.data()[["year", "actual", "expected", "pi_low", "pi_high", "residual", "residual_centred",
                         "residual_std", "official_deviation", "status"]])
 gap.plot(which="residual"); plt.show()
 print(gap.summary_sv())
@@ -137,7 +138,7 @@ if egen is not None:
     display(Markdown(f"{int(lika.sum())} av {len(tab)} kommuner har en residual inom {namn}s 95 % "
                      f"prediktionsintervall för avvikelsen ({fmt_num(egen['residual_low'], signed=True)} till "
                      f"{fmt_num(egen['residual_high'], signed=True)}) år {ar}."))
-fore = gaps.fit_salsa(utfall, ar - 1, covariates=variabler).tidy()
+fore = gaps.fit_salsa(utfall, ar - 1, covariates=variabler).data()
 par = fore.merge(tab, on="municipality_id", suffixes=("_fore", "_efter"))
 r = np.corrcoef(par["residual_fore"], par["residual_efter"])[0, 1]
 topp = par["residual_fore"] >= par["residual_fore"].quantile(0.75)
@@ -208,7 +209,7 @@ for namn_modell, cov in (("alla tre variablerna", variabler), ("utan nyinvandrad
 
 # %% tags=["solution"]
 print("LÖSNING 3.2, beräkning:")
-t = gap.tidy()
+t = gap.data()
 t = t[t["status"] == "ok"]
 for r in t.itertuples():
     inom = r.pi_low <= r.actual <= r.pi_high

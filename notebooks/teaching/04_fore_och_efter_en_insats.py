@@ -57,7 +57,7 @@ for a in post.assumptions:
 
 # %%
 st = study(insats, indikator, n_boot=n_boot)
-tab = st.tidy()
+tab = st.details()  # every design's estimates with its own columns (periods, treated units)
 huvud = tab.groupby(["design", "treated"], sort=False).head(1)  # the headline term of each design
 display(huvud[["design", "treated", "term", "estimate", "ci_low", "ci_high", "p_value", "n_pre", "n_post"]])
 for s in st.skipped:
@@ -152,7 +152,7 @@ for w in st.warnings[:8]:
 # %% tags=["solution"]
 print("LÖSNING 4.1, beräkning:")
 h = study("samverkan-haparanda", indikator, n_boot=n_boot)
-h_tab = h.tidy().groupby(["design", "treated"], sort=False).head(1)
+h_tab = h.details().groupby(["design", "treated"], sort=False).head(1)
 print(h_tab[["design", "estimate", "ci_low", "ci_high", "n_pre", "n_post"]].to_string(index=False))
 for w in h.warnings[:6]:
     print("Att tänka på:", w)
@@ -168,7 +168,7 @@ for w in h.warnings[:6]:
 # %% tags=["solution"]
 print("LÖSNING 4.3, beräkning:")
 a9 = study(insats, "ak9_alla", designs=("before_after", "its"), n_boot=n_boot)
-a9_tab = a9.tidy().groupby(["design", "treated"], sort=False).head(1)
+a9_tab = a9.details().groupby(["design", "treated"], sort=False).head(1)
 a9_tab = a9_tab.assign(bredd=a9_tab["ci_high"] - a9_tab["ci_low"])
 print(a9_tab[["design", "treated", "estimate", "ci_low", "ci_high", "bredd", "n_pre", "n_post"]].to_string(index=False))
 
