@@ -21,7 +21,7 @@ def _err(message: str) -> None:
 
 
 def cmd_data_build(args) -> int:
-    from .panel import BuildError, build
+    from .build import BuildError, build
 
     try:
         manifest = build(verbose=True)
@@ -138,7 +138,8 @@ def cmd_report(argv: list[str]) -> int:
 
 def cmd_summary(args) -> int:
     """Short panel summary (what `make reports` printed before reports existed; still handy)."""
-    from .panel import ensure_built, load_panel
+    from .build import ensure_built
+    from .panel import load_panel
 
     t0 = time.perf_counter()
     ensure_built(verbose=True)

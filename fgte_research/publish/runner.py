@@ -82,12 +82,12 @@ def data_info() -> DataInfo:
     """Build data/processed if stale; return its years, latest year and content hash."""
     import pandas as pd
 
-    from .. import panel
+    from ..build import PANEL_FILE, ensure_built, panel_hash
 
-    panel.ensure_built(verbose=True)
-    frame = pd.read_parquet(paths.processed_dir() / panel.PANEL_FILE, columns=["year", "status"])
+    ensure_built(verbose=True)
+    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE, columns=["year", "status"])
     years = tuple(sorted(int(y) for y in frame.loc[frame["status"].astype(str) == "ok", "year"].unique()))
-    return DataInfo(years=years, latest=_latest_year(), hash=panel.panel_hash())
+    return DataInfo(years=years, latest=_latest_year(), hash=panel_hash())
 
 
 def _as_spec(runspec) -> RunSpec:
