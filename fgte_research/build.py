@@ -1,14 +1,18 @@
-"""Build data/processed from data/raw (loading is in :mod:`fgte_research.panel`).
+"""Build data/processed from data/raw: the only module that turns raw files into processed tables.
 
-``build()`` reads every catalogued Kolada KPI, every Skolverket export and every file fetched from
-the Kolada API, splices the åk 9 series where the data prove one definition, makes absent years
-explicit (status "missing") and writes, atomically:
+``build()`` reads every catalogued Kolada KPI, every Skolverket export, every file fetched from the Kolada API,
+and the municipality metadata; splices the åk 9 series where the data prove one
+definition, makes absent years explicit (status "missing") and writes, atomically (every file written aside and
+renamed into place, the build manifest last):
 
 - ``panel.parquet``: series, indicator, municipality_id, year, gender, value, status, source, population
-- ``municipalities.parquet``: the municipality table
+- ``municipalities.parquet``: municipality_id, name, county_id, county_name, kommungrupp_2017
+- ``similar_groups.parquet``: group_id, member_id, kind, owner_name, owner_id (Kolada's similar-municipality groups)
 - ``build_manifest.json``: input fingerprint and checksums, package version, content hash, row counts
 
-``ensure_built()`` rebuilds when the raw inputs changed since the last build; ``load_panel()`` calls it.
+``ensure_built()`` rebuilds when the raw inputs changed since the last build. Loading is elsewhere:
+:mod:`fgte_research.panel` and :mod:`fgte_research.municipalities`.
+This module imports only the sources and the small data-layer helpers below it, never a module that loads.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import hashlib
 import json
 import sys
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,25 +32,43 @@ from . import breaks, catalogue, paths
 from ._version import __version__
 from .atomic import atomic_path, write_text_atomic
 from .manifest import MANIFEST_NAME, check_raw, read_manifest
-from .municipalities import load_municipalities
 from .schema import TIDY_COLUMNS, coerce_tidy
-from .sources import kolada
+from .sources import kolada, kolada_meta
 
 PANEL_FILE = "panel.parquet"
 MUNICIPALITIES_FILE = "municipalities.parquet"
+SIMILAR_GROUPS_FILE = "similar_groups.parquet"
 BUILD_MANIFEST = "build_manifest.json"
+#: Every data file a build writes (the build manifest is written after them).
+OUTPUT_FILES = (PANEL_FILE, MUNICIPALITIES_FILE, SIMILAR_GROUPS_FILE)
+#: Version of what a build writes: a change makes every existing data/processed stale.
+BUILD_FORMAT = 2
 PANEL_COLUMNS = ["series", "indicator", *TIDY_COLUMNS[1:]]
+#: Panel columns stored as categories in panel.parquet.
 CATEGORICAL_COLUMNS = ["series", "indicator", "municipality_id", "gender", "status", "source", "population"]
 
 
 class BuildError(RuntimeError):
-    """The raw data cannot be turned into a panel; the message names the file and the problem."""
+    """The raw data cannot be turned into processed data; the message names the file and the problem."""
 
 
-# ---------------------------------------------------------------- fingerprint of the inputs
+@dataclass(frozen=True)
+class Tables:
+    """Everything one build writes, in memory."""
+
+    panel: pd.DataFrame
+    municipalities: pd.DataFrame
+    similar_groups: pd.DataFrame
+
+    def by_file(self) -> dict[str, pd.DataFrame]:
+        return {PANEL_FILE: self.panel, MUNICIPALITIES_FILE: self.municipalities,
+                SIMILAR_GROUPS_FILE: self.similar_groups}
+
+
+# ---------------------------------------------------------------- fingerprint of the inputs, hash of the outputs
 def input_fingerprint(raw: Path) -> str:
-    """Cheap fingerprint of data/raw: every file's path, size and modification time."""
-    h = hashlib.sha256(__version__.encode())
+    """Cheap fingerprint of data/raw (every file's path, size and modification time) and of the build's format."""
+    h = hashlib.sha256(f"{__version__}\0{BUILD_FORMAT}".encode())
     for p in sorted(raw.rglob("*")):
         if p.is_file() and not p.name.startswith("."):
             st = p.stat()
@@ -52,11 +76,23 @@ def input_fingerprint(raw: Path) -> str:
     return h.hexdigest()
 
 
-def content_hash(panel: pd.DataFrame) -> str:
-    """Hash of the panel's content (independent of parquet encoding details)."""
-    frame = panel[PANEL_COLUMNS].astype({c: str for c in CATEGORICAL_COLUMNS})
-    row_hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+def table_hash(frame: pd.DataFrame) -> str:
+    """Hash of a table's content (independent of parquet encoding details and of categorical dtypes)."""
+    plain = frame.astype({c: str for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])})
+    row_hashes = pd.util.hash_pandas_object(plain, index=False).to_numpy()
     return hashlib.sha256(row_hashes.tobytes()).hexdigest()
+
+
+def content_hash(tables: Tables) -> str:
+    """Hash of everything a build writes: the panel and the municipality and similar-group tables.
+
+    Memoised answers and cached reports are keyed on it, so a change in any processed table changes it.
+    """
+    h = hashlib.sha256()
+    for name, frame in tables.by_file().items():
+        columns = PANEL_COLUMNS if name == PANEL_FILE else list(frame.columns)
+        h.update(f"{name}\0{table_hash(frame[columns])}\n".encode())
+    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- reading the sources
@@ -143,8 +179,7 @@ def _missing_grid(frame: pd.DataFrame, municipality_ids: list[str]) -> pd.DataFr
     return grid[TIDY_COLUMNS]
 
 
-def assemble(raw: Path) -> tuple[pd.DataFrame, dict]:
-    """Read and combine all sources into the panel (no writing)."""
+def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFrame, dict]:
     try:
         kol = kolada.read_kpis(raw, catalogue.all_kolada_kpis())
         fetched = _read_fetched(raw)
@@ -163,10 +198,6 @@ def assemble(raw: Path) -> tuple[pd.DataFrame, dict]:
         frame = pd.concat([frame, spliced], ignore_index=True)
         report["splices"][spec.id] = rep
 
-    try:
-        municipality_ids = list(load_municipalities(raw)["municipality_id"])
-    except (ValueError, FileNotFoundError) as exc:
-        raise BuildError(str(exc)) from exc
     present = set(frame["series"].unique())
     catalogued = [s for s in catalogue.SERIES if s in present]
     unknown = sorted(set(catalogue.SERIES) - present)
@@ -191,6 +222,17 @@ def assemble(raw: Path) -> tuple[pd.DataFrame, dict]:
     return frame, report
 
 
+def assemble(raw: Path) -> tuple[Tables, dict]:
+    """Read and combine all sources into the processed tables (no writing). Raises BuildError."""
+    raw = Path(raw)
+    try:
+        municipalities, similar = kolada_meta.read_municipality_tables(raw)
+    except (ValueError, FileNotFoundError) as exc:
+        raise BuildError(str(exc)) from exc
+    panel, report = _assemble_panel(raw, list(municipalities["municipality_id"]))
+    return Tables(panel, municipalities, similar), report
+
+
 # ---------------------------------------------------------------- build
 def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bool = False) -> dict:
     """raw → processed. Fails (BuildError) without touching processed/ if any input is bad."""
@@ -206,26 +248,24 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
         raise BuildError("data/raw stämmer inte med MANIFEST.csv (rådata får inte ändras):\n  "
                          + "\n  ".join(check.lines_sv()))
     fingerprint = input_fingerprint(raw)
-    panel, report = assemble(raw)
-    munis = load_municipalities(raw)  # already read (and checked) by assemble()
+    tables, report = assemble(raw)
 
-    panel_out = panel.astype({c: "category" for c in CATEGORICAL_COLUMNS})
     manifest = {
         # No timestamp: the same inputs must give the same manifest.
         "package_version": __version__,
+        "build_format": BUILD_FORMAT,
         "input_fingerprint": fingerprint,
         "manifest_sha256": hashlib.sha256((raw / MANIFEST_NAME).read_bytes()).hexdigest(),
         "inputs": {r.path: r.sha256 for r in rows},
         "unlisted_inputs": check.unlisted,
-        "content_hash": content_hash(panel),
+        "content_hash": content_hash(tables),
+        "tables": {name: {"rows": int(len(frame)), "content_hash": table_hash(frame)}
+                   for name, frame in tables.by_file().items()},
         **report,
     }
     processed.mkdir(parents=True, exist_ok=True)
-    # Write everything to temporary files first; only when all are complete are they renamed into place,
-    # the build manifest last, so that a reader never pairs a new panel with an old manifest hash.
-    with atomic_path(processed / PANEL_FILE) as tmp_panel, atomic_path(processed / MUNICIPALITIES_FILE) as tmp_m:
-        panel_out.to_parquet(tmp_panel, index=False, compression="zstd")
-        munis.to_parquet(tmp_m, index=False)
+    _write_tables(tables, processed)
+    # Only when every data file is in place: a reader never pairs new tables with an old manifest hash.
     write_text_atomic(processed / BUILD_MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     manifest["seconds"] = round(time.perf_counter() - started, 2)
     if verbose and check.unlisted:
@@ -234,6 +274,18 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
     return manifest
 
 
+def _write_tables(tables: Tables, processed: Path) -> None:
+    """Write every table to a temporary file first; only when all are complete are they renamed into place."""
+    frames = tables.by_file()
+    frames[PANEL_FILE] = tables.panel.astype({c: "category" for c in CATEGORICAL_COLUMNS})
+    options = {PANEL_FILE: {"compression": "zstd"}}
+    with ExitStack() as stack:
+        for name, frame in frames.items():
+            tmp = stack.enter_context(atomic_path(processed / name))
+            frame.to_parquet(tmp, index=False, **options.get(name, {}))
+
+
+# ---------------------------------------------------------------- state of data/processed
 def read_build_manifest(processed: Path | None = None) -> dict | None:
     path = Path(processed or paths.processed_dir()) / BUILD_MANIFEST
     if not path.is_file():
@@ -242,10 +294,11 @@ def read_build_manifest(processed: Path | None = None) -> dict | None:
 
 
 def is_current(raw: Path | None = None, processed: Path | None = None) -> bool:
+    """True if data/processed holds every file of a build from the current data/raw (and build format)."""
     raw = Path(raw or paths.raw_dir())
     processed = Path(processed or paths.processed_dir())
     manifest = read_build_manifest(processed)
-    return (manifest is not None and (processed / PANEL_FILE).is_file()
+    return (manifest is not None and all((processed / name).is_file() for name in OUTPUT_FILES)
             and manifest.get("input_fingerprint") == input_fingerprint(raw))
 
 
@@ -260,6 +313,7 @@ def ensure_built(raw: Path | None = None, processed: Path | None = None, *, verb
 
 
 def panel_hash(processed: Path | None = None) -> str:
+    """Content hash of data/processed (all tables of the last build)."""
     manifest = read_build_manifest(processed)
     if manifest is None:
         raise FileNotFoundError("data/processed saknas: kör `fgte data build`")

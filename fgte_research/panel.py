@@ -1,7 +1,12 @@
-"""Load the processed panel (built by :mod:`fgte_research.build`, rebuilt first when data/raw changed).
+"""Load the processed data: the tidy panel.
+
+Only reads data/processed (built by :mod:`fgte_research.build`, rebuilt first when data/raw changed):
 
 - :func:`load_panel`: the tidy panel, optionally filtered;
 - :func:`series_values`: one or more series, memoised — the one way analyses read the panel.
+
+:func:`current_hash` and :func:`memoised` (the project's one cache mechanism) live in :mod:`fgte_research.memo` and
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -9,8 +14,12 @@ from __future__ import annotations
 import pandas as pd
 
 from . import catalogue, paths
-from .build import CATEGORICAL_COLUMNS, PANEL_FILE, ensure_built, panel_hash
-from .build import read_build_manifest  # noqa: F401  (still imported from here by report.py)
+from .build import CATEGORICAL_COLUMNS, PANEL_FILE, ensure_built
+from .build import panel_hash, read_build_manifest  # noqa: F401  (still imported from here by gaps.py, report.py)
+from .memo import current_hash, memoised  # noqa: F401  (re-exported: the project's one cache mechanism)
+from .municipalities import resolve_set
+
+_AGGREGATES = ("0000", *(f"00{i:02d}" for i in range(1, 26)))
 
 
 def load_panel(municipalities=None, indicators=None, series=None, years=None, gender=None, *,
@@ -25,11 +34,9 @@ def load_panel(municipalities=None, indicators=None, series=None, years=None, ge
         ensure_built(verbose=True)
     filters = []
     if municipalities is not None:
-        from .municipalities import resolve_set
-
         ids = resolve_set(municipalities)
         if include_aggregates:
-            ids = ids + ["0000"] + [f"00{i:02d}" for i in range(1, 26)]
+            ids = ids + list(_AGGREGATES)
         filters.append(("municipality_id", "in", ids))
     wanted_series: list[str] = []
     if indicators is not None:
@@ -59,39 +66,7 @@ def load_panel(municipalities=None, indicators=None, series=None, years=None, ge
     return frame.reset_index(drop=True)
 
 
-
 # ---------------------------------------------------------------- one memoised accessor
-def current_hash() -> str:
-    """Content hash of the current panel; builds data/processed once per process if data/raw changed."""
-    if not _ENSURED:
-        ensure_built(verbose=True)
-        _ENSURED.append(True)
-    return panel_hash()
-
-
-_ENSURED: list[bool] = []
-
-
-def memoised(maxsize: int = 256):
-    """The project's one cache mechanism: memoise a function of hashable arguments on the panel's content hash.
-
-    A rebuilt panel (new content hash) never meets a stale answer; ``fn.cache_clear()`` empties the cache.
-    """
-    import functools
-
-    def decorate(fn):
-        cached = functools.lru_cache(maxsize=maxsize)(lambda _hash, *args, **kwargs: fn(*args, **kwargs))
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            return cached(current_hash(), *args, **kwargs)
-
-        wrapper.cache_clear = cached.cache_clear
-        return wrapper
-
-    return decorate
-
-
 @memoised(maxsize=512)
 def _one_series(series_id: str, gender: str) -> pd.DataFrame:
     frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE,
@@ -117,11 +92,9 @@ def series_values(series, municipalities=None, *, last_year: int | None = None, 
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["municipality_id", "year", "value", "status", "source", "series"])
     if municipalities is not None:
-        from .municipalities import resolve_set
-
         wanted = set(resolve_set(municipalities))
         if include_aggregates:
-            wanted |= {"0000", *(f"00{i:02d}" for i in range(1, 26))}
+            wanted |= set(_AGGREGATES)
         frame = frame[frame["municipality_id"].isin(wanted)]
     elif not include_aggregates:
         frame = frame[~frame["municipality_id"].str.startswith("00")]

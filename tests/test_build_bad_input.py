@@ -41,6 +41,7 @@ def previous(raw_copy):
 def _assert_untouched(processed):
     assert (processed / build_mod.PANEL_FILE).read_bytes() == b"previous panel"
     assert (processed / build_mod.BUILD_MANIFEST).read_text() == "{}"
+    assert sorted(p.name for p in processed.iterdir()) == sorted([build_mod.PANEL_FILE, build_mod.BUILD_MANIFEST])
     assert not list(processed.glob("*.tmp")) and not list(processed.glob(".*tmp"))
 
 

@@ -92,12 +92,20 @@ def test_riket_rows_come_from_kolada_and_the_dump_has_no_county_rows():
 
 def test_build_is_deterministic_and_rebuilds_when_raw_changes(raw_copy):
     raw, processed = raw_copy
+    files = [*build_mod.OUTPUT_FILES, build_mod.BUILD_MANIFEST]
     first = build_mod.build(raw, processed)
-    bytes_first = (processed / build_mod.PANEL_FILE).read_bytes()
+    bytes_first = {name: (processed / name).read_bytes() for name in files}
     second = build_mod.build(raw, processed)
     assert first["content_hash"] == second["content_hash"]
-    assert (processed / build_mod.PANEL_FILE).read_bytes() == bytes_first
+    assert {name: (processed / name).read_bytes() for name in files} == bytes_first
+    assert sorted(p.name for p in processed.iterdir()) == sorted(files)  # no temporary files left behind
+    assert set(first["tables"]) == set(build_mod.OUTPUT_FILES)
     assert build_mod.is_current(raw, processed)
+    # data/processed lacking one of the build's files (e.g. from an older build) is stale and rebuilt
+    (processed / build_mod.SIMILAR_GROUPS_FILE).unlink()
+    assert not build_mod.is_current(raw, processed)
+    assert build_mod.ensure_built(raw, processed)
+    assert (processed / build_mod.SIMILAR_GROUPS_FILE).read_bytes() == bytes_first[build_mod.SIMILAR_GROUPS_FILE]
     # a new raw file (as `fgte data fetch` or a dropped export would add) makes the panel stale
     (raw / "skolverket" / "extra.txt").write_text("x")
     assert not build_mod.is_current(raw, processed)
