@@ -1,17 +1,18 @@
 """Build data/processed from data/raw: the only module that turns raw files into processed tables.
 
 ``build()`` reads every catalogued Kolada KPI, every Skolverket export, every file fetched from the Kolada API,
-and the municipality metadata; splices the åk 9 series where the data prove one
+the municipality metadata and the school-level merit values; splices the åk 9 series where the data prove one
 definition, makes absent years explicit (status "missing") and writes, atomically (every file written aside and
 renamed into place, the build manifest last):
 
 - ``panel.parquet``: series, indicator, municipality_id, year, gender, value, status, source, population
 - ``municipalities.parquet``: municipality_id, name, county_id, county_name, kommungrupp_2017
 - ``similar_groups.parquet``: group_id, member_id, kind, owner_name, owner_id (Kolada's similar-municipality groups)
+- ``schools.parquet``: municipality_id, school_code, school, year, merit, pupils, huvudman, status
 - ``build_manifest.json``: input fingerprint and checksums, package version, content hash, row counts
 
 ``ensure_built()`` rebuilds when the raw inputs changed since the last build. Loading is elsewhere:
-:mod:`fgte_research.panel` and :mod:`fgte_research.municipalities`.
+:mod:`fgte_research.panel` (panel, schools) and :mod:`fgte_research.municipalities`.
 This module imports only the sources and the small data-layer helpers below it, never a module that loads.
 """
 
@@ -33,14 +34,15 @@ from ._version import __version__
 from .atomic import atomic_path, write_text_atomic
 from .manifest import MANIFEST_NAME, check_raw, read_manifest
 from .schema import TIDY_COLUMNS, coerce_tidy
-from .sources import kolada, kolada_meta
+from .sources import kolada, kolada_meta, school_level
 
 PANEL_FILE = "panel.parquet"
 MUNICIPALITIES_FILE = "municipalities.parquet"
 SIMILAR_GROUPS_FILE = "similar_groups.parquet"
+SCHOOLS_FILE = "schools.parquet"
 BUILD_MANIFEST = "build_manifest.json"
 #: Every data file a build writes (the build manifest is written after them).
-OUTPUT_FILES = (PANEL_FILE, MUNICIPALITIES_FILE, SIMILAR_GROUPS_FILE)
+OUTPUT_FILES = (PANEL_FILE, MUNICIPALITIES_FILE, SIMILAR_GROUPS_FILE, SCHOOLS_FILE)
 #: Version of what a build writes: a change makes every existing data/processed stale.
 BUILD_FORMAT = 2
 PANEL_COLUMNS = ["series", "indicator", *TIDY_COLUMNS[1:]]
@@ -59,10 +61,11 @@ class Tables:
     panel: pd.DataFrame
     municipalities: pd.DataFrame
     similar_groups: pd.DataFrame
+    schools: pd.DataFrame
 
     def by_file(self) -> dict[str, pd.DataFrame]:
         return {PANEL_FILE: self.panel, MUNICIPALITIES_FILE: self.municipalities,
-                SIMILAR_GROUPS_FILE: self.similar_groups}
+                SIMILAR_GROUPS_FILE: self.similar_groups, SCHOOLS_FILE: self.schools}
 
 
 # ---------------------------------------------------------------- fingerprint of the inputs, hash of the outputs
@@ -84,7 +87,7 @@ def table_hash(frame: pd.DataFrame) -> str:
 
 
 def content_hash(tables: Tables) -> str:
-    """Hash of everything a build writes: the panel and the municipality and similar-group tables.
+    """Hash of everything a build writes: the panel and the municipality, similar-group and school tables.
 
     Memoised answers and cached reports are keyed on it, so a change in any processed table changes it.
     """
@@ -230,7 +233,13 @@ def assemble(raw: Path) -> tuple[Tables, dict]:
     except (ValueError, FileNotFoundError) as exc:
         raise BuildError(str(exc)) from exc
     panel, report = _assemble_panel(raw, list(municipalities["municipality_id"]))
-    return Tables(panel, municipalities, similar), report
+    try:
+        schools = school_level.read_schools(raw, dict(zip(municipalities["name"], municipalities["municipality_id"])))
+    except (ValueError, FileNotFoundError) as exc:
+        raise BuildError(str(exc)) from exc
+    report["schools"] = {"rows": int(len(schools)), "schools": int(schools["school_code"].nunique()),
+                         "years": sorted(int(y) for y in schools["year"].unique())}
+    return Tables(panel, municipalities, similar, schools), report
 
 
 # ---------------------------------------------------------------- build

@@ -1,9 +1,10 @@
-"""Load the processed data: the tidy panel.
+"""Load the processed data: the tidy panel and the school-level merit values.
 
 Only reads data/processed (built by :mod:`fgte_research.build`, rebuilt first when data/raw changed):
 
 - :func:`load_panel`: the tidy panel, optionally filtered;
-- :func:`series_values`: one or more series, memoised — the one way analyses read the panel.
+- :func:`series_values`: one or more series, memoised — the one way analyses read the panel;
+- :func:`load_schools`: merit value per school and year (2014–2022, 2025), memoised.
 
 :func:`current_hash` and :func:`memoised` (the project's one cache mechanism) live in :mod:`fgte_research.memo` and
 are re-exported here.
@@ -14,10 +15,10 @@ from __future__ import annotations
 import pandas as pd
 
 from . import catalogue, paths
-from .build import CATEGORICAL_COLUMNS, PANEL_FILE, ensure_built
+from .build import CATEGORICAL_COLUMNS, PANEL_FILE, SCHOOLS_FILE, ensure_built
 from .build import panel_hash, read_build_manifest  # noqa: F401  (still imported from here by gaps.py, report.py)
 from .memo import current_hash, memoised  # noqa: F401  (re-exported: the project's one cache mechanism)
-from .municipalities import resolve_set
+from .municipalities import resolve, resolve_set
 
 _AGGREGATES = ("0000", *(f"00{i:02d}" for i in range(1, 26)))
 
@@ -103,3 +104,26 @@ def series_values(series, municipalities=None, *, last_year: int | None = None, 
     if first_year is not None:
         frame = frame[frame["year"] >= int(first_year)]
     return frame[["series", "municipality_id", "year", "value", "status", "source"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- schools
+@memoised(maxsize=2)
+def _all_schools() -> pd.DataFrame:
+    return pd.read_parquet(paths.processed_dir() / SCHOOLS_FILE)
+
+
+def load_schools(municipality_id=None, last_year: int | None = None) -> pd.DataFrame:
+    """Merit value (17 subjects, åk 9) per school and year, for the schools located in the municipality.
+
+    Columns ``municipality_id, school_code, school, year, merit, pupils, huvudman, status``; one row per (school,
+    year): 2014–2022 from DrBaumgardt/skolresultat (all huvudmän, no pupil counts: ``pupils`` NaN, ``huvudman``
+    ""), 2025 from Skolverket's export (``status`` "suppressed" where Skolverket shows ".."). ``municipality_id``:
+    a code or name (None: all municipalities); ``last_year``: nothing after it is returned. Memoised on the
+    processed data's content hash; the returned frame is a copy the caller may change.
+    """
+    frame = _all_schools()
+    if municipality_id is not None:
+        frame = frame[frame["municipality_id"] == resolve(municipality_id)]
+    if last_year is not None:
+        frame = frame[frame["year"] <= int(last_year)]
+    return frame.reset_index(drop=True).copy()

@@ -126,3 +126,25 @@ def test_unknown_kpi_in_catalogue(previous, monkeypatch):
     with pytest.raises(build_mod.BuildError, match="N99999"):
         build_mod.build(raw, processed)
     _assert_untouched(processed)
+
+
+def test_unknown_municipality_in_school_file(previous):
+    raw, processed = previous
+    rel = "school_level/drbaumgardt_m17_xx.json"
+    text = (raw / rel).read_text(encoding="utf-8")
+    (raw / rel).write_text(text.replace('"kom":"Sundsvall"', '"kom":"Sundsvalll"', 1), encoding="utf-8")
+    _reregister(raw, rel)
+    with pytest.raises(build_mod.BuildError, match="drbaumgardt_m17_xx.json: okänt kommunnamn 'Sundsvalll'"):
+        build_mod.build(raw, processed)
+    _assert_untouched(processed)
+
+
+def test_school_export_without_header(previous):
+    raw, processed = previous
+    rel = "school_level/skolverket_slutbetyg_ak9_samtliga_2024-25_skolenhet.csv"
+    text = (raw / rel).read_text(encoding="utf-8-sig")
+    (raw / rel).write_text(text.replace("Skola;Skol-enhetskod", "Skolnamn;Skol-enhetskod", 1), encoding="utf-8")
+    _reregister(raw, rel)
+    with pytest.raises(build_mod.BuildError, match="skolenhet.csv: rubrikraden"):
+        build_mod.build(raw, processed)
+    _assert_untouched(processed)
