@@ -229,9 +229,11 @@ def cli_report(argv: list[str]) -> int:
         path = paths.params_dir() / "runs" / f"{path}.yaml"  # `fgte report national`
     municipalities = None
     if args.municipalities is not None:
+        from ..municipalities import ALL_WORDS, NAMED_SETS
+
+        named_sets = {*ALL_WORDS, *NAMED_SETS}
         parts = [x.strip() for x in args.municipalities.split(",") if x.strip()]
-        municipalities = parts[0] if len(parts) == 1 and parts[0].lower() in ("all", "alla", "fgte", "halland") \
-            else parts
+        municipalities = parts[0] if len(parts) == 1 and parts[0].lower() in named_sets else parts
     years = None
     if args.years is not None:
         try:
