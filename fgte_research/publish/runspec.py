@@ -443,16 +443,10 @@ def _check_parameter_values(params: dict, where: str, problems: list) -> None:
 
 
 def _check_interventions(ids: list[str], where: str, problems: list) -> bool:
+    from ..interventions import load_registry
+
     try:
-        from ..interventions import load_registry
-    except ImportError:  # registry module not there yet: read the YAML ids directly
-        load_registry = None
-    try:
-        if load_registry is not None:
-            registry = list(load_registry())
-        else:
-            doc = yaml.safe_load((paths.params_dir() / "interventions.yaml").read_text(encoding="utf-8"))
-            registry = [e["id"] for e in doc["interventions"]]
+        registry = list(load_registry())
     except (ValueError, OSError, KeyError, TypeError) as exc:
         problems.append(("intervention", where, f"insatsregistret params/interventions.yaml kan inte läsas: {exc}"))
         return False
