@@ -19,7 +19,8 @@ import pandas as pd
 
 from fgte_research import paths
 from fgte_research.catalogue import all_kolada_kpis
-from fgte_research.panel import PANEL_FILE, build, load_panel
+from fgte_research.build import PANEL_FILE, build
+from fgte_research.panel import load_panel
 
 
 def _time(fn, repeat):

@@ -7,12 +7,11 @@ Three lines reproduce any figure, e.g.::
     res.plot()
 
 Modules: progression, references, gaps (+ gap_proxies), interventions, intervention_study, soft_values,
-plots, report; data: load_panel, catalogue, municipalities, breaks.
+plots, report; data: load_panel (panel), build, catalogue, municipalities, breaks, sources.
 """
 
-__version__ = "0.1.0"
-
-from .catalogue import INDICATORS, indicator, indicators_frame  # noqa: E402
-from .panel import load_panel  # noqa: E402
+from ._version import __version__
+from .catalogue import INDICATORS, indicator, indicators_frame
+from .panel import load_panel
 
 __all__ = ["INDICATORS", "indicator", "indicators_frame", "load_panel", "__version__"]

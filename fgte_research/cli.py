@@ -21,7 +21,7 @@ def _err(message: str) -> None:
 
 
 def cmd_data_build(args) -> int:
-    from .panel import BuildError, build
+    from .build import BuildError, build
 
     try:
         manifest = build(verbose=True)
@@ -55,17 +55,20 @@ def cmd_data_check(args) -> int:
 
 
 def cmd_data_fetch(args) -> int:
+    from .build import BuildError
+    from .municipalities import resolve_set
     from .sources import kolada_api
 
     try:
         kpis = [k.strip().upper() for k in args.kpi.split(",") if k.strip()]
-        from .municipalities import resolve_set
-
         munis = resolve_set(args.municipalities.split(",") if "," in args.municipalities else args.municipalities)
         lo, _, hi = args.years.partition("-")
         years = list(range(int(lo), int(hi or lo) + 1))
     except ValueError as exc:
         _err(f"ogiltiga argument: {exc}")
+        return 2
+    except BuildError as exc:  # kommunnamn och kommunkoder slås upp i data/processed, som byggs vid behov
+        _err(f"kommunerna kan inte slås upp: bygget av data/processed misslyckades.\n{exc}")
         return 2
     try:
         path = kolada_api.fetch(kpis, munis, years, raw_dir=paths.raw_dir(), base_url=args.base_url,
@@ -138,7 +141,8 @@ def cmd_report(argv: list[str]) -> int:
 
 def cmd_summary(args) -> int:
     """Short panel summary (what `make reports` printed before reports existed; still handy)."""
-    from .panel import ensure_built, load_panel
+    from .build import ensure_built
+    from .panel import load_panel
 
     t0 = time.perf_counter()
     ensure_built(verbose=True)

@@ -143,7 +143,7 @@ def data_notes_md(indicators=None) -> str:
 
 def provenance_md(parameters: dict) -> str:
     """Footer: data manifest hash, panel content hash, package version, parameters, render date."""
-    from .panel import read_build_manifest
+    from .build import read_build_manifest
 
     manifest = read_build_manifest() or {}
     raw_manifest = paths.raw_dir() / "MANIFEST.csv"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fgte_research import paths
-from fgte_research.panel import ensure_built
+from fgte_research.build import ensure_built
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from fgte_research import catalogue, panel as panel_mod
+from fgte_research import build as build_mod, catalogue
 from fgte_research.manifest import check_raw
 
 KOLADA_FILE = "kolada/datapoints--by--geo--year/ddf--datapoints--n15505--by--geo--year.csv"
@@ -33,14 +33,15 @@ def previous(raw_copy):
     """processed/ holding a previous build's files, to prove a failed build leaves them intact."""
     raw, processed = raw_copy
     processed.mkdir()
-    (processed / panel_mod.PANEL_FILE).write_bytes(b"previous panel")
-    (processed / panel_mod.BUILD_MANIFEST).write_text("{}")
+    (processed / build_mod.PANEL_FILE).write_bytes(b"previous panel")
+    (processed / build_mod.BUILD_MANIFEST).write_text("{}")
     return raw, processed
 
 
 def _assert_untouched(processed):
-    assert (processed / panel_mod.PANEL_FILE).read_bytes() == b"previous panel"
-    assert (processed / panel_mod.BUILD_MANIFEST).read_text() == "{}"
+    assert (processed / build_mod.PANEL_FILE).read_bytes() == b"previous panel"
+    assert (processed / build_mod.BUILD_MANIFEST).read_text() == "{}"
+    assert sorted(p.name for p in processed.iterdir()) == sorted([build_mod.PANEL_FILE, build_mod.BUILD_MANIFEST])
     assert not list(processed.glob("*.tmp")) and not list(processed.glob(".*tmp"))
 
 
@@ -54,8 +55,8 @@ def _fgte(*args, env_raw, env_processed):
 def test_missing_file(previous):
     raw, processed = previous
     (raw / KOLADA_FILE).unlink()
-    with pytest.raises(panel_mod.BuildError, match=f"saknas: {KOLADA_FILE}"):
-        panel_mod.build(raw, processed)
+    with pytest.raises(build_mod.BuildError, match=f"saknas: {KOLADA_FILE}"):
+        build_mod.build(raw, processed)
     _assert_untouched(processed)
     run = _fgte("data", "check", env_raw=raw, env_processed=processed)
     assert run.returncode == 2 and KOLADA_FILE in run.stderr
@@ -83,8 +84,8 @@ def test_truncated_kolada_file(previous):
     text = (raw / KOLADA_FILE).read_text()
     (raw / KOLADA_FILE).write_text(text[: len(text) // 2].rsplit(",", 1)[0] + ",")
     _reregister(raw, KOLADA_FILE)
-    with pytest.raises(panel_mod.BuildError, match="n15505.*(trunkerad|saknar värde)"):
-        panel_mod.build(raw, processed)
+    with pytest.raises(build_mod.BuildError, match="n15505.*(trunkerad|saknar värde)"):
+        build_mod.build(raw, processed)
     _assert_untouched(processed)
 
 
@@ -93,8 +94,8 @@ def test_recolumned_kolada_file(previous):
     text = (raw / KOLADA_FILE).read_text()
     (raw / KOLADA_FILE).write_text(text.replace("geo,year,n15505", "geo,period,n15505", 1))
     _reregister(raw, KOLADA_FILE)
-    with pytest.raises(panel_mod.BuildError, match="n15505.*fel kolumner"):
-        panel_mod.build(raw, processed)
+    with pytest.raises(build_mod.BuildError, match="n15505.*fel kolumner"):
+        build_mod.build(raw, processed)
     _assert_untouched(processed)
 
 
@@ -103,8 +104,8 @@ def test_reencoded_skolverket_file(previous):
     text = (raw / SKV_FILE).read_text(encoding="utf-8-sig")
     (raw / SKV_FILE).write_bytes(text.encode("cp1252"))
     _reregister(raw, SKV_FILE)
-    with pytest.raises(panel_mod.BuildError, match="2022 Kommun.csv"):
-        panel_mod.build(raw, processed)
+    with pytest.raises(build_mod.BuildError, match="2022 Kommun.csv"):
+        build_mod.build(raw, processed)
     _assert_untouched(processed)
 
 
@@ -113,8 +114,8 @@ def test_reencoded_municipality_list(previous):
     rel = "kolada/ddf--entities--geo--kommun.csv"
     (raw / rel).write_bytes((raw / rel).read_text(encoding="utf-8").encode("latin-1"))
     _reregister(raw, rel)
-    with pytest.raises(panel_mod.BuildError, match="ddf--entities--geo--kommun.csv"):
-        panel_mod.build(raw, processed)
+    with pytest.raises(build_mod.BuildError, match="ddf--entities--geo--kommun.csv"):
+        build_mod.build(raw, processed)
     _assert_untouched(processed)
 
 
@@ -122,6 +123,28 @@ def test_unknown_kpi_in_catalogue(previous, monkeypatch):
     raw, processed = previous
     fake = catalogue.Series("N99999", "finns inte", "kolada", "kommunala skolor", "andel (%)")
     monkeypatch.setitem(catalogue.SERIES, "N99999", fake)
-    with pytest.raises(panel_mod.BuildError, match="N99999"):
-        panel_mod.build(raw, processed)
+    with pytest.raises(build_mod.BuildError, match="N99999"):
+        build_mod.build(raw, processed)
+    _assert_untouched(processed)
+
+
+def test_unknown_municipality_in_school_file(previous):
+    raw, processed = previous
+    rel = "school_level/drbaumgardt_m17_xx.json"
+    text = (raw / rel).read_text(encoding="utf-8")
+    (raw / rel).write_text(text.replace('"kom":"Sundsvall"', '"kom":"Sundsvalll"', 1), encoding="utf-8")
+    _reregister(raw, rel)
+    with pytest.raises(build_mod.BuildError, match="drbaumgardt_m17_xx.json: okänt kommunnamn 'Sundsvalll'"):
+        build_mod.build(raw, processed)
+    _assert_untouched(processed)
+
+
+def test_school_export_without_header(previous):
+    raw, processed = previous
+    rel = "school_level/skolverket_slutbetyg_ak9_samtliga_2024-25_skolenhet.csv"
+    text = (raw / rel).read_text(encoding="utf-8-sig")
+    (raw / rel).write_text(text.replace("Skola;Skol-enhetskod", "Skolnamn;Skol-enhetskod", 1), encoding="utf-8")
+    _reregister(raw, rel)
+    with pytest.raises(build_mod.BuildError, match="skolenhet.csv: rubrikraden"):
+        build_mod.build(raw, processed)
     _assert_untouched(processed)

@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from fgte_research import panel as panel_mod
+from fgte_research import build as build_mod
 from test_kolada_api import kolada as fake_kolada  # noqa: F401  (the local Kolada v3 stand-in fixture)
 
 
@@ -23,8 +23,8 @@ def test_fetched_file_is_listed_checked_and_used_by_the_build(raw_copy, fake_kol
     fetched = list((raw / "kolada_api").glob("kolada_v3_*.csv"))
     assert len(fetched) == 1
     assert _fgte("data", "check", raw=raw, processed=processed).returncode == 0
-    panel_mod.build(raw, processed)
-    frame = pd.read_parquet(processed / panel_mod.PANEL_FILE)
+    build_mod.build(raw, processed)
+    frame = pd.read_parquet(processed / build_mod.PANEL_FILE)
     rows = frame[(frame["series"] == "N15505") & (frame["municipality_id"] == "1381") & (frame["gender"] == "T")
                  & frame["year"].between(2017, 2022)]
     assert len(rows) == 6 and rows["source"].astype(str).str.startswith("Kolada API v3").all()

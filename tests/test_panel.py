@@ -4,7 +4,7 @@
 import pandas as pd
 import pytest
 
-from fgte_research import load_panel, panel as panel_mod
+from fgte_research import build as build_mod, load_panel
 from fgte_research.municipalities import FGTE_SET, load_municipalities
 
 HALLAND = ["1315", "1380", "1381", "1382", "1383", "1384"]
@@ -55,7 +55,7 @@ def test_splice_uses_skolverket_and_kolada_only_where_definitions_match(panel):
     assert ok["year"].min() == 2016 and ok["year"].max() == 2025
     from_kolada = ok[ok["source"].astype(str).str.startswith("Kolada")]
     assert from_kolada["year"].between(2017, 2022).all()
-    manifest = panel_mod.read_build_manifest()
+    manifest = build_mod.read_build_manifest()
     for rep in manifest["splices"].values():
         assert rep["max_abs_difference"] <= 0.1 and rep["pairs_compared"] > 1500
 
@@ -92,12 +92,20 @@ def test_riket_rows_come_from_kolada_and_the_dump_has_no_county_rows():
 
 def test_build_is_deterministic_and_rebuilds_when_raw_changes(raw_copy):
     raw, processed = raw_copy
-    first = panel_mod.build(raw, processed)
-    bytes_first = (processed / panel_mod.PANEL_FILE).read_bytes()
-    second = panel_mod.build(raw, processed)
+    files = [*build_mod.OUTPUT_FILES, build_mod.BUILD_MANIFEST]
+    first = build_mod.build(raw, processed)
+    bytes_first = {name: (processed / name).read_bytes() for name in files}
+    second = build_mod.build(raw, processed)
     assert first["content_hash"] == second["content_hash"]
-    assert (processed / panel_mod.PANEL_FILE).read_bytes() == bytes_first
-    assert panel_mod.is_current(raw, processed)
+    assert {name: (processed / name).read_bytes() for name in files} == bytes_first
+    assert sorted(p.name for p in processed.iterdir()) == sorted(files)  # no temporary files left behind
+    assert set(first["tables"]) == set(build_mod.OUTPUT_FILES)
+    assert build_mod.is_current(raw, processed)
+    # data/processed lacking one of the build's files (e.g. from an older build) is stale and rebuilt
+    (processed / build_mod.SIMILAR_GROUPS_FILE).unlink()
+    assert not build_mod.is_current(raw, processed)
+    assert build_mod.ensure_built(raw, processed)
+    assert (processed / build_mod.SIMILAR_GROUPS_FILE).read_bytes() == bytes_first[build_mod.SIMILAR_GROUPS_FILE]
     # a new raw file (as `fgte data fetch` or a dropped export would add) makes the panel stale
     (raw / "skolverket" / "extra.txt").write_text("x")
-    assert not panel_mod.is_current(raw, processed)
+    assert not build_mod.is_current(raw, processed)

@@ -2,68 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import paths, style
+from .. import style
 from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
-from ..schema import parse_swedish_number
+from ..panel import load_schools
 from ..text_sv import fmt_num
-
-SCHOOL_JSON = "drbaumgardt_m17_xx.json"
-SCHOOL_CSV_2025 = "skolverket_slutbetyg_ak9_samtliga_2024-25_skolenhet.csv"
-
-
-@lru_cache(maxsize=2)
-def _school_values(raw_key: str) -> pd.DataFrame:
-    """School merit values: one row per (school code, year); pupils only for 2025."""
-    folder = Path(raw_key) / "school_level"
-    path = folder / SCHOOL_JSON
-    try:
-        records = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: kan inte läsas ({exc})") from None
-    names = mun.load_municipalities().set_index("name")["municipality_id"]
-    rows = []
-    for r in records:
-        mid = names.get(r["kom"])
-        if mid is None:
-            raise ValueError(f"{path}: okänt kommunnamn {r['kom']!r} (skola {r['kod']})")
-        for y in range(14, 23):
-            v = r.get(f"m17_{y}")
-            rows.append((mid, str(r["kod"]), r["skola"], 2000 + y, np.nan if v is None else float(v), np.nan, "",
-                         "ok" if v is not None else "missing"))
-    path = folder / SCHOOL_CSV_2025
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith("Skola;")), None)
-    if start is None:
-        raise ValueError(f"{path}: rubrikraden (Skola;…) saknas")
-    header = lines[start].split(";")
-    need = ["Skol-enhetskod", "Kommun-kod", "Typ av huvudman", "Antal elever", "Genomsnittligt meritvärde (17 ämnen)"]
-    if any(c not in header for c in need):
-        raise ValueError(f"{path}: kolumnerna {[c for c in need if c not in header]} saknas")
-    idx = {c: header.index(c) for c in need + ["Skola"]}
-    for line_no, line in enumerate(lines[start + 1:], start + 2):
-        cells = line.split(";")
-        if len(cells) < len(header) or not cells[idx["Skol-enhetskod"]].strip():
-            continue  # blank lines and the footnotes at the end
-        try:
-            pupils, _ = parse_swedish_number(cells[idx["Antal elever"]])
-            merit, status = parse_swedish_number(cells[idx["Genomsnittligt meritvärde (17 ämnen)"]])
-        except ValueError as exc:
-            raise ValueError(f"{path}: rad {line_no}: {exc}") from None
-        rows.append((cells[idx["Kommun-kod"]].strip().zfill(4), cells[idx["Skol-enhetskod"]].strip(),
-                     cells[idx["Skola"]], 2025, merit, pupils, cells[idx["Typ av huvudman"]].strip(), status))
-    return pd.DataFrame(rows, columns=["municipality_id", "school_code", "school", "year", "merit", "pupils",
-                                       "huvudman", "status"])
-
 
 @dataclass(repr=False)
 class SchoolSpreadResult(AnalysisResult):
@@ -132,8 +81,7 @@ def school_spread(municipality, year: int | None = None, *, years=None, huvudman
     mid = mun.resolve(municipality)
     if huvudman not in ("samtliga", "kommunal"):
         raise ValueError(f"huvudman ska vara 'samtliga' eller 'kommunal', fick {huvudman!r}")
-    data = _school_values(str(paths.raw_dir()))
-    s = data[data["municipality_id"] == mid]
+    s = load_schools(mid, last_year=year)
     if huvudman == "kommunal":
         s = s[s["huvudman"] == "Kommunal"]
     if years is not None:
@@ -141,8 +89,6 @@ def school_spread(municipality, year: int | None = None, *, years=None, huvudman
         if hi < 2014 or lo > 2025:
             raise DataMissing(f"åren {lo}–{hi} ligger utanför de skolvisa data (2014–2022, 2025)")
         s = s[s["year"].between(lo, hi)]
-    if year is not None:
-        s = s[s["year"] <= year]
     if s.empty or s["merit"].notna().sum() == 0:
         raise DataMissing(f"inga skolvisa meritvärden för {mun.name_of(mid)} ({huvudman}) i valda år")
     rows = []

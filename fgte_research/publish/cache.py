@@ -5,7 +5,7 @@ all its HTML files still exist. The key is a SHA-256 over:
 
 - the source notebook's bytes,
 - the parameters passed to it, its variants and ``show_code``,
-- the processed-data content hash (``fgte_research.panel.panel_hash()``),
+- the processed-data content hash (``fgte_research.build.panel_hash()``),
 - ``fgte_research.__version__`` and a fingerprint of the library's source files (a fix in
   ``progression.py`` changes the reports even when the version number does not),
 - the inputs under ``params/`` that notebooks read (``interventions.yaml``, ``local/``; not

@@ -82,12 +82,12 @@ def data_info() -> DataInfo:
     """Build data/processed if stale; return its years, latest year and content hash."""
     import pandas as pd
 
-    from .. import panel
+    from ..build import PANEL_FILE, ensure_built, panel_hash
 
-    panel.ensure_built(verbose=True)
-    frame = pd.read_parquet(paths.processed_dir() / panel.PANEL_FILE, columns=["year", "status"])
+    ensure_built(verbose=True)
+    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE, columns=["year", "status"])
     years = tuple(sorted(int(y) for y in frame.loc[frame["status"].astype(str) == "ok", "year"].unique()))
-    return DataInfo(years=years, latest=_latest_year(), hash=panel.panel_hash())
+    return DataInfo(years=years, latest=_latest_year(), hash=panel_hash())
 
 
 def _as_spec(runspec) -> RunSpec:
@@ -229,9 +229,11 @@ def cli_report(argv: list[str]) -> int:
         path = paths.params_dir() / "runs" / f"{path}.yaml"  # `fgte report national`
     municipalities = None
     if args.municipalities is not None:
+        from ..municipalities import ALL_WORDS, NAMED_SETS
+
+        named_sets = {*ALL_WORDS, *NAMED_SETS}
         parts = [x.strip() for x in args.municipalities.split(",") if x.strip()]
-        municipalities = parts[0] if len(parts) == 1 and parts[0].lower() in ("all", "alla", "fgte", "halland") \
-            else parts
+        municipalities = parts[0] if len(parts) == 1 and parts[0].lower() in named_sets else parts
     years = None
     if args.years is not None:
         try:

@@ -48,8 +48,6 @@ from .. import paths
 
 EXECUTORS = ("warm", "papermill")
 VARIANT_NAMES = ("student", "teacher")
-DESIGNS_FALLBACK = ("before_after", "its", "did", "synth")
-NAMED_SET_LABELS = {"all": "alla", "alla": "alla"}
 #: Extra parameters whose values are checked (English names and the teaching notebooks' Swedish ones).
 INDICATOR_PARAMS = ("indicator", "indicators", "indikator", "indikatorer")
 INTERVENTION_PARAMS = ("interventions", "insats", "insatser")
@@ -176,8 +174,10 @@ def _report_from_dict(entry: Any, where: str, problems: list) -> ReportSpec | No
                                                           for m in munis):
             munis = [str(m) for m in munis]
         else:
-            bad("municipalities", "ange en lista med kommunkoder/kommunnamn, ett namngivet urval (fgte, halland) "
-                                  "eller all")
+            from ..municipalities import NAMED_SETS
+
+            bad("municipalities", f"ange en lista med kommunkoder/kommunnamn, ett namngivet urval "
+                                  f"({', '.join(sorted(NAMED_SETS))}) eller all")
     per = entry.get("per_municipality", True)
     if not isinstance(per, bool):
         bad("per_municipality", "måste vara true eller false")
@@ -419,46 +419,34 @@ def _check_parameter_values(params: dict, where: str, problems: list) -> None:
         problems.append(("indicator", f"{where}.parameters",
                          f"okänd indikator {', '.join(bad)}. Giltiga indikatorer (nummer=id): {valid}."))
     if "designs" in params:
+        from ..intervention_study import DESIGNS
+
         designs = params["designs"] if isinstance(params["designs"], list) else [params["designs"]]
-        valid_designs = _designs()
-        wrong = [repr(d) for d in designs if d not in valid_designs]
+        wrong = [repr(d) for d in designs if d not in DESIGNS]
         if wrong:
             problems.append(("design", f"{where}.parameters.designs",
-                             f"okänd design {', '.join(wrong)}. Giltiga designer: {', '.join(valid_designs)}."))
+                             f"okänd design {', '.join(wrong)}. Giltiga designer: {', '.join(DESIGNS)}."))
     for name in INTERVENTION_PARAMS:
         if name in params:
             ids = params[name] if isinstance(params[name], list) else [params[name]]
             _check_interventions([str(i) for i in ids], f"{where}.parameters.{name}", problems)
     if "comparison_group" in params:
-        kinds = ("grundskola", "gymnasieskola", "socioekonomi")
-        if params["comparison_group"] not in kinds:
+        from ..municipalities import SIMILAR_KINDS
+
+        if params["comparison_group"] not in SIMILAR_KINDS:
             problems.append(("comparison", f"{where}.parameters.comparison_group",
                              f"okänd jämförelsegrupp {params['comparison_group']!r}. Giltiga (Koladas liknande "
-                             f"kommuner): {', '.join(kinds)}."))
+                             f"kommuner): {', '.join(SIMILAR_KINDS)}."))
     for name in MUNICIPALITY_PARAMS:
         if name in params:
             _municipality_codes(params[name], f"{where}.parameters.{name}", problems)
 
 
-def _designs() -> tuple[str, ...]:
-    try:
-        from .. import interventions as iv
-    except ImportError:
-        return DESIGNS_FALLBACK
-    return tuple(getattr(iv, "DESIGNS", DESIGNS_FALLBACK))
-
-
 def _check_interventions(ids: list[str], where: str, problems: list) -> bool:
+    from ..interventions import load_registry
+
     try:
-        from ..interventions import load_registry
-    except ImportError:  # registry module not there yet: read the YAML ids directly
-        load_registry = None
-    try:
-        if load_registry is not None:
-            registry = list(load_registry())
-        else:
-            doc = yaml.safe_load((paths.params_dir() / "interventions.yaml").read_text(encoding="utf-8"))
-            registry = [e["id"] for e in doc["interventions"]]
+        registry = list(load_registry())
     except (ValueError, OSError, KeyError, TypeError) as exc:
         problems.append(("intervention", where, f"insatsregistret params/interventions.yaml kan inte läsas: {exc}"))
         return False
@@ -474,13 +462,15 @@ def _check_interventions(ids: list[str], where: str, problems: list) -> bool:
 def _named_sets() -> set[str]:
     from .. import municipalities as m
 
-    return set(m.NAMED_SETS) | {"all", "alla"}
+    return set(m.NAMED_SETS) | set(m.ALL_WORDS)
 
 
 def _set_label(raw) -> str:
+    from ..municipalities import ALL_WORDS
+
     if isinstance(raw, str):
         key = raw.strip().lower()
-        return NAMED_SET_LABELS.get(key, re.sub(r"[^a-z0-9]+", "-", key).strip("-"))
+        return "alla" if key in ALL_WORDS else re.sub(r"[^a-z0-9]+", "-", key).strip("-")
     codes = ",".join(str(x) for x in raw)
     return "urval-" + hashlib.sha1(codes.encode()).hexdigest()[:8]
 
