@@ -18,7 +18,7 @@ from .text_sv import fmt_num
 from .verdicts import DECREASE, INCREASE, verdict
 
 
-COMPARISON_GROUPS = ("grundskola", "gymnasieskola", "socioekonomi")
+COMPARISON_GROUPS = mun.SIMILAR_KINDS  # the one list of Kolada's similar-municipality group kinds
 
 
 def similar_kind_for(ind: catalogue.Indicator, comparison_group: str) -> str:
