@@ -65,8 +65,7 @@ for ind_id in indicators:
 
 # %%
 from fgte_research.tables import etable
-table = pd.concat(tables, ignore_index=True)
-display(etable(st_ for st_ in studies))
+display(etable(studies))
 
 # %%
 display(Markdown(report.provenance_md({'intervention': intervention, 'indicators': indicators, 'designs': designs})))
