@@ -16,7 +16,6 @@ import pandas as pd
 
 from . import catalogue, paths
 from .build import CATEGORICAL_COLUMNS, PANEL_FILE, SCHOOLS_FILE, ensure_built
-from .build import panel_hash, read_build_manifest  # noqa: F401  (re-exported for report.py)
 from .memo import current_hash, memoised  # noqa: F401  (re-exported: the project's one cache mechanism)
 from .municipalities import resolve, resolve_set
 

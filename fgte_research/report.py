@@ -5,12 +5,11 @@ They return Markdown strings (Swedish) so a notebook cell is one call: ``display
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import pandas as pd
 
-from . import __version__, breaks, catalogue, paths
+from . import __version__, breaks, catalogue
 from . import municipalities as mun
 from .contract import DataMissing, escape_markdown_text
 from .progression import progression
@@ -146,8 +145,7 @@ def provenance_md(parameters: dict) -> str:
     from .build import read_build_manifest
 
     manifest = read_build_manifest() or {}
-    raw_manifest = paths.raw_dir() / "MANIFEST.csv"
-    raw_hash = hashlib.sha256(raw_manifest.read_bytes()).hexdigest()[:16] if raw_manifest.is_file() else "saknas"
+    raw_hash = manifest.get("manifest_sha256", "saknas")[:16]
     params = escape_markdown_text(", ".join(f"{k} = {v!r}" for k, v in parameters.items()))
     return ("---\n**Proveniens.** "
             f"Rådatamanifest (data/raw/MANIFEST.csv) sha256 {raw_hash}; "

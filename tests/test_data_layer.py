@@ -1,7 +1,8 @@
-"""The data layer: loaders read data/processed only, the processed school and group tables equal the raw files,
-and the data modules import downward only (no circles)."""
+"""The data layer: loaders read data/processed only, and the processed school and group tables equal the raw files.
 
-import ast
+(That the data modules import downward only and without circles is checked for the whole package in test_house.py.)
+"""
+
 import json
 from pathlib import Path
 
@@ -13,12 +14,6 @@ from fgte_research import municipalities as mun
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
-PKG = ROOT / "fgte_research"
-
-#: The data layer: it may import only itself (and third-party libraries).
-DATA_MODULES = {"fgte_research", "fgte_research._version", "fgte_research.paths", "fgte_research.atomic",
-                "fgte_research.schema", "fgte_research.manifest", "fgte_research.breaks", "fgte_research.catalogue",
-                "fgte_research.build", "fgte_research.memo", "fgte_research.municipalities", "fgte_research.panel"}
 
 
 def _clear_caches():
@@ -108,68 +103,3 @@ def test_load_schools_all_and_unknown_municipality():
     assert set(everything["year"]) == set(range(2014, 2023)) | {2025}
     with pytest.raises(ValueError, match="okänd kommun"):
         panel.load_schools("9999")
-
-
-# ---------------------------------------------------------------- layers
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _imports(path: Path) -> set[str]:
-    """fgte_research modules imported by a file, at the top or inside functions."""
-    name = _module_name(path)
-    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom):
-            base = package.split(".")
-            if node.level:
-                base = base[: len(base) - node.level + 1]
-                prefix = ".".join(base + ([node.module] if node.module else []))
-            else:
-                prefix = node.module or ""
-            for alias in node.names:
-                candidate = f"{prefix}.{alias.name}"
-                found.add(candidate if (ROOT / Path(*candidate.split("."))).with_suffix(".py").is_file()
-                          or (ROOT / Path(*candidate.split(".")) / "__init__.py").is_file() else prefix)
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-    return {m for m in found if m.startswith("fgte_research")} - {name}
-
-
-def _graph() -> dict[str, set[str]]:
-    return {_module_name(p): _imports(p) for p in PKG.rglob("*.py") if "__pycache__" not in p.parts}
-
-
-def _is_data(module: str) -> bool:
-    return module in DATA_MODULES or module.startswith("fgte_research.sources")
-
-
-def test_data_layer_imports_only_the_data_layer():
-    graph = _graph()
-    upward = {m: sorted(d for d in deps if not _is_data(d)) for m, deps in graph.items() if _is_data(m)}
-    assert {m: d for m, d in upward.items() if d} == {}
-
-
-def test_data_layer_has_no_import_circles():
-    graph = {m: {d for d in deps if _is_data(d)} for m, deps in _graph().items() if _is_data(m)}
-    done: set[str] = set()
-
-    def visit(module: str, path: list[str]) -> None:
-        if module in path:
-            raise AssertionError("importcirkel: " + " → ".join(path[path.index(module):] + [module]))
-        if module in done:
-            return
-        for dep in sorted(graph.get(module, ())):
-            visit(dep, path + [module])
-        done.add(module)
-
-    for module in sorted(graph):
-        visit(module, [])
-
-
-def test_build_does_not_import_the_loaders():
-    graph = _graph()
-    assert not graph["fgte_research.build"] & {"fgte_research.municipalities", "fgte_research.panel",
-                                               "fgte_research.memo", "fgte_research"}

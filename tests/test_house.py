@@ -116,3 +116,9 @@ def test_analysis_reads_no_raw_files():
     for name, path in ((n, p) for p in PACKAGE.rglob("*.py") if _layer(n := _module_name(p)) == 2):
         text = path.read_text(encoding="utf-8")
         assert "raw_dir(" not in text, f"{name} reads data/raw itself; read the processed data instead"
+
+
+def test_build_does_not_import_the_loaders():
+    graph = _graph()
+    assert not graph["fgte_research.build"] & {"fgte_research.municipalities", "fgte_research.panel",
+                                               "fgte_research.memo", "fgte_research"}
