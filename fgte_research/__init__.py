@@ -3,11 +3,13 @@
 Three lines reproduce any figure, e.g.::
 
     from fgte_research.progression import progression
-    res = progression("1380", "ak9_merit")   # Halmstad, merit value åk 9
+    res = progression("1380", "ak9_merit", 2025)   # Halmstad, merit value åk 9, data up to 2025
     res.plot()
 
-Modules: progression, references, gaps (+ gap_proxies), interventions, intervention_study, soft_values,
-plots, report; data: load_panel (panel), build, catalogue, municipalities, breaks, sources.
+Every analysis returns a result of one contract (``fgte_research.contract``): tidy(), data(), summary_sv(),
+plot() → Figure, warnings, status. Layers import downward only: base (catalogue, breaks, contract, verdicts, style,
+trend) → data (sources, build, municipalities, panel) → analysis (progression, references, gaps, interventions,
+intervention_study, soft_values) → presentation (plots, tables, report, explorer, teaching) → publishing (publish).
 """
 
 from ._version import __version__

@@ -82,6 +82,11 @@ class Status:
         return self.code if not self.reason else f"{self.code}: {self.reason}"
 
 
+def merged_warnings(parts) -> list[str]:
+    """The warnings of several parts or results, each sentence once, in order."""
+    return list(dict.fromkeys(w for p in parts for w in p.warnings))
+
+
 def tidy_frame(rows: list[dict], **defaults) -> pd.DataFrame:
     """Rows (dicts with any subset of TIDY_COLUMNS) → a frame with exactly TIDY_COLUMNS and stable dtypes."""
     frame = pd.DataFrame([{**defaults, **r} for r in rows], columns=TIDY_COLUMNS)
@@ -89,7 +94,7 @@ def tidy_frame(rows: list[dict], **defaults) -> pd.DataFrame:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
     frame["n"] = pd.to_numeric(frame["n"], errors="coerce").astype("Int64")
     for col in ("analysis", "municipality_id", "series", "term", "method", "verdict", "years"):
-        frame[col] = frame[col].fillna("").astype(str)
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
     return frame
 
 
@@ -109,7 +114,8 @@ class AnalysisResult:
         return str(getattr(self, "municipality_name", "") or getattr(self, "municipality_id", ""))
 
     def _repr_markdown_(self) -> str:
-        head = f"**{escape_markdown_text(getattr(self, 'title_sv', '') or self.analysis)}**" + (f" — {self._who()}" if self._who() else "")
+        title = escape_markdown_text(getattr(self, "title_sv", "") or self.analysis)
+        head = f"**{title}**" + (f" — {escape_markdown_text(self._who())}" if self._who() else "")
         if not self.status.ok:
             head += f" ({self.status.sv()})"
         body = self.summary_sv().replace("\n", "\n\n")

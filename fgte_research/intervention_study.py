@@ -19,7 +19,16 @@ import pandas as pd
 from . import breaks, catalogue, style
 from . import interventions as iv
 from . import municipalities as mun
-from .contract import CANNOT_ASSESS, MISSING, AnalysisResult, DataMissing, Status, figure_of, tidy_frame
+from .contract import (
+    CANNOT_ASSESS,
+    MISSING,
+    AnalysisResult,
+    DataMissing,
+    Status,
+    figure_of,
+    merged_warnings,
+    tidy_frame,
+)
 from .panel import series_values
 
 #: The designs, defined once (the run specifications and the notebooks use this tuple).
@@ -97,10 +106,7 @@ class StudyResult(AnalysisResult):
 
     @property
     def warnings(self) -> list[str]:
-        out: list[str] = []
-        for r in self.results:
-            out += [w for w in r.warnings if w not in out]
-        return out
+        return merged_warnings(self.results)
 
 
 def _series_frame(series_id: str, last_year: int | None) -> pd.DataFrame:

@@ -26,7 +26,16 @@ from scipy import stats
 
 from . import breaks, catalogue, style
 from . import municipalities as mun
-from .contract import CANNOT_ASSESS, MISSING, AnalysisResult, DataMissing, Status, figure_of, tidy_frame
+from .contract import (
+    CANNOT_ASSESS,
+    MISSING,
+    AnalysisResult,
+    DataMissing,
+    Status,
+    figure_of,
+    merged_warnings,
+    tidy_frame,
+)
 from .panel import series_values
 from .references import aggregate, reference_table, weight_series_for
 from .text_sv import fmt_ci, fmt_num, years_sv
@@ -85,10 +94,7 @@ class ProgressionResult(AnalysisResult):
 
     @property
     def warnings(self) -> list[str]:
-        out: list[str] = []
-        for p in self.parts:
-            out += [w for w in p.warnings if w not in out]
-        return out
+        return merged_warnings(self.parts)
 
     @property
     def status(self) -> Status:
@@ -394,10 +400,7 @@ class RegionalResult(AnalysisResult):
 
     @property
     def warnings(self) -> list[str]:
-        out: list[str] = []
-        for r in self.results:
-            out += [w for w in r.warnings if w not in out]
-        return out
+        return merged_warnings(self.results)
 
     @property
     def status(self) -> Status:

@@ -389,7 +389,8 @@ class GapResult(AnalysisResult):
             ax.plot(ok["year"] + 0.15, ok["official_deviation"], linestyle="none", marker="s", markerfacecolor="white",
                     markeredgecolor="#0072B2", label="Koladas officiella avvikelse")
         meta = catalogue.series(self.spec.outcome.series_id)
-        style.year_axes(ax, int(t["year"].min()), int(t["year"].max()), t.loc[t["status"] != "ok", "year"], f"Avvikelse från modellberäknat värde: {meta.title_sv}",
+        style.year_axes(ax, int(t["year"].min()), int(t["year"].max()), t.loc[t["status"] != "ok", "year"],
+                        f"Avvikelse från modellberäknat värde: {meta.title_sv}",
                    "standardavvikelser" if which == "standardised" else resid_unit(meta.id))
         style.caption(fig, f"{caption_for(self.spec.series_ids)}. Avvikelse = faktiskt − modellberäknat värde; "
                      f"visar {label}. Ingen rangordning.")

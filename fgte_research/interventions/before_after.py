@@ -85,5 +85,6 @@ def before_after(data: pd.DataFrame, treated: str, first_treated_year: int, *,
         terms=[Term("post_minus_pre", diff, lo, hi, p, method if method != "welch_t" else f"welch_t_df{df:.1f}")],
         series=series_frame(years, obs.to_numpy(), np.full(len(years), pre.mean())),
         pre_years=[int(y) for y in pre.index], post_years=[int(y) for y in post.index],
-        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id, break_years=breaks,
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit),
+        series_id=series_id, break_years=breaks,
     )

@@ -180,7 +180,8 @@ def did(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year: in
     res = DiDResult(
         design="did", treated=tuple(treated_list), first_treated_year=window.t0, terms=terms,
         series=series_frame(window.years, all_obs, counter_full), pre_years=pre_years, post_years=post_years,
-        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id, break_years=breaks,
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit),
+        series_id=series_id, break_years=breaks,
     )
     res.comparison = tuple(comp_ok)
     res.bootstrap = wcb

@@ -126,7 +126,8 @@ def its(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     res = ITSResult(
         design="its", treated=(treated,), first_treated_year=window.t0, terms=terms,
         series=series_frame(all_years, observed, counter), pre_years=pre, post_years=post,
-        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id, break_years=breaks,
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit),
+        series_id=series_id, break_years=breaks,
     )
     res.model = fit
     return res

@@ -276,7 +276,8 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
         design="synth", treated=(treated,), first_treated_year=window.t0, terms=terms,
         series=series_frame(window.years, y_full, synthetic),
         pre_years=[int(v) for v in years[pre]], post_years=[int(v) for v in years[post]],
-        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id, break_years=breaks,
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit),
+        series_id=series_id, break_years=breaks,
     )
     res.weights = weights
     res.placebos = placebos
