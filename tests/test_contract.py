@@ -34,6 +34,20 @@ def _comparison():
     return ["1382", "1282", "1280", "1281", "1283", "1260"]
 
 
+def _soft_values_hand_made():
+    """HAND-MADE TEST DATA (invented answer counts, labelled as such in the file): only the arithmetic is tested."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "1380_trygghet_test.csv"
+    path.write_text("# titel: Trygghet (handgjord testdata)\n# källa: handgjord testdata, inga verkliga svar\n"
+                    "# positiva: svar_ja\nyear;group;n;svar_ja;svar_nej\n"
+                    "2020;alla;120;90;30\n2021;alla;130;100;30\n2022;alla;125;100;25\n2023;alla;110;95;15\n",
+                    encoding="utf-8")
+    return soft_values.soft_progression("1380", path, year=2022)
+
+
 CASES = {
     "progression": lambda: progression("1380", "ak9_merit", 2022),
     "progression_outside_halland": lambda: progression("0114", "ak3_np", 2019),
@@ -50,6 +64,7 @@ CASES = {
     "synth": lambda: iv.synth(_frame(), "1381", 2015, series_id="N15419", loo=0),
     "study": lambda: study("samverkan-haparanda", "ak9_merit", 2025, n_boot=199),
     "kolada_soft_values": lambda: soft_values.kolada_soft_values("1380", 2022),
+    "soft_values": _soft_values_hand_made,
 }
 
 
@@ -82,6 +97,10 @@ def test_every_analysis_keeps_the_contract(results, name):
         fig2, ax = plt.subplots()
         assert res.plot(ax=ax) is fig2
         plt.close(fig2)
+
+
+def test_soft_values_stop_at_the_year(results):
+    assert results["soft_values"].data()["year"].max() == 2022
 
 
 def test_tidy_frames_stack_and_etable_is_swedish(results):
