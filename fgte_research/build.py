@@ -207,6 +207,7 @@ def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFram
     if unknown:
         raise BuildError(f"serier i katalogen saknas helt i data/raw: {unknown}")
     frame = frame[frame["series"].isin(catalogued)]
+    frame, report["zeros_as_missing"] = _zeros_as_missing(frame)
     in_scope = frame["municipality_id"].isin(municipality_ids) | frame["municipality_id"].str.startswith("00")
     frame = pd.concat([frame[in_scope], _missing_grid(frame[in_scope], municipality_ids)], ignore_index=True)
 
@@ -223,6 +224,30 @@ def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFram
     report["municipalities"] = int(frame.loc[~frame["municipality_id"].str.startswith("00"),
                                              "municipality_id"].nunique())
     return frame, report
+
+
+def _zeros_as_missing(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """A 0 that means "no such school / nothing reported" becomes status missing with its reason (documented rule:
+    catalogue.ZERO_MEANS_MISSING, and ZERO_MISSING_IF_COMPANION_MISSING for shares that are 0 only where the
+    companion series shows no school that year). Returns the frame and the count per series."""
+    frame = frame.copy()
+    zero = (frame["value"] == 0) & (frame["status"] == "ok") & ~frame["municipality_id"].str.startswith("00")
+    reason = frame["series"].map(catalogue.ZERO_MEANS_MISSING)
+    hit = zero & reason.notna()
+    for sid, companion in catalogue.ZERO_MISSING_IF_COMPANION_MISSING.items():
+        comp = frame[(frame["series"] == companion) & (frame["status"] == "ok") & (frame["value"] > 0)]
+        has_school = set(zip(comp["municipality_id"], comp["year"]))
+        mine = zero & (frame["series"] == sid)
+        no_school = [(m, y) not in has_school for m, y in zip(frame.loc[mine, "municipality_id"],
+                                                               frame.loc[mine, "year"])]
+        idx = frame.index[mine][no_school]
+        hit.loc[idx] = True
+        reason.loc[idx] = f"0 i källan och ingen kommunal gymnasieskola enligt {companion} det året"
+    frame.loc[hit, "value"] = np.nan
+    frame.loc[hit, "status"] = "missing"
+    frame.loc[hit, "source"] = reason[hit]
+    counts = frame.loc[hit].groupby("series").size()
+    return frame, {str(k): int(v) for k, v in counts.items()}
 
 
 def assemble(raw: Path) -> tuple[Tables, dict]:

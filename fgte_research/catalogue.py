@@ -321,3 +321,18 @@ def indicators_frame() -> pd.DataFrame:
             "kommentar": ind.missing_reason or " ".join(ind.caveats),
         })
     return pd.DataFrame(rows)
+
+
+#: Series where a published 0 is not a result but "no such school / nothing reported" (the rule is applied in
+#: the build: the row becomes status "missing" with this reason, so no reference, trend or model uses it).
+#: Gymnasium KPIs for "kommunala skolor" are 0 where the municipality runs no upper-secondary school with such
+#: pupils (e.g. Hylte after 2017); a cohort with 0 % passing every part of the åk 3 tests, or 0 % parents with
+#: post-secondary education in a gymnasium, does not occur in a municipality that has the pupils.
+ZERO_MEANS_MISSING: dict[str, str] = {
+    **{sid: "0 i källan: kommunen har ingen egen gymnasieskola med sådana elever det året"
+       for sid in ("N17451", "N17452", "N17453", "N17467", "N17691", "N17831", "N17832")},
+    **{sid: "0 % i källan: inget resultat rapporterat för åk 3 det året"
+       for sid in ("N15452", "N15454", "N15472", "N15473")},
+}
+#: Series whose 0 means "missing" only when a companion series says the municipality has no such school that year.
+ZERO_MISSING_IF_COMPANION_MISSING: dict[str, str] = {"N17902": "N17832"}
