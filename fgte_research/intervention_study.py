@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import breaks, catalogue, style
 from . import interventions as iv
+from .interventions import placebo
 from . import municipalities as mun
 from .contract import (
     CANNOT_ASSESS,
@@ -30,6 +32,12 @@ from .contract import (
     tidy_frame,
 )
 from .panel import series_values
+from .text_sv import fmt_num
+from .verdicts import DECREASE, DIVERGENT, INCREASE, UNCERTAIN
+
+def _design_word(r) -> str:
+    return f"{r.design}: {r.verdict} ({fmt_num(r.estimate, signed=True)})"
+
 
 #: The designs, defined once (the run specifications and the notebooks use this tuple).
 DESIGNS = ("before_after", "its", "did", "synth")
@@ -43,6 +51,7 @@ class StudyResult(AnalysisResult):
     results: list = field(default_factory=list)  # InterventionResult objects
     skipped: list[str] = field(default_factory=list)  # Swedish sentences: what could not be run and why
     last_year: int | None = None
+    window: tuple[int, int] | None = None  # the years used (no registered series break inside, unless forced)
 
     analysis = "study"
 
@@ -65,6 +74,27 @@ class StudyResult(AnalysisResult):
             return Status()
         reason = " ".join(self.skipped) or "ingen design kunde skattas"
         return Status(MISSING if self.intervention.first_treated_year is None else CANNOT_ASSESS, reason)
+
+    def combined_verdict(self, municipality_id: str) -> tuple[str, str]:
+        """(word, sentence) for one treated municipality over the designs that can assess it.
+
+        A verdict word only when every assessable design with a calibrated test agrees: all "säker" in the same
+        direction. When one says "säker" and another does not, or the estimates point in different directions,
+        the words are "metoderna pekar åt olika håll" and no verdict is given.
+        """
+        own = [r for r in self.results if municipality_id in r.treated and r.status.ok and r.headline.calibrated]
+        if not own:
+            return "", "Ingen design kan bedöma insatsen med ett kalibrerat test."
+        words = {r.verdict for r in own}
+        signs = {int(np.sign(r.estimate)) for r in own if r.estimate != 0}
+        if not words & {INCREASE, DECREASE}:
+            return UNCERTAIN, (f"Ingen av {len(own)} metoder visar en säker skillnad mot jämförelsen: "
+                               f"{UNCERTAIN}.")
+        if len(signs) > 1 or len(words) > 1:
+            return DIVERGENT, (f"Metoderna pekar åt olika håll ({', '.join(_design_word(r) for r in own)}): "
+                               "inget samlat omdöme ges.")
+        word = words.pop()
+        return word, f"Samstämmigt över {len(own)} metoder: {word}."
 
     def tidy(self) -> pd.DataFrame:
         """Every design's estimates stacked (the contract's columns; analysis = design)."""
@@ -100,7 +130,14 @@ class StudyResult(AnalysisResult):
         return fig
 
     def summary_sv(self) -> str:
-        lines = [r.summary_sv() for r in self.results]
+        lines = []
+        if self.window is not None:
+            meta = catalogue.series(self.series_id)
+            lines.append(f"Underlag: {meta.title_sv} ({self.series_id}), åren {self.window[0]}–{self.window[1]}"
+                         " (inget registrerat seriebrott inom fönstret).")
+        for m in dict.fromkeys(u for r in self.results for u in r.treated):
+            lines.append(f"Samlat för {mun.name_of(m)}: {self.combined_verdict(m)[1]}")
+        lines += [r.summary_sv() for r in self.results]
         lines += [f"Saknas: {s}" for s in self.skipped]
         return "\n\n".join(lines)
 
@@ -131,12 +168,67 @@ def default_comparison(treated: list[str], stage: str = "grundskola", minimum: i
     return sorted(group)
 
 
+def default_window(series_id: str, years, start: int) -> tuple[int, int]:
+    """The longest run of ``years`` with no registered definition break inside it that holds ``start``."""
+    years = sorted(int(y) for y in years)
+    lo, hi = years[0], years[-1]
+    cuts = sorted({b.after for b in breaks.comparability_breaks(series_id) if lo < b.after <= hi})
+    firsts, lasts = [lo, *cuts], [c - 1 for c in cuts] + [hi]
+    for first, last in zip(firsts, lasts):
+        if first <= start <= last:
+            return first, last
+    return firsts[-1], lasts[-1]
+
+
+def check_window(series_id: str, window: tuple[int, int], force: bool = False) -> list[str]:
+    """Refuse a window across a registered definition break (unless forced: then the warnings say so)."""
+    first, last = (int(window[0]), int(window[1]))
+    if first > last:
+        raise ValueError(f"ogiltigt fönster {first}–{last}: första året ligger efter det sista")
+    crossed = [b for b in breaks.comparability_breaks(series_id) if b.crossed_by(first, last)]
+    if crossed and not force:
+        b = crossed[0]
+        raise ValueError(f"fönstret {first}–{last} korsar seriebrottet {b.before}→{b.after} i {series_id}: "
+                         f"{b.text_sv} Välj år på ena sidan om brottet, eller ange force_across_break=True.")
+    return [f"Fönstret {first}–{last} korsar medvetet seriebrottet {b.before}→{b.after} "
+            f"(force_across_break=True): {b.text_sv}" for b in crossed]
+
+
+def candidate_series(ind: catalogue.Indicator) -> list[str]:
+    """The indicator's series in order of preference: headline, alternatives, then the Kolada KPI a spliced
+    headline agrees with (it reaches further back, on the older side of the 2016→2017 break)."""
+    out = [*ind.headline, *ind.alternatives]
+    out += [sp.fill_from for sp in breaks.SPLICES if sp.id in ind.headline]
+    return list(dict.fromkeys(out))
+
+
+def series_for(ind: catalogue.Indicator, start: int | None, treated: list[str], year: int | None) -> str:
+    """The first series of the indicator whose break-free window around ``start`` has years before and after it
+    for every treated municipality (the headline series when none has)."""
+    candidates = candidate_series(ind)
+    if start is None:
+        return candidates[0]
+    for sid in candidates:
+        frame = _series_frame(sid, year).dropna(subset=["value"])
+        if frame.empty:
+            continue
+        first, last = default_window(sid, frame["year"].unique(), start)
+        mine = frame[frame["municipality_id"].isin(treated) & frame["year"].between(first, last)]
+        if all(((mine["municipality_id"] == m) & (mine["year"] < start)).any()
+               and ((mine["municipality_id"] == m) & (mine["year"] >= start)).any() for m in treated):
+            return sid
+    return candidates[0]
+
+
 def study(intervention_id: str, indicator=None, year: int | None = None, *, series: str | None = None,
           designs=DESIGNS, first_treated_year: int | None = None, comparison=None, donors=None, municipalities=None,
+          window: tuple[int, int] | None = None, force_across_break: bool = False,
           n_boot: int = 1999) -> StudyResult:
     """All requested designs for one intervention and one indicator (or series), side by side.
 
-    ``year`` is the last year to use (a report's year): nothing after it is read.
+    ``year`` is the last year to use (a report's year): nothing after it is read. ``window`` (first, last year)
+    limits the years used; by default the longest run of years with no registered series break inside it that
+    holds the start year. A window across a break is refused unless ``force_across_break=True``.
     """
     entry = iv.get_intervention(intervention_id)
     ind = catalogue.indicator(indicator) if indicator is not None else None
@@ -145,7 +237,8 @@ def study(intervention_id: str, indicator=None, year: int | None = None, *, seri
             raise ValueError("ange en indikator eller en serie")
         if not ind.available:
             raise DataMissing(f"{ind.title_sv}: saknas. {ind.missing_reason}")
-        series = ind.headline[0]
+        series = series_for(ind, first_treated_year or entry.first_treated_year,
+                            [mun.resolve(m) for m in (municipalities or entry.municipalities)], year)
     meta = catalogue.series(series)
     unknown = [d for d in designs if d not in DESIGNS]
     if unknown:
@@ -159,9 +252,19 @@ def study(intervention_id: str, indicator=None, year: int | None = None, *, seri
     treated = [mun.resolve(m) for m in (municipalities or entry.municipalities)]
     frame = _series_frame(series, year)
     have = frame.dropna(subset=["value"])
-    if not (have["year"].min() < start <= have["year"].max()):
-        result.skipped.append(f"{meta.title_sv}: serien täcker {have['year'].min()}–{have['year'].max()} och har inga "
-                              f"år både före och efter {start}.")
+    if have.empty:
+        raise DataMissing(f"{meta.title_sv}: inga värden till och med {year}")
+    forced = check_window(series, window, force_across_break) if window is not None else []
+    window = tuple(window) if window is not None else default_window(series, have["year"].unique(), start)
+    if year is not None:
+        window = (window[0], min(window[1], int(year)))
+    result.window = window
+    frame = frame[frame["year"].between(*window)]
+    have = frame.dropna(subset=["value"])
+    if have.empty or not (have["year"].min() < start <= have["year"].max()):
+        span = f"{have['year'].min()}–{have['year'].max()}" if not have.empty else "inga år"
+        result.skipped.append(f"{meta.title_sv}: fönstret {window[0]}–{window[1]} (utan seriebrott) har värden "
+                              f"{span} och inga år både före och efter {start}.")
         return result
     break_years = breaks.break_years(series)
     common = dict(break_years=break_years, indicator_name=meta.title_sv, unit=meta.unit, series_id=series)
@@ -181,20 +284,27 @@ def study(intervention_id: str, indicator=None, year: int | None = None, *, seri
             try:
                 if design == "synth":
                     sub = frame[frame["municipality_id"].isin(set(donors) | {m})]
-                    res = iv.synth(sub, m, start, municipality_name=name, **common)
+                    names = {c: mun.name_of(c) for c in sub["municipality_id"].unique()}
+                    res = iv.synth(sub, m, start, municipality_name=name, names=names, **common)
                 else:
                     res = getattr(iv, design)(frame[frame["municipality_id"] == m], m, start,
                                               municipality_name=name, **common)
             except ValueError as exc:
                 result.skipped.append(f"{name}, {design}: {exc}")
                 continue
+            if design in ("before_after", "its"):
+                placebo.calibrate_result(res, frame, exclude=registered_municipalities() | set(treated))
+            res.warnings.extend(forced)
             result.results.append(res)
     if "did" in designs:
         try:
             sub = frame[frame["municipality_id"].isin(set(treated) | set(comparison))]
             names = ", ".join(mun.name_of(m) for m in treated)
-            result.results.append(iv.did(sub, treated, start, comparison, municipality_name=names, n_boot=n_boot,
-                                         **common))
+            res = iv.did(sub, treated, start, comparison, municipality_name=names, n_boot=n_boot, **common)
+            placebo.calibrate_result(res, frame, exclude=registered_municipalities() | set(treated),
+                                     comparison=comparison)
+            res.warnings.extend(forced)
+            result.results.append(res)
         except ValueError as exc:
             result.skipped.append(f"DiD: {exc}")
     return result

@@ -13,6 +13,8 @@ INCREASE = "säker ökning"
 DECREASE = "säker minskning"
 UNCERTAIN = "kan vara slump"
 NO_INTERVAL = ""  # descriptive: no interval, so no verdict
+DIVERGENT = "metoderna pekar åt olika håll"  # designs disagree: no verdict
+CANNOT = "kan inte bedömas"  # too few comparable years: no effect size, no p-value, no verdict
 
 #: Sentences for prose, keyed by the verdict word.
 SENTENCES = {
@@ -54,3 +56,12 @@ def level_verdict(ci_low: float, ci_high: float) -> str:
     """For a deviation from a model value (not a change): över / under det förväntade, or inom det vanliga."""
     word = verdict(ci_low, ci_high)
     return {INCREASE: ABOVE, DECREASE: BELOW, UNCERTAIN: WITHIN}.get(word, NO_INTERVAL)
+
+
+def verdict_p(estimate: float, p_value: float, alpha: float = 0.05) -> str:
+    """The verdict word from a calibrated test's p-value and the estimate's sign."""
+    if estimate is None or p_value is None or math.isnan(estimate) or math.isnan(p_value):
+        return NO_INTERVAL
+    if p_value < alpha:
+        return INCREASE if estimate > 0 else DECREASE
+    return UNCERTAIN

@@ -178,7 +178,10 @@ def test_synth_results_frame_and_tidy_columns_identical_across_designs():
         styles = [line.get_linestyle() for line in ax.get_lines()]
         assert "--" in styles  # counterfactual dashed
         text = r.summary_sv()
-        assert "95\u00a0% KI" in text and "säkerställd" in text
+        assert "95\u00a0% KI" in text
+        # a verdict ("säkerställd") only behind a calibrated test; a design's own t-interval says "okalibrerat"
+        assert ("okalibrerat" in text) != r.headline.calibrated
+        assert ("statistiskt säkerställd" in text) == r.headline.calibrated
         assert isinstance(r.warnings, list)
     import matplotlib.pyplot as plt
 

@@ -17,8 +17,12 @@ def test_haparanda_study_runs_every_design_with_stacking_tidy_table():
     assert any("placebotilldelningar" in w or "jämförelse" in w.lower() for w in st.warnings)
 
 
-def test_fgte_study_on_a_series_with_a_break_warns():
+def test_fgte_study_on_a_series_with_a_break_stays_on_one_side_or_warns():
     st = study("fgte", series="N15419", designs=("its",))
+    assert st.window == (2017, 2022) and "2017–2022" in st.summary_sv()  # the default window avoids the break
+    with pytest.raises(ValueError, match="korsar seriebrottet 2016→2017"):
+        study("fgte", series="N15419", designs=("its",), window=(2010, 2022))
+    st = study("fgte", series="N15419", designs=("its",), window=(2010, 2022), force_across_break=True)
     assert st.results and all(any("seriebrott" in w.lower() for w in r.warnings) for r in st.results)
 
 

@@ -28,6 +28,7 @@ from .results import InterventionResult, Labels, Term, series_frame
 
 
 class ITSResult(InterventionResult):
+    min_pre = checks.MIN_PRE_POINTS  # a trend through fewer pre-years is extrapolation, not a counterfactual
     comparison_sv = "den framskrivna trenden från förperioden"
     counterfactual_label_sv = "Framskriven trend före insatsen"
     model = None  # statsmodels results, set by its()
@@ -35,10 +36,12 @@ class ITSResult(InterventionResult):
     def _details_sv(self) -> list[str]:
         out = []
         unit = self._unit_sv()
-        for t in self.terms[1:]:
-            what = {"level_change": f"Nivåförändring vid starten: {fmt_num(t.estimate, signed=True)}{unit}",
-                    "slope_change": f"Trendförändring: {fmt_num(t.estimate, signed=True)}{unit} per år"}[t.term]
-            out.append(f"{what} ({fmt_ci(t.ci_low, t.ci_high)}).")
+        words = {"level_change": "Nivåförändring vid starten: {}" + unit,
+                 "slope_change": "Trendförändring: {}" + unit + " per år"}
+        for t in self.terms:
+            if t.term in words:
+                what = words[t.term].format(fmt_num(t.estimate, signed=True))
+                out.append(f"{what} ({fmt_ci(t.ci_low, t.ci_high)}, okalibrerat).")
         out.append("Tolkningen förutsätter att trenden före insatsen hade fortsatt utan den och att inget annat "
                    "hände samtidigt.")
         return out

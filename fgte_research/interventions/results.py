@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..contract import AnalysisResult, tidy_frame
+from ..contract import CANNOT_ASSESS, AnalysisResult, Status, tidy_frame
 from ..text_sv import fmt_ci, fmt_num, fmt_p, years_sv
-from ..verdicts import significance_sv, verdict
+from ..verdicts import CANNOT, SENTENCES, verdict_p
+
+DESIGN_NAMES_SV = {"before_after": "Före/efter", "its": "Avbruten tidsserie (ITS)",
+                   "did": "Skillnad-i-skillnader (DiD)", "synth": "Syntetisk kontroll"}
 
 #: Columns of :meth:`InterventionResult.details` (the design's own view); ``tidy()`` has the contract's columns.
 DETAIL_COLUMNS = ["design", "term", "estimate", "ci_low", "ci_high", "p_value", "method", "n_pre", "n_post",
@@ -36,6 +39,9 @@ class Term:
     ci_high: float = NAN
     p_value: float = NAN
     method: str = ""
+    #: True when the interval and p-value come from a test whose size was checked on the real data (placebo
+    #: calibration); only such a term may carry a verdict word.
+    calibrated: bool = False
 
 
 @dataclass
@@ -65,9 +71,12 @@ class InterventionResult(AnalysisResult):
     labels: Labels = field(default_factory=Labels)
     break_years: list[int] = field(default_factory=list)
     series_id: str = ""
+    calibration: object = None  # placebo.Calibration once calibrated against the country
 
     #: phrase for what the treated series is compared with, e.g. "den syntetiska jämförelsen"
     comparison_sv = "jämförelsen"
+    #: fewer observed pre-period years than this: the design cannot assess the intervention (status, no numbers)
+    min_pre = 0
     #: legend text for the counterfactual line
     counterfactual_label_sv = "Jämförelse"
 
@@ -120,12 +129,29 @@ class InterventionResult(AnalysisResult):
     @property
     def title_sv(self) -> str:
         ind = self.labels.indicator or self.series_id or "värdet"
-        return f"{self.design}: {ind}"
+        return f"{DESIGN_NAMES_SV.get(self.design, self.design)}: {ind}"
+
+    @property
+    def status(self) -> Status:
+        if self.n_pre < self.min_pre:
+            return Status(CANNOT_ASSESS, f"bara {self.n_pre} jämförbara år före starten; metoden kräver minst "
+                                         f"{self.min_pre}")
+        return Status()
+
+    @property
+    def verdict(self) -> str:
+        """The verdict word of the headline, from the one vocabulary: only for a calibrated test."""
+        if not self.status.ok:
+            return CANNOT
+        h = self.headline
+        return verdict_p(h.estimate, h.p_value) if h.calibrated else ""
 
     def tidy(self) -> pd.DataFrame:
         """One row per estimated quantity, with the contract's columns (see :mod:`fgte_research.contract`)."""
+        assessable = self.status.ok
         rows = [{"term": t.term, "estimate": t.estimate, "ci_low": t.ci_low, "ci_high": t.ci_high,
-                 "p_value": t.p_value, "method": t.method, "verdict": verdict(t.ci_low, t.ci_high),
+                 "p_value": t.p_value, "method": t.method,
+                 "verdict": (verdict_p(t.estimate, t.p_value) if t.calibrated else "") if assessable else CANNOT,
                  "n": self.n_pre + self.n_post,
                  "years": f"{_span(self.pre_years)} | {_span(self.post_years)} (start {self.first_treated_year})"}
                 for t in self.terms]
@@ -186,17 +212,32 @@ class InterventionResult(AnalysisResult):
             direction = "lika med"
         head = (f"{ind} i {self._who_sv()} låg {_span(self.post_years)} i genomsnitt {direction} "
                 f"{self.comparison_sv}")
+        if self.headline.calibrated:
+            head += (f", räknat mot hur landets kommuner rörde sig samma år (medianen av "
+                     f"{self.calibration.n_placebos} jämförbara kommuner)" if self.calibration else "")
+        if self.headline.calibrated and (math.isnan(self.ci_low) or math.isnan(self.ci_high)):
+            return f"{head}; {SENTENCES[self.verdict]} (placebotest, {fmt_p(self.p_value)})."
         if math.isnan(self.ci_low) or math.isnan(self.ci_high):
             return (f"{head}; inget 95\u00a0%-intervall kan avgränsas, så det går inte att säga om skillnaden "
                     "är statistiskt säkerställd.")
-        return f"{head} ({fmt_ci(self.ci_low, self.ci_high)}); {significance_sv(self.ci_low, self.ci_high)}."
+        if not self.headline.calibrated:
+            return (f"{head} ({fmt_ci(self.ci_low, self.ci_high)}, okalibrerat). Intervallet är inte prövat mot "
+                    "landets kommuner, så inget omdöme om säkerhet ges.")
+        return f"{head} ({fmt_ci(self.ci_low, self.ci_high)}); {SENTENCES[self.verdict]}."
 
     def _details_sv(self) -> list[str]:
         """Design-specific sentences after the headline (override)."""
         return []
 
     def summary_sv(self) -> str:
-        """Plain Swedish prose: the number, its 95 % KI, significance, then caveats and warnings."""
+        """Plain Swedish prose: the number, its 95 % KI, significance, then caveats and warnings.
+
+        A design that cannot assess the intervention (too few comparable years) says so in words, with no effect
+        size and no p-value.
+        """
+        if not self.status.ok:
+            name = DESIGN_NAMES_SV.get(self.design, self.design)
+            return f"{name} för {self._who_sv()}: kan inte bedömas ({self.status.reason})."
         parts = [self._headline_sv()]
         if not math.isnan(self.p_value):
             parts.append(f"Testet av ingen effekt ger {fmt_p(self.p_value)}.")

@@ -11,7 +11,9 @@ gets its own synthetic control from the *other* donors (the treated unit is neve
 
 * ``rmspe_ratio`` row: the classic test of Abadie, Diamond & Hainmueller (2010) —
   p = (1 + #{donors with post/pre RMSPE ratio >= the treated's}) / (J + 1).
-* ``average_gap`` row (the headline): p and 95 % CI from the placebo distribution of average
+* ``effect_vs_synthetic`` row (the headline): the average post-period gap with the p-value of the RMSPE-ratio
+  placebo test below (studentized by each unit's own pre-period fit); only it carries a verdict word.
+* ``average_gap`` row: p and 95 % CI from the placebo distribution of average
   post-period gaps. Under "constant effect tau", the treated unit's average gap minus tau is
   exchangeable with the donors' placebo average gaps; tau is in the CI when that rank test has
   p > 0.05. With J donors the smallest p is 1/(J + 1), so J >= 19 donors are needed for any 95 %
@@ -104,8 +106,20 @@ SOLVERS = {"nnls": weights_nnls, "slsqp": weights_slsqp}
 # ---------------------------------------------------------------------------------------------
 
 class SynthResult(InterventionResult):
+    min_pre = checks.MIN_PRE_POINTS  # with fewer pre-years ~290 donors reproduce any pre-period exactly
     comparison_sv = "den syntetiska jämförelsen"
     counterfactual_label_sv = "Syntetisk jämförelse"
+
+    @property
+    def status(self):
+        base = super().status
+        head = self.headline
+        if base.ok and head.term == "effect_vs_synthetic" and not head.calibrated:
+            from ..contract import CANNOT_ASSESS, Status
+
+            return Status(CANNOT_ASSESS, f"donatorerna återskapar förperioden ({self.n_pre} år) exakt, så "
+                                         "placebotestet är odefinierat")
+        return base
     weights: pd.Series = None  # donor id -> weight, largest first
     placebos: pd.DataFrame = None  # one row per donor as pseudo-treated
     placebo_gaps: pd.DataFrame = None  # donors x years, observed − synthetic for each placebo
@@ -209,9 +223,15 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     exact_tol = 1e-6 * max(1.0, float(np.nanmean(np.abs(y_full))))
 
     def _ratio(post_value: float, pre_value: float) -> float:
-        return post_value / pre_value if pre_value > exact_tol else np.nan
+        # Abadie et al. count a placebo whose pre-period is reproduced exactly (and whose post-period is not) as
+        # an infinitely large ratio: it is kept in the count, never dropped.
+        if pre_value > exact_tol:
+            return post_value / pre_value
+        return np.inf if post_value > exact_tol else np.nan
 
     ratio = _ratio(post_rmspe, pre_rmspe)
+    if not np.isfinite(ratio):
+        ratio = np.nan  # the treated unit's own exact fit: its ratio and test are undefined (said below)
     avg_gap = float(gap[post].mean())
     weights = pd.Series(w, index=donor_ids, name="weight").sort_values(ascending=False)
 
@@ -230,17 +250,22 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
                                            "average_gap"])
     if len(placebos):
         n_assign = len(placebos) + 1
-        finite = placebos["rmspe_ratio"].dropna().to_numpy()
-        p_ratio = (np.nan if np.isnan(ratio) or len(finite) == 0
-                   else (1 + int(np.sum(finite >= ratio * (1 - 1e-12)))) / (len(finite) + 1))
+        counted = placebos["rmspe_ratio"].dropna().to_numpy()  # exact-fit placebos (inf) included
+        p_ratio = (np.nan if np.isnan(ratio) or len(counted) == 0
+                   else (1 + int(np.sum(counted >= ratio * (1 - 1e-12)))) / (len(counted) + 1))
+        n_exact = int(np.isinf(counted).sum())
         test = LinearRankTest(np.r_[avg_gap, placebos["average_gap"].to_numpy()],
                               np.r_[1.0, np.zeros(len(placebos))], observed=0)
         p_gap = test.p_value(0.0)
         lo, hi = test.conf_int(avg_gap, float(np.std(placebos["average_gap"])) or 1.0, alpha)
     else:
-        n_assign, p_ratio, p_gap, lo, hi = 1, np.nan, np.nan, np.nan, np.nan
+        n_assign, p_ratio, p_gap, lo, hi, n_exact = 1, np.nan, np.nan, np.nan, np.nan, 0
 
-    terms = [Term("average_gap", avg_gap, lo, hi, p_gap, f"placebo_in_space_gap_inversion_{n_assign}"),
+    # The headline verdict comes from the RMSPE-ratio test (studentized by each unit's own pre-period fit), with
+    # the direction of the average gap; the gap's own rank interval is kept as a description.
+    terms = [Term("effect_vs_synthetic", avg_gap, lo, hi, p_ratio, calibrated=not np.isnan(p_ratio),
+                  method=f"placebo_in_space_rmspe_ratio_{n_assign}_exact_fit_{n_exact}"),
+             Term("average_gap", avg_gap, lo, hi, p_gap, f"placebo_in_space_gap_inversion_{n_assign}"),
              Term("rmspe_ratio", ratio, p_value=p_ratio, method=f"placebo_in_space_rmspe_ratio_{n_assign}"),
              Term("pre_rmspe", pre_rmspe, method=f"fit_{solver}")]
     loo_terms = []
@@ -264,6 +289,8 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
         checks.warn_dominant_weight(weights),
         checks.warn_poor_fit(pre_rmspe, y[pre], who),
         checks.warn_resolution(n_assign, alpha) if placebo else None,
+        (f"{n_exact} av {len(placebos)} placebokommuner återskapar förperioden exakt; de räknas med i "
+         "placebotestet (som en oändligt stor kvot), så testet blir försiktigare.") if n_exact else None,
     ])
     flips = [t for t in loo_terms if np.sign(t.estimate) != np.sign(avg_gap)]
     if flips:
