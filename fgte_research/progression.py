@@ -39,7 +39,8 @@ from .contract import (
 from .panel import series_values
 from .references import aggregate, reference_table, weight_series_for
 from .text_sv import fmt_ci, fmt_num, years_sv
-from .trend import Trend, comparable_years, fit_trend  # noqa: F401  (Trend, comparable_years: public here too)
+from .panel import memoised
+from .trend import Trend, comparable_years, fit_trend, pooled_rho, residual_variance_bias  # noqa: F401
 from .verdicts import direction_sv, verdict
 
 SMALL_PUPILS = 50  # fewer pupils than this in a year: single-year changes are mostly noise
@@ -116,11 +117,13 @@ class ProgressionResult(AnalysisResult):
                 t = p.trend
                 yrs = years_sv(t.first_year, t.last_year)
                 rows.append({**base, "term": "trend_ols_per_year", "estimate": t.ols_slope, "ci_low": t.ols_ci[0],
-                             "ci_high": t.ols_ci[1], "years": yrs, "n": t.n, "method": "OLS, t-intervall",
+                             "ci_high": t.ols_ci[1], "years": yrs, "n": t.n,
+                             "method": f"OLS, t-intervall vidgat för årens samvariation (AR(1), ρ = {fmt_num(t.rho, 2)})",
                              "verdict": verdict(*t.ols_ci)})
+                # Theil–Sen's interval assumes independent years: shown as a robustness check, without a verdict
                 rows.append({**base, "term": "trend_theilsen_per_year", "estimate": t.theilsen_slope,
                              "ci_low": t.theilsen_ci[0], "ci_high": t.theilsen_ci[1], "years": yrs, "n": t.n,
-                             "method": "Theil–Sen", "verdict": verdict(*t.theilsen_ci)})
+                             "method": "Theil–Sen (robusthetskontroll, okalibrerad)"})
             if p.change:
                 c = p.change
                 rows.append({**base, "term": "change_vs_baseline", "estimate": c["estimate"], "ci_low": c["ci_low"],
@@ -216,6 +219,36 @@ class ProgressionResult(AnalysisResult):
         return figure_of(fig)
 
 
+def _rho_from(frame: pd.DataFrame, series_id: str, gender: str) -> float:
+    sub = frame[(frame["series"] == series_id) & (frame["gender"] == gender) & (frame["status"] == "ok")
+                & ~frame["municipality_id"].astype(str).str.startswith("00")]
+    if sub.empty:
+        return 0.0
+    last_break = max((b.after for b in breaks.comparability_breaks(series_id)
+                      if b.crossed_by(int(sub["year"].min()), int(sub["year"].max()))), default=None)
+    if last_break is not None:
+        sub = sub[sub["year"] >= last_break]
+    wide = sub.pivot_table(index="municipality_id", columns="year", values="value", aggfunc="first")
+    if wide.shape[1] < 4:
+        return 0.0
+    return pooled_rho(wide.to_numpy(dtype=float), wide.columns.to_numpy())
+
+
+@memoised(maxsize=512)
+def _panel_rho(series_id: str, last_year: int | None, gender: str) -> float:
+    return _rho_from(series_values(series_id, gender=gender, last_year=last_year, include_aggregates=False),
+                     series_id, gender)
+
+
+def noise_rho(series_id: str, last_year: int | None = None, gender: str = "T", panel=None) -> float:
+    """The series' year-to-year autocorrelation (AR(1) ρ), pooled over all municipalities up to ``last_year``
+    on the latest side of any definition break; the trend and change intervals allow for it."""
+    if panel is None:
+        return _panel_rho(series_id, last_year, gender)
+    frame = panel if last_year is None else panel[panel["year"] <= last_year]
+    return _rho_from(frame, series_id, gender)
+
+
 def _own_values(panel: pd.DataFrame, series_id: str, municipality_id: str, gender: str = "T") -> pd.DataFrame:
     sub = panel[(panel["series"] == series_id) & (panel["municipality_id"] == municipality_id)
                 & (panel["gender"] == gender)]
@@ -256,7 +289,8 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
             listed = ", ".join(f"{int(r.year)} ({labels.get(str(r.status), r.status)})" for r in inside.itertuples())
             warnings.append(f"År utan värde i {series_id} för {mun.name_of(municipality_id)}: {listed}.")
     seg = ok[ok["year"].isin(trend_years)]
-    trend = fit_trend(seg["year"].to_numpy(), seg["value"].to_numpy())
+    rho = noise_rho(series_id, years[1] if years else None, gender, None if from_store else panel)
+    trend = fit_trend(seg["year"].to_numpy(), seg["value"].to_numpy(), rho=rho)
 
     # pupil counts (where the population has them) for noise and small-population flags
     pupils = None
@@ -275,9 +309,11 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
         last = int(seg["year"].max())
         v0 = float(seg.loc[seg["year"] == first, "value"].iloc[0])
         v1 = float(seg.loc[seg["year"] == last, "value"].iloc[0])
-        se_noise = math.sqrt(2) * trend.resid_sd if trend else math.nan
+        # Var(v1 − v0) = 2 γ0 (1 − ρ^k) under AR(1) noise; γ0 from the residual SD, corrected for its own bias
+        se_noise = (math.sqrt(2 * (1 - rho ** (last - first)) / residual_variance_bias(seg["year"], rho))
+                    * trend.resid_sd if trend else math.nan)
         se_binom = math.nan
-        method = "osäkerhet från seriens variation kring trenden"
+        method = f"osäkerhet från seriens variation kring trenden och årens samvariation (ρ = {fmt_num(rho, 2)})"
         if meta.unit.startswith("andel") and pupils is not None:
             n0, n1 = pupils.get(first, np.nan), pupils.get(last, np.nan)
             if not (np.isnan(n0) or np.isnan(n1)):

@@ -35,7 +35,6 @@ from .contract import MISSING, AnalysisResult, DataMissing, Status, tidy_frame
 from .panel import series_values
 from .text_sv import fmt_ci, fmt_num, years_sv
 from .trend import fit_trend
-from .verdicts import significance_sv, verdict
 
 MIN_N = 10
 FILE_NAME = re.compile(r"^(\d{4})_([A-Za-z0-9åäöÅÄÖ][A-Za-z0-9åäöÅÄÖ_-]*)\.csv$")
@@ -269,10 +268,14 @@ class SoftValueResult(AnalysisResult):
     data = values
 
     def tidy(self) -> pd.DataFrame:
-        """Change against the first year and trend per indicator and group (series = indicator/group)."""
+        """Change against the first year and trend per indicator and group (series = indicator/group).
+
+        No verdict word: a municipality's own survey has no cross-section of comparable municipalities to check
+        the test's false-positive rate against, so the interval is shown and the reader judges it.
+        """
         rows = [{"series": f"{r.indicator}/{r.group}", "term": r.term, "estimate": r.estimate, "ci_low": r.ci_low,
-                 "ci_high": r.ci_high, "years": r.years, "n": r.n_years, "method": r.method,
-                 "verdict": verdict(r.ci_low, r.ci_high)} for r in self.estimates.itertuples()]
+                 "ci_high": r.ci_high, "years": r.years, "n": r.n_years, "method": r.method}
+                for r in self.estimates.itertuples()]
         return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id)
 
     def summary_sv(self) -> str:
@@ -292,7 +295,8 @@ class SoftValueResult(AnalysisResult):
                     what = "Förändring" if r.term == "change_vs_first_year" else "Trend per år"
                     d = 1 if r.term == "change_vs_first_year" else 2
                     s += (f" {what} {r.years}: {fmt_num(r.estimate, d, signed=True)}"
-                          + (f" ({fmt_ci(r.ci_low, r.ci_high, d)}; {significance_sv(r.ci_low, r.ci_high)})."
+                          + (f" ({fmt_ci(r.ci_low, r.ci_high, d)}; "
+                             f"{'intervallet rymmer noll' if r.ci_low <= 0 <= r.ci_high else 'intervallet rymmer inte noll'})."
                              if not math.isnan(r.ci_low) else " (osäkerheten kan inte beräknas)."))
                 if est[est["group"] == group].empty:
                     s += " Förändring: saknas (bara ett år med värde)."

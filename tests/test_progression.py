@@ -21,7 +21,15 @@ def test_trend_matches_statsmodels_ols_on_real_series(panel):
     lo, hi = fit.conf_int().loc["year"]
     t = res.parts[0].trend
     assert t.ols_slope == pytest.approx(fit.params["year"])
-    assert t.ols_ci == pytest.approx((lo, hi))
+    # with independent years the interval is exactly statsmodels' t-interval ...
+    plain = fit_trend(own["year"].to_numpy(), own["value"].to_numpy())
+    assert plain.ols_ci == pytest.approx((lo, hi))
+    # ... and the reported one is widened by the AR(1) factor of the series' pooled autocorrelation
+    from fgte_research.trend import ar1_variance_factor
+
+    assert 0 < t.rho < 0.9
+    half = (hi - lo) / 2 * np.sqrt(ar1_variance_factor(own["year"].to_numpy(), t.rho))
+    assert t.ols_ci == pytest.approx((t.ols_slope - half, t.ols_slope + half))
     assert t.first_year == 2016 and t.last_year == 2025 and t.n == 10
 
 

@@ -77,3 +77,41 @@ def test_comparison_group_parameter_selects_the_similar_municipality_group():
     assert mun.similar_group("1381", "socioekonomi") != mun.similar_group("1381", "grundskola")
     with pytest.raises(ValueError, match="jämförelsegrupp"):
         report.annual_results("1381", 2025, comparison_group="grannar")
+
+
+@pytest.mark.parametrize("code", ["1380", "1381", "1383"])
+def test_fgte_2025_reports_no_longer_claim_what_the_data_cannot_show(code):
+    """The cases seen in the 2025 reports: ITS through two pre-years (Halmstad +44,1 'säkerställd'), åk 3 ITS in
+    Laholm and Varberg (−9,6 / −9,7 'säkerställd'). Now: too few pre-years is 'kan inte bedömas'; every other
+    verdict comes from the calibrated test."""
+    merit = study("fgte", "ak9_merit", 2025, municipalities=[code], designs=("before_after", "its", "synth"))
+    its = next(r for r in merit.results if r.design == "its")
+    assert its.status.code == "kan inte bedömas" and "kan inte bedömas" in its.summary_sv()
+    assert "statistiskt säkerställd" not in its.summary_sv() and "p =" not in its.summary_sv()
+    ak3 = study("fgte", "ak3_np", 2025, municipalities=[code], designs=("its",))
+    text = ak3.summary_sv()
+    assert "skillnaden är statistiskt säkerställd" not in text
+    assert all(r.headline.calibrated for r in ak3.results if r.status.ok)
+
+
+def test_landskrona_before_after_is_measured_against_the_country():
+    st = study("landskrona-attraktiv-skolkommun", "ak3_np", 2025, designs=("before_after",))
+    (res,) = st.results
+    assert res.headline.term == "effect_vs_country" and res.calibration.n_placebos > 200
+    assert "räknat mot hur landets kommuner rörde sig" in res.summary_sv()
+    assert res.verdict == "kan vara slump"  # was "+5,4 pp, p 0,041, säkerställd" against its own past alone
+
+
+def test_landskrona_studies_ak9_on_the_kolada_series_before_the_break():
+    st = study("landskrona-attraktiv-skolkommun", "ak9_alla", 2025, n_boot=199)
+    assert st.series_id == "N15419" and st.window == (1998, 2016)
+    assert "N15419" in st.summary_sv() and "1998–2016" in st.summary_sv()
+
+
+def test_designs_that_disagree_give_no_verdict():
+    st = study("fgte", "gy_examen", 2025, municipalities=["1383"], designs=("before_after", "its"))
+    word, sentence = st.combined_verdict("1383")
+    verdicts = {r.design: r.verdict for r in st.results}
+    if len(set(verdicts.values())) > 1:
+        assert word == "metoderna pekar åt olika håll" and "inget samlat omdöme" in sentence
+    assert f"Samlat för Varberg: {sentence}" in st.summary_sv()

@@ -41,7 +41,7 @@ from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
 from ..panel import memoised
 from ..text_sv import fmt_ci, fmt_num, years_sv
-from ..trend import fit_trend
+from ..trend import fit_trend, pooled_rho
 from ..verdicts import level_verdict, significance_sv, verdict
 from ._common import (
     COVARIATE_LABELS,
@@ -319,10 +319,11 @@ class GapResult(AnalysisResult):
                  "method": "SALSA-liknande OLS över kommunerna, 95 % prediktionsintervall",
                  "verdict": level_verdict(r.residual_low, r.residual_high)} for r in ok.itertuples()]
         if len(ok) >= 3:
-            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy())
+            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy(), rho=self.residual_rho())
             rows.append({"term": "trend_residual_centred_per_year", "estimate": t.ols_slope, "ci_low": t.ols_ci[0],
                          "ci_high": t.ols_ci[1], "years": years_sv(t.first_year, t.last_year), "n": t.n,
-                         "method": "OLS, t-intervall, återcentrerad avvikelse", "verdict": verdict(*t.ols_ci)})
+                         "method": f"OLS, t-intervall vidgat för årens samvariation (ρ = {fmt_num(t.rho, 2)}), "
+                                   "återcentrerad avvikelse", "verdict": verdict(*t.ols_ci)})
         return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id, series=sid)
 
     def coefficients(self) -> pd.DataFrame:
@@ -353,7 +354,7 @@ class GapResult(AnalysisResult):
             lines.append(s + ".")
         ok = self.table[self.table["status"] == "ok"]
         if len(ok) >= 3:
-            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy())
+            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy(), rho=self.residual_rho())
             lines.append(f"Utveckling av den återcentrerade avvikelsen ({self._centre_sv()}) "
                          f"{years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} {unit} "
                          f"per år ({fmt_ci(*t.ols_ci, decimals=2)}); {significance_sv(*t.ols_ci)}.")
@@ -362,6 +363,14 @@ class GapResult(AnalysisResult):
         lines.append(self.specification_sv())
         lines += [f"Obs: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+    def residual_rho(self) -> float:
+        """AR(1) autocorrelation of the re-centred residuals, pooled over every municipality in the fitted years."""
+        if len(self.fits) < 4:
+            return 0.0
+        wide = pd.concat({y: f.table.set_index("municipality_id")["residual_centred"] for y, f in self.fits.items()},
+                         axis=1).sort_index(axis=1)
+        return pooled_rho(wide.to_numpy(dtype=float), np.asarray(wide.columns, dtype=float))
 
     def _centre_sv(self) -> str:
         return next(iter(self.fits.values())).centre_method_sv if self.fits else ""
