@@ -143,6 +143,8 @@ SERIES: dict[str, Series] = {s.id: s for s in [
     _k("N01951", "Invånare totalt, antal", "kommunen", "antal", gender=True),
     _k("N01982", "Invånare 25–64 år med eftergymnasial utbildning", "kommunen", gender=True),
     _k("N02901", "Invånare 0–19 år med föräldrar med högst grundskoleutbildning", "kommunen", gender=False),
+    _k("N01984", "Invånare 25–64 år med förgymnasial utbildning", "kommunen", gender=False),
+    _k("N00954", "Tätortsgrad (andel som bor i tätort)", "kommunen", gender=False),
     # Kolada SALSA deviations (actual − model value)
     _k("U15457", "Åk 9 alla ämnen, avvikelse från modellberäknat värde, kommunala skolor", "kommunala skolor",
        "procentenheter", gender=False),

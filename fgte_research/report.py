@@ -187,6 +187,8 @@ def gap_section_md(municipality, year: int) -> str:
             out.append(f"#### {title}\n\nSaknas: {exc}")
             continue
         out.append(f"#### {title}\n\n{_paragraphs(res.summary_sv())}\n\n*{res.specification_sv()}*")
+    if year > KOLADA_LAST_YEAR:
+        out.append(_skolverket_only_md(municipality_id, year))
     for label, call in (("Flickor och pojkar", lambda: gaps.gender_gap(municipality_id, "N15419", year)),
                         ("Med och utan nyanlända", lambda: gaps.newly_arrived_gap(municipality_id, year)),
                         ("Spridning mellan skolor", lambda: gaps.school_spread(municipality_id, year))):
@@ -194,6 +196,32 @@ def gap_section_md(municipality, year: int) -> str:
             out.append(f"#### {label}\n\n{_paragraphs(call().summary_sv())}")
         except DataMissing as exc:
             out.append(f"#### {label}\n\nSaknas: {exc}")
+    return "\n\n".join(out)
+
+
+KOLADA_LAST_YEAR = 2022  # the shipped Kolada values (and so the main model's covariates) end here
+
+
+def _skolverket_only_md(municipality_id: str, year: int) -> str:
+    """Years after Kolada's covariates end: the Skolverket-only model, with its own accuracy stated."""
+    from . import gaps
+
+    out = [f"#### {KOLADA_LAST_YEAR + 1}–{year}: modell med bara Skolverkets uppgifter",
+           "Koladas bakgrundsuppgifter i projektets data slutar 2022. För senare år används en enklare modell med "
+           "bara Skolverkets uppgifter om eleverna i åk 9 (föräldrarnas utbildning, andel pojkar, andel med utländsk "
+           "bakgrund). Den är mindre träffsäker än huvudmodellen; hur träffsäker står vid varje mått."]
+    for outcome in ("splice.ak9.merit17.kommunal", "splice.ak9.pass_all.kommunal", "splice.ak9.eligible_voc.kommunal"):
+        title = catalogue.series(outcome).title_sv
+        median, lowest = gaps.skolverket_only_accuracy(outcome)
+        accuracy = (f"Träffsäkerhet: modellens avvikelser 2017–2022 följer Koladas officiella med korrelationen "
+                    f"{fmt_num(median, 2)} (lägst {fmt_num(lowest, 2)}; 1 vore exakt samma).")
+        try:
+            res = gaps.salsa_gap(municipality_id, outcome, year, covariates=gaps.SKOLVERKET_ONLY,
+                                 years=(KOLADA_LAST_YEAR + 1, year))
+        except DataMissing as exc:
+            out.append(f"**{title}.** Saknas: {exc} {accuracy}")
+            continue
+        out.append(f"**{title}.** {accuracy}\n\n{_paragraphs(res.summary_sv())}")
     return "\n\n".join(out)
 
 

@@ -12,13 +12,25 @@ HALLAND = ["1315", "1380", "1381", "1382", "1383", "1384"]
 OTHERS = ["2583", "1282"]  # Haparanda, Landskrona
 
 
-@pytest.mark.parametrize("deviation", ["U15459", "U15457", "U15461"])
-def test_salsa_matches_kolada_deviations_grundskola(deviation):
+@pytest.mark.parametrize("deviation, median, lowest", [("U15459", 0.93, 0.90), ("U15457", 0.95, 0.93),
+                                                       ("U15461", 0.95, 0.93)])
+def test_salsa_matches_kolada_deviations_grundskola(deviation, median, lowest):
+    """The issue's targets, per year 2017–2022 (the specification was chosen on 2017/2019/2021 only)."""
     table = gaps.validate_against_kolada(deviation, years=range(2017, 2023))
     assert list(table["year"]) == list(range(2017, 2023))
     assert (table["n"] >= 270).all()
-    bad = table[table["correlation"] < 0.85]
-    assert bad.empty, f"{deviation}: correlation below 0.85 in\n{bad}"
+    assert round(table["correlation"].median(), 3) >= median and table["correlation"].min() >= lowest, table
+    held_out = table[table["year"].isin([2018, 2020, 2022])]["correlation"]
+    assert held_out.min() >= lowest  # the years the specification was not chosen on
+
+
+@pytest.mark.parametrize("outcome, floor", [("splice.ak9.merit17.kommunal", 0.80), ("splice.ak9.pass_all.kommunal", 0.80),
+                                            ("splice.ak9.eligible_voc.kommunal", 0.75)])
+def test_skolverket_only_model_for_2023_onwards_states_its_accuracy(outcome, floor):
+    median, lowest = gaps.skolverket_only_accuracy(outcome)
+    assert median >= floor and lowest > 0.6
+    res = gaps.salsa_gap("1380", outcome, 2025, covariates=gaps.SKOLVERKET_ONLY, years=(2023, 2025))
+    assert list(res.data()["year"]) == [2023, 2024, 2025] and (res.data()["status"] == "ok").all()
 
 
 @pytest.mark.parametrize("deviation, floor", [("U17446", 0.65), ("U17448", 0.55)])
@@ -67,10 +79,13 @@ def test_residual_versions_and_specification():
     assert fit.n == len(t) >= 280 and 0.4 < fit.r2 < 0.8
     has = t["n_pupils"].notna()
     assert abs(np.average(t.loc[has, "residual_centred"], weights=t.loc[has, "n_pupils"])) < 1e-9
-    np.testing.assert_allclose(t["residual_std"].std(ddof=4), 1.0, rtol=1e-9)
+    np.testing.assert_allclose(t["residual_std"].std(ddof=len(fit.spec.covariates) + 1), 1.0, rtol=1e-9)
     assert list(t["municipality_id"]) == sorted(t["municipality_id"])  # ordered by code, never by value
     coefs = fit.coefficients()
-    assert {"const", "skv.ak9.parents_posthigh.kommunal", "skv.ak9.share_boys.kommunal", "N15823"} == set(coefs["term"])
+    covariates = {"const", "skv.ak9.parents_posthigh.kommunal", "skv.ak9.share_boys.kommunal", "N15823", "N02901",
+                  "N15901", "N01984"}
+    assert covariates == {t for t in coefs["term"] if not t.startswith("år_")}
+    assert {t for t in coefs["term"] if t.startswith("år_")} == {f"år_{y}" for y in range(2018, 2023)}  # pooled
     assert (coefs["ci_low"] < coefs["estimate"]).all() and (coefs["estimate"] < coefs["ci_high"]).all()
     text = gaps.salsa_gap("1282", "N15505").summary_sv()
     for needle in ("R²", "n = ", "95\u00a0% KI", "95\u00a0% prediktionsintervall", "ingen rangordning", "rå avvikelse",

@@ -12,10 +12,21 @@ contract (:mod:`fgte_research.contract`). None of them ranks municipalities or s
 
 from ._common import COVARIATE_SERIES, DEFAULT_COVARIATES, GY_BOYS, NOT_A_RANKING, OUTCOMES, PUPILS, Outcome
 from .proxies import ProxyResult, gender_gap, newly_arrived_gap, official_deviation
-from .salsa import GapResult, SalsaResult, Spec, fit_salsa, salsa_gap, validate_against_kolada
+from .salsa import (
+    DEFAULT_SPECS,
+    SKOLVERKET_ONLY,
+    GapResult,
+    SalsaResult,
+    Spec,
+    fit_salsa,
+    salsa_gap,
+    skolverket_only_accuracy,
+    validate_against_kolada,
+)
 from .school_spread import SchoolSpreadResult, school_spread
 
-__all__ = ["salsa_gap", "fit_salsa", "validate_against_kolada", "gender_gap", "newly_arrived_gap",
+__all__ = ["salsa_gap", "fit_salsa", "validate_against_kolada", "skolverket_only_accuracy", "DEFAULT_SPECS",
+           "SKOLVERKET_ONLY", "gender_gap", "newly_arrived_gap",
            "official_deviation", "school_spread", "GapResult", "SalsaResult", "ProxyResult", "SchoolSpreadResult",
            "Spec", "Outcome", "OUTCOMES", "COVARIATE_SERIES", "DEFAULT_COVARIATES", "GY_BOYS", "PUPILS",
            "NOT_A_RANKING"]

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from .. import catalogue, style
+from .. import breaks, catalogue, style
 from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
 from ..panel import memoised
@@ -66,13 +66,29 @@ class Spec:
     outcome: Outcome
     covariates: tuple[tuple[str, str, str], ...]  # (key, series id, Swedish label)
     weights: str | None  # series id of the weights, or None (OLS)
+    pooled: bool = False  # one model over all years with a mean per year (year effects), not one per year
 
     @property
     def series_ids(self) -> list[str]:
         return [self.outcome.series_id] + [c[1] for c in self.covariates] + ([self.weights] if self.weights else [])
 
 
-def _spec(outcome, covariates, weights) -> Spec:
+#: The default specification per outcome, chosen on 2017, 2019 and 2021 and scored on 2018, 2020 and 2022 against
+#: Kolada's official deviations (README, "How close the SALSA-like model comes"). The spliced åk 9 series take the
+#: specification of the Kolada KPI they agree with. Gymnasium outcomes keep the per-year three-covariate model: no
+#: tried extension (year effects, lagged åk 9 covariates, adult education, income, urbanisation) came closer.
+DEFAULT_SPECS: dict[str, tuple[tuple[str, ...], str | None, bool]] = {
+    "N15505": (("parents_posthigh", "share_boys", "newly_arrived", "N02901", "N15901", "N01984"), None, True),
+    "N15419": (("parents_posthigh", "share_boys", "newly_arrived", "N02901", "N15902"), None, True),
+    "N15436": (("parents_posthigh", "share_boys", "newly_arrived", "N15820"), "pupils", True),
+}
+for _splice in breaks.SPLICES:
+    DEFAULT_SPECS[_splice.id] = DEFAULT_SPECS[_splice.fill_from]
+#: The Skolverket-only specification that reaches past 2022, when Kolada's covariates end.
+SKOLVERKET_ONLY = ("parents_posthigh", "share_boys", "foreign_bg")
+
+
+def _spec(outcome, covariates="default", weights="default", pooled="default") -> Spec:
     if outcome not in OUTCOMES:
         if outcome in catalogue.SALSA_DEVIATIONS:
             outcome = catalogue.SALSA_DEVIATIONS[outcome]
@@ -81,6 +97,11 @@ def _spec(outcome, covariates, weights) -> Spec:
                              f"(eller avvikelsenyckeltalen {', '.join(catalogue.SALSA_DEVIATIONS)})")
     out = OUTCOMES[outcome]
     named = COVARIATE_SERIES[out.stage]
+    default = DEFAULT_SPECS.get(out.series_id, (DEFAULT_COVARIATES, None, False))
+    explicit = not (isinstance(covariates, str) and covariates == "default")
+    covariates = covariates if explicit else default[0]
+    weights = (default[1] if not explicit else None) if isinstance(weights, str) and weights == "default" else weights
+    pooled = (default[2] if not explicit else False) if isinstance(pooled, str) and pooled == "default" else pooled
     if isinstance(covariates, str):
         covariates = (covariates,)
     if not covariates:
@@ -99,7 +120,7 @@ def _spec(outcome, covariates, weights) -> Spec:
         raise ValueError(f"okända vikter {weights!r}; giltiga: None (OLS) eller 'pupils' (elevantal åk 9)")
     if weights and out.stage != "grundskola":
         raise ValueError("vikter (elevantal) finns bara för grundskolans åk 9; gymnasiet saknar elevantal i datan")
-    return Spec(out, tuple(covs), PUPILS if weights else None)
+    return Spec(out, tuple(covs), PUPILS if weights else None, bool(pooled))
 
 
 def _check_years(spec: Spec, years) -> list[int]:
@@ -141,7 +162,8 @@ class SalsaResult(AnalysisResult):
 
     @property
     def n(self) -> int:
-        return int(self.fit.nobs)
+        """Municipalities with a model value this year (a pooled model's fit spans all its years)."""
+        return int(len(self.table))
 
     @property
     def r2(self) -> float:
@@ -169,7 +191,8 @@ class SalsaResult(AnalysisResult):
 
     def coefficients(self) -> pd.DataFrame:
         ci = self.fit.conf_int()
-        labels = {"const": "konstant", **{c[1]: c[2] for c in self.spec.covariates}}
+        labels = {"const": "konstant", **{c[1]: c[2] for c in self.spec.covariates},
+                  **{t: f"årseffekt {t[3:]}" for t in self.fit.params.index if str(t).startswith("år_")}}
         return pd.DataFrame({
             "year": self.year, "outcome": self.spec.outcome.series_id, "term": list(self.fit.params.index),
             "label": [labels.get(t, t) for t in self.fit.params.index], "estimate": self.fit.params.to_numpy(),
@@ -217,12 +240,9 @@ class SalsaResult(AnalysisResult):
         return fig
 
 
-@memoised(maxsize=256)
-def _fit_cached(spec: Spec, year: int) -> SalsaResult:
+def _year_data(spec: Spec, wide: pd.DataFrame, year: int) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(all values of the year, the complete model rows, warnings) for one year; DataMissing when it cannot fit."""
     sid = spec.outcome.series_id
-    cov_ids = [c[1] for c in spec.covariates]
-    wide = values(spec.series_ids + ([PUPILS] if spec.outcome.stage == "grundskola" else [])
-                   + ([spec.outcome.deviation] if spec.outcome.deviation else []))
     d = wide.xs(year, level="year") if year in wide.index.get_level_values("year") else wide.iloc[0:0]
     warnings = []
     if spec.outcome.stage == "gymnasiet":
@@ -234,18 +254,32 @@ def _fit_cached(spec: Spec, year: int) -> SalsaResult:
     for s in spec.series_ids:
         if s not in d or d[s].notna().sum() == 0:
             raise DataMissing(f"modellen kan inte skattas {year}: {s} saknas för alla kommuner det året")
-    model_data = d[spec.series_ids].dropna()
-    if len(model_data) < max(MIN_MUNICIPALITIES, len(cov_ids) + 10):
-        raise DataMissing(f"modellen kan inte skattas {year}: för få kommuner med fullständiga uppgifter "
-                         f"({len(model_data)}) för {sid}")
-    y, X = model_data[sid], sm.add_constant(model_data[cov_ids])
+    # Every municipality with the outcome and the covariates gets a model value; a missing weight (pupil count)
+    # only keeps it out of the fit, and its prediction interval uses the year's median weight (said in warnings).
+    model_data = d[[s for s in spec.series_ids if s != spec.weights]].dropna()
     if spec.weights:
-        w = model_data[spec.weights]
-        fit = sm.WLS(y, X, weights=w).fit()
-        pred = fit.get_prediction(X, weights=w.to_numpy()).summary_frame(alpha=0.05)
-    else:
-        fit = sm.OLS(y, X).fit()
-        pred = fit.get_prediction(X).summary_frame(alpha=0.05)
+        w = d[spec.weights].reindex(model_data.index)
+        if w.isna().any():
+            warnings.append(f"{int(w.isna().sum())} kommuner saknar elevantal {year}: de ingår inte när modellen "
+                            f"skattas men får ett modellberäknat värde (prediktionsintervall med årets medianelevtal).")
+        model_data = model_data.assign(**{spec.weights: w})
+    if model_data[spec.weights].notna().sum() < max(MIN_MUNICIPALITIES, len(spec.covariates) + 10) if spec.weights \
+            else len(model_data) < max(MIN_MUNICIPALITIES, len(spec.covariates) + 10):
+        raise DataMissing(f"modellen kan inte skattas {year}: för få kommuner med fullständiga uppgifter "
+                          f"({len(model_data)}) för {sid}")
+    return d, model_data, warnings
+
+
+def _wide(spec: Spec) -> pd.DataFrame:
+    return values(spec.series_ids + ([PUPILS] if spec.outcome.stage == "grundskola" else [])
+                  + ([spec.outcome.deviation] if spec.outcome.deviation else []))
+
+
+def _result(spec: Spec, year: int, fit, d: pd.DataFrame, model_data: pd.DataFrame, pred: pd.DataFrame,
+            warnings: list[str]) -> SalsaResult:
+    """The per-municipality table of one year from a fitted model and its prediction rows for that year."""
+    sid = spec.outcome.series_id
+    y = model_data[sid]
     table = pd.DataFrame({"municipality_id": model_data.index.astype(str), "year": year, "outcome": sid,
                           "actual": y.to_numpy(), "expected": pred["mean"].to_numpy(),
                           "pi_low": pred["obs_ci_lower"].to_numpy(), "pi_high": pred["obs_ci_upper"].to_numpy()})
@@ -261,12 +295,13 @@ def _fit_cached(spec: Spec, year: int) -> SalsaResult:
         centre = float(table["residual"].mean())
         centre_sv = ("minus årets ovägda medelresidual; elevantal saknas, och i OLS är den medelresidualen noll, så "
                      "den återcentrerade avvikelsen är lika med den råa — jämför år med den standardiserade")
-    resid_sd = float(table["residual"].std(ddof=len(cov_ids) + 1))
+    resid_sd = float(table["residual"].std(ddof=len(spec.covariates) + 1))
     table["residual_centred"] = table["residual"] - centre
     table["residual_std"] = table["residual"] / resid_sd
     dev = spec.outcome.deviation
     table["official_deviation"] = d[dev].reindex(model_data.index).to_numpy() if dev else np.nan
     table["n_pupils"] = pupils
+    warnings = list(warnings)
     if spec.outcome.note:
         warnings.append(spec.outcome.note)
     if spec.weights:
@@ -275,16 +310,80 @@ def _fit_cached(spec: Spec, year: int) -> SalsaResult:
                        centre_sv, resid_sd, warnings)
 
 
-def fit_salsa(outcome: str = "N15505", year: int = 2022, covariates=DEFAULT_COVARIATES, weights=None
-              ) -> SalsaResult:
+def _estimate(spec: Spec, y, X, w, groups=None):
+    """Fit on the rows with a weight (all rows for OLS); predict every row (a missing weight: the group median)."""
+    if w is None:
+        fit = sm.OLS(y, X).fit()
+        return fit, fit.get_prediction(X).summary_frame(alpha=0.05)
+    has = w.notna().to_numpy()
+    fit = sm.WLS(y[has], X[has], weights=w[has]).fit()
+    filled = w.groupby(groups).transform("median") if groups is not None else w.fillna(w.median())
+    filled = w.fillna(filled)
+    return fit, fit.get_prediction(X, weights=filled.to_numpy()).summary_frame(alpha=0.05)
+
+
+@memoised(maxsize=256)
+def _fit_year(spec: Spec, year: int) -> SalsaResult:
+    d, model_data, warnings = _year_data(spec, _wide(spec), year)
+    cov_ids = [c[1] for c in spec.covariates]
+    X = sm.add_constant(model_data[cov_ids])
+    fit, pred = _estimate(spec, model_data[spec.outcome.series_id], X,
+                          model_data[spec.weights] if spec.weights else None)
+    return _result(spec, year, fit, d, model_data, pred, warnings)
+
+
+@memoised(maxsize=64)
+def _fit_pooled(spec: Spec, last_year: int | None) -> tuple[dict[int, SalsaResult], dict[int, str]]:
+    """One model over every year up to ``last_year`` with year effects: the per-year results it gives, and why
+    the other years are missing."""
+    wide = _wide(spec)
+    lo, hi = span(spec.outcome.series_id)
+    parts, failures = {}, {}
+    for year in range(lo, hi + 1):
+        if last_year is not None and year > last_year:
+            continue
+        try:
+            parts[year] = _year_data(spec, wide, year)
+        except DataMissing as exc:
+            failures[year] = str(exc)
+    if not parts:
+        return {}, failures
+    cov_ids = [c[1] for c in spec.covariates]
+    rows = pd.concat({y: md for y, (_, md, _) in parts.items()}, names=["year", "municipality_id"])
+    years = rows.index.get_level_values("year")
+    dummies = pd.get_dummies(years, prefix="år", drop_first=True, dtype=float).set_index(rows.index)
+    X = sm.add_constant(pd.concat([rows[cov_ids], dummies], axis=1))
+    fit, pred = _estimate(spec, rows[spec.outcome.series_id], X, rows[spec.weights] if spec.weights else None,
+                          groups=years)
+    out = {}
+    for year, (d, md, warnings) in parts.items():
+        mask = np.asarray(years == year)
+        out[year] = _result(spec, year, fit, d, md, pred.loc[mask], warnings)
+    return out, failures
+
+
+def _fit_cached(spec: Spec, year: int, last_year: int | None = None) -> SalsaResult:
+    """The model for one year: per year, or from the pooled model over the years up to ``last_year``."""
+    if not spec.pooled:
+        return _fit_year(spec, year)
+    fits, failures = _fit_pooled(spec, last_year if last_year is not None else None)
+    if year not in fits:
+        raise DataMissing(failures.get(year, f"modellen kan inte skattas {year}: inga uppgifter det året"))
+    return fits[year]
+
+
+def fit_salsa(outcome: str = "N15505", year: int = 2022, covariates="default", weights="default",
+              pooled="default") -> SalsaResult:
     """Fit the SALSA-like model for one outcome and year over all municipalities with complete data.
 
-    covariates: names ("parents_posthigh", "share_boys", "newly_arrived", "foreign_bg") resolved per stage, or
-    catalogue series ids. weights: None (OLS, the default) or "pupils" (WLS by pupils in åk 9, grundskola only).
+    covariates: "default" (the outcome's chosen specification, DEFAULT_SPECS), or names ("parents_posthigh",
+    "share_boys", "newly_arrived", "foreign_bg") resolved per stage, or catalogue series ids. weights: None (OLS) or
+    "pupils" (WLS by pupils in åk 9, grundskola only). pooled: one model over the years up to ``year`` with year
+    effects. Explicit covariates mean a per-year OLS unless weights/pooled are given too.
     """
-    spec = _spec(outcome, covariates, weights)
+    spec = _spec(outcome, covariates, weights, pooled)
     (year,) = _check_years(spec, year)
-    return _fit_cached(spec, year)
+    return _fit_cached(spec, year, year)
 
 
 # ---------------------------------------------------------------- one municipality over years
@@ -418,14 +517,15 @@ def _specification_sv(spec: Spec, fits: dict[int, SalsaResult]) -> str:
         "minsta kvadrat-regression (OLS, alla kommuner väger lika)"
     missing = "behov av ekonomiskt bistånd" if spec.outcome.stage == "grundskola" else \
         "föräldrarnas inkomst och behov av ekonomiskt bistånd (uppgifter på elevnivå)"
-    text = (f"Modell: {meta.title_sv} ({meta.id}) förklaras med {covs}; {method}, skattad separat för varje år "
-            f"över alla kommuner med fullständiga uppgifter. SKR:s modell använder även {missing}, som saknas i "
-            f"projektets data.")
+    how = ("skattad på alla år tillsammans, med ett eget medelvärde för varje år (årseffekter)" if spec.pooled
+           else "skattad separat för varje år")
+    text = (f"Modell: {meta.title_sv} ({meta.id}) förklaras med {covs}; {method}, {how} över alla kommuner med "
+            f"fullständiga uppgifter. SKR:s modell använder även {missing}, som saknas i projektets data.")
     if fits:
         text += " Anpassning: " + "; ".join(f"{y}: n = {f.n}, R² = {fmt_num(f.r2, 2)}" for y, f in sorted(fits.items()))
         last = fits[max(fits)]
         coefs = last.coefficients()
-        coefs = coefs[coefs["term"] != "const"]
+        coefs = coefs[(coefs["term"] != "const") & ~coefs["term"].astype(str).str.startswith("år_")]
         text += (f". Koefficienter {last.year} (förändring i utfallet när bakgrundsvariabeln ökar en enhet, för "
                  f"andelar en procentenhet): ") + "; ".join(
             f"{r.label} {fmt_num(r.estimate, _dec(r.estimate), signed=True)} "
@@ -433,8 +533,14 @@ def _specification_sv(spec: Spec, fits: dict[int, SalsaResult]) -> str:
     return text
 
 
+def skolverket_only_accuracy(outcome: str) -> tuple[float, float]:
+    """(median, lowest) yearly correlation 2017–2022 of the Skolverket-only model with Kolada's deviation."""
+    table = validate_against_kolada(outcome, covariates=SKOLVERKET_ONLY)
+    return float(table["correlation"].median()), float(table["correlation"].min())
+
+
 def salsa_gap(municipality, outcome: str = "N15505", year: int | None = None, *, years=None,
-              covariates=DEFAULT_COVARIATES, weights=None) -> GapResult:
+              covariates="default", weights="default", pooled="default") -> GapResult:
     """The municipality's deviation from the model value in each year (default: the years where the outcome and
     every covariate have data; N15505 with the default covariates: 2016–2022, 2016 "saknas" as N15823 lacks it).
 
@@ -444,7 +550,7 @@ def salsa_gap(municipality, outcome: str = "N15505", year: int | None = None, *,
     """
     mid = mun.resolve(municipality)
     name = mun.name_of(mid)
-    spec = _spec(outcome, covariates, weights)
+    spec = _spec(outcome, covariates, weights, pooled)
     rows, fits = [], {}
     last_year = year
     wanted = [y for y in _check_years(spec, years) if last_year is None or y <= last_year]
@@ -453,7 +559,7 @@ def salsa_gap(municipality, outcome: str = "N15505", year: int | None = None, *,
     for year in wanted:
         base = {"municipality_id": mid, "year": year, "outcome": spec.outcome.series_id}
         try:
-            fit = _fit_cached(spec, year)
+            fit = _fit_cached(spec, year, last_year)
         except DataMissing as exc:
             rows.append({**base, "status": "saknas", "reason": str(exc)})
             continue
@@ -500,19 +606,20 @@ def _status_sv(status: str) -> str:
     return {"suppressed": "prickat", "missing": "inget värde", "rounded": "avrundat", "ok": "finns"}.get(status, status)
 
 
-def validate_against_kolada(outcome: str, years=range(2017, 2023), covariates=DEFAULT_COVARIATES, weights=None
-                            ) -> pd.DataFrame:
+def validate_against_kolada(outcome: str, years=range(2017, 2023), covariates="default", weights="default",
+                            pooled="default") -> pd.DataFrame:
     """Per year: correlation between our residual and Kolada's official deviation, model R² and n.
 
     ``outcome`` is an outcome series or a deviation KPI (e.g. "U15459"). Years where the model cannot be
     fitted give a row with NaN and a note.
     """
-    spec = _spec(outcome, covariates, weights)
+    spec = _spec(outcome, covariates, weights, pooled)
     dev = spec.outcome.deviation
     rows = []
-    for year in _check_years(spec, list(years)):
+    wanted = _check_years(spec, list(years))
+    for year in wanted:
         try:
-            f = _fit_cached(spec, year)
+            f = _fit_cached(spec, year, max(wanted))
         except DataMissing as exc:
             rows.append({"year": year, "outcome": spec.outcome.series_id, "deviation": dev, "note": str(exc)})
             continue
