@@ -402,8 +402,8 @@ def progression(municipality, indicator=None, year: int | None = None, *, series
         inside = have[have.between(*window)]
         if inside.empty:
             span = f"{have.min()}–{have.max()}" if not have.empty else "inga år"
-            raise DataMissing(f"åren {window[0]}–{window[1]} ligger utanför datan för {', '.join(series_ids)} "
-                              f"({span})")
+            asked = f"till och med {window[1]}" if window[0] <= 0 else f"{window[0]}–{window[1]}"
+            raise DataMissing(f"inga värden {asked} för {', '.join(series_ids)}: åren ligger utanför datan ({span})")
     parts = [_series_progression(frame, sid, municipality_id, baseline_year, window, references, gender,
                                  similar_kind, from_store=panel is None) for sid in series_ids]
     if all(p.own["value"].isna().all() for p in parts):

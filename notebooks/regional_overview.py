@@ -27,6 +27,7 @@ from IPython.display import Markdown, display
 
 import fgte_research as fr
 from fgte_research import municipalities as mun, plots, report
+from fgte_research.contract import DataMissing
 from fgte_research.progression import progression, regional
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -45,7 +46,11 @@ for ind in fr.INDICATORS:
     if not ind.available:
         display(Markdown(f'### {ind.number}. {ind.title_sv}\n\nSaknas: {ind.missing_reason}'))
         continue
-    reg = regional(ind.id, ids, year)
+    try:
+        reg = regional(ind.id, ids, year)
+    except DataMissing as exc:
+        display(Markdown(f'### {ind.number}. {ind.title_sv}\n\nSaknas: {exc}.'))
+        continue
     display(Markdown(f'### {ind.number}. {ind.title_sv}\n\n' + reg.summary_sv().replace('\n', '\n\n')))
     reg.plot()
     plt.show()

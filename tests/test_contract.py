@@ -115,7 +115,7 @@ def test_tidy_frames_stack_and_etable_is_swedish(results):
 
 
 def test_missing_data_is_a_named_exception_with_its_reason():
-    with pytest.raises(DataMissing, match="utanför datan"):
+    with pytest.raises(DataMissing, match="inga värden till och med 1994"):
         progression("1380", "ak9_merit", 1994)
     with pytest.raises(DataMissing):
         gaps.salsa_gap("1380", "N15505", 2010)

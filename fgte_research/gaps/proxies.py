@@ -14,8 +14,14 @@ from .. import catalogue, style
 from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
 from ..text_sv import fmt_ci, fmt_num
-from ..verdicts import level_verdict, significance_sv
+from ..verdicts import level_verdict
 from ._common import NOT_A_RANKING, OUTCOMES, PUPILS, break_warnings, own, resid_unit, years_filter
+
+
+def _interval_words(lo: float, hi: float) -> str:
+    # A proxy's yearly interval (binomial sampling of one cohort) is not size-checked against the country, so it is
+    # described, not given a verdict word.
+    return "intervallet rymmer noll" if lo <= 0 <= hi else "intervallet rymmer inte noll"
 
 
 @dataclass(repr=False)
@@ -44,7 +50,8 @@ class ProxyResult(AnalysisResult):
     def tidy(self) -> pd.DataFrame:
         ok = self.table[self.table["status"] == "ok"]
         rows = [{"term": "estimate", "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                 "years": str(int(r.year)), "n": 1, "method": r.method, "verdict": level_verdict(r.ci_low, r.ci_high)}
+                 "years": str(int(r.year)), "n": 1, "method": r.method,
+                 "verdict": level_verdict(r.ci_low, r.ci_high) if self.kind == "official_deviation" else ""}
                 for r in ok.itertuples()]
         return tidy_frame(rows, analysis=self.kind, municipality_id=self.municipality_id, series=self.series)
 
@@ -55,7 +62,7 @@ class ProxyResult(AnalysisResult):
                 lines.append(f"{r.year}: saknas.")
                 continue
             s = f"{r.year}: {fmt_num(r.estimate, signed=True)} {self.unit}"
-            s += f" ({fmt_ci(r.ci_low, r.ci_high)}; {significance_sv(r.ci_low, r.ci_high)})" \
+            s += f" ({fmt_ci(r.ci_low, r.ci_high)}; {_interval_words(r.ci_low, r.ci_high)})" \
                 if not math.isnan(r.ci_low) else " (beskrivande, inget osäkerhetsintervall)"
             lines.append(s + ".")
         return "\n".join(lines + [f"Obs: {w}" for w in self.warnings])

@@ -106,7 +106,9 @@ print(did_res.summary_sv())
 #
 # En viktad blandning av kommuner utan insatsen som följer kommunen så nära som möjligt före starten.
 # Placebotestet gör samma sak för varje jämförelsekommun, som om den hade fått insatsen: om kommunens
-# gap inte sticker ut bland placebogapen är effekten inte säkerställd.
+# gap inte sticker ut bland placebogapen är effekten inte säkerställd. Med nästan 300 möjliga
+# jämförelsekommuner och bara några år före starten kan blandningen ofta återskapa åren före *exakt*.
+# Då går det inte att avgöra om gapet efter starten är ovanligt, och resultatet blir "kan inte bedömas".
 
 # %%
 syn = valj("synth")
