@@ -80,3 +80,46 @@ def show(fig, tight: bool = True) -> None:
     fig.savefig(buf, format="png", bbox_inches="tight" if tight else None)
     plt.close(fig)
     display(Image(buf.getvalue()))
+
+
+def indicator_figure(result, references=("riket", "lan"), figsize=(4.2, 2.5)):
+    """One small figure for one indicator (its first headline series): the municipality against riket and the
+    county, legend on top, the unit on the y axis, Swedish tick labels. Draws only the result it is given."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=figsize)
+    part = result.parts[0]
+    shown = part.references[part.references["reference"].isin(references)]
+    for (key, label), grp in shown.groupby(["reference", "label"], sort=False):
+        ax.plot(grp["year"], grp["value"], label=label, linewidth=1.2, markersize=3.5, **REFERENCE_STYLE.get(key, {}))
+    ax.plot(part.own["year"], part.own["value"], label=result.municipality_name,
+            **{**OWN_STYLE, "markersize": 4, "linewidth": 2.0})
+    mark_breaks(ax, part.series_id, [int(y) for y in part.own.dropna(subset=["value"])["year"]])
+    ax.set_ylabel(_unit_label(part.meta.unit), fontsize=8)
+    ax.tick_params(labelsize=7)
+    decimal_comma(ax)
+    ax.legend(fontsize=7, frameon=False, ncol=3, loc="lower left", bbox_to_anchor=(0, 1.0), borderaxespad=0.2)
+    fig.subplots_adjust(left=0.16, right=0.98, top=0.84, bottom=0.12)
+    return fig
+
+
+def _unit_label(unit: str) -> str:
+    return {"andel (%)": "procent (%)", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}.get(unit, unit)
+
+
+def figure_data_uri(fig, fmt: str = "png", dpi: int = 110) -> str:
+    """The figure as a compact data: URI (closes the figure)."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    plt.close(fig)
+    data = buf.getvalue()
+    if fmt == "png":  # a line chart needs few colours: a palette PNG is a third of the size (reports ≤ 600 KB)
+        from PIL import Image
+
+        small = io.BytesIO()
+        Image.open(io.BytesIO(data)).convert("RGB").quantize(colors=48).save(small, format="PNG", optimize=True)
+        data = small.getvalue()
+    mime = "image/svg+xml" if fmt == "svg" else "image/png"
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

@@ -45,12 +45,29 @@ def new_figure(ax=None, figsize=(6.5, 3.6)):
     return ax.figure, ax
 
 
-def decimal_comma(ax, decimals: int | None = None) -> None:
-    def fmt(x, _pos):
-        d = decimals if decimals is not None else (0 if abs(x) >= 100 or float(x).is_integer() else 1)
-        return fmt_num(x, d)
+class SwedishTicks(mticker.Formatter):
+    """Decimal comma with as many decimals as the tick spacing needs: 222,5 stays 222,5 (never "222")."""
 
-    ax.yaxis.set_major_formatter(mticker.FuncFormatter(fmt))
+    def __init__(self, decimals: int | None = None):
+        self.decimals = decimals
+
+    def __call__(self, x, pos=None):
+        return fmt_num(x, self.decimals if self.decimals is not None else self._needed())
+
+    def _needed(self) -> int:
+        locs = [v for v in getattr(self, "locs", []) if abs(v) < 1e12]
+        steps = [abs(b - a) for a, b in zip(locs, locs[1:]) if b != a]
+        if not steps:
+            return 0 if all(float(v).is_integer() for v in locs) else 1
+        step = min(steps)
+        for d in range(0, 4):
+            if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v)) for v in locs) and step * 10 ** d >= 0.999:
+                return d
+        return 3
+
+
+def decimal_comma(ax, decimals: int | None = None) -> None:
+    ax.yaxis.set_major_formatter(SwedishTicks(decimals))
     ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
 
 

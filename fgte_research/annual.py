@@ -1,0 +1,343 @@
+"""The annual report a process group reads: Kommunsammanfattning, Fördjupning and Metod- och databilaga as HTML.
+
+Presentation only: it arranges results the analysis layer computes and writes them for non-programmers in plain
+Swedish. Everything that can come from a file a user edits (intervention names and descriptions, soft-value titles)
+is HTML-escaped here; names, never ids, where a reader looks; ids only in the bilaga.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+import pandas as pd
+
+from . import catalogue, plots
+from . import municipalities as mun
+from .contract import DataMissing
+from .progression import progression
+from .text_sv import fmt_ci, fmt_num, years_sv
+from .verdicts import DECREASE, INCREASE, UNCERTAIN, verdict
+
+#: The first spring term FGTE could affect (kick-off August 2017).
+FGTE_FIRST_YEAR = 2018
+KOLADA_LAST_YEAR = 2022
+
+ARROWS = {INCREASE: "↑", DECREASE: "↓", UNCERTAIN: "→"}
+
+
+def baseline_for(municipality_id: str) -> tuple[int | None, str]:
+    """(year, words): the registered start of an intervention that includes the municipality, else none."""
+    from .interventions import load_registry
+
+    starts = sorted({e.first_treated_year for e in load_registry().values()
+                     if municipality_id in e.municipalities and e.first_treated_year})
+    if starts:
+        return starts[0], f"insatsens start {starts[0]}"
+    return None, "första jämförbara år"
+
+
+def results_for(municipality_id: str, year: int, comparison_group: str = "grundskola") -> dict:
+    """Progression of every indicator with data, change counted from the intervention start where there is one."""
+    from .report import similar_kind_for
+
+    base, _ = baseline_for(municipality_id)
+    out = {}
+    for ind in catalogue.INDICATORS:
+        if not ind.available:
+            continue
+        try:
+            out[ind.id] = progression(municipality_id, ind.id, year, baseline_year=base,
+                                      similar_kind=similar_kind_for(ind, comparison_group))
+        except DataMissing:
+            continue
+    return out
+
+
+# ---------------------------------------------------------------- small pieces
+def _num(x, decimals: int = 1, signed: bool = False) -> str:
+    return "saknas" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt_num(x, decimals, signed)
+
+
+def _unit_short(unit: str) -> str:
+    return {"andel (%)": "%", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}.get(unit, unit)
+
+
+def _change_unit(unit: str) -> str:
+    return {"andel (%)": "procentenheter", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}.get(unit, unit)
+
+
+def _riket_value(part, year: int) -> float | None:
+    ref = part.references
+    hit = ref[(ref["reference"] == "riket") & (ref["year"] == year)]
+    return float(hit["value"].iloc[0]) if len(hit) and not pd.isna(hit["value"].iloc[0]) else None
+
+
+def _table(caption: str, header: list[str], rows: list[list[str]], cls: str = "") -> str:
+    head = "".join(f"<th scope=\"col\">{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return (f'<div class="fgte-table-wrap"><table class="fgte-table {cls}"><caption>{caption}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+# ---------------------------------------------------------------- page 1–2: Kommunsammanfattning
+def summary_rows(results: dict, municipality_id: str, year: int) -> list[dict]:
+    """One row per indicator (its first headline series): latest value, change with verdict, riket, trend."""
+    rows = []
+    for ind in catalogue.INDICATORS:
+        res = results.get(ind.id)
+        row = {"nr": ind.number, "indikator": ind.title_sv, "unit": ind.unit}
+        if not ind.available:
+            rows.append({**row, "missing": ind.missing_reason or "ingen kommunal serie i datan"})
+            continue
+        if res is None or not res.parts or res.parts[0].own["value"].isna().all():
+            rows.append({**row, "missing": f"inga värden till och med {year}"})
+            continue
+        part = res.parts[0]
+        ok = part.own.dropna(subset=["value"])
+        last = ok.iloc[-1]
+        row.update(latest=float(last["value"]), latest_year=int(last["year"]),
+                   riket=_riket_value(part, int(last["year"])))
+        if part.change:
+            c = part.change
+            row.update(change=c["estimate"], change_low=c["ci_low"], change_high=c["ci_high"],
+                       change_from=c["first"], change_to=c["last"], change_word=verdict(c["ci_low"], c["ci_high"]))
+        if part.trend:
+            row.update(trend_word=verdict(*part.trend.ols_ci), trend_years=years_sv(part.trend.first_year,
+                                                                                     part.trend.last_year))
+        rows.append(row)
+    return rows
+
+
+def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
+    out = []
+    for r in rows:
+        name = f"{r['nr']}. {escape(r['indikator'])}"
+        if "missing" in r:
+            out.append([name, "saknas", f"saknas: {escape(r['missing'])}", "", ""])
+            continue
+        unit = _unit_short(r["unit"])
+        latest = f"{_num(r['latest'])} {unit} ({r['latest_year']})"
+        if r["latest_year"] < year:
+            latest += " <span class=\"fgte-note\">äldre data</span>"
+        if "change" in r:
+            change = (f"{_num(r['change'], signed=True)} {_change_unit(r['unit'])} {r['change_from']}–{r['change_to']}"
+                      f"<br><span class=\"fgte-note\">{fmt_ci(r['change_low'], r['change_high'])}</span>"
+                      f"<br><strong>{r['change_word']}</strong>")
+        else:
+            change = "kan inte bedömas (för få jämförbara år)"
+        riket = f"{_num(r['riket'])} {unit}" if r.get("riket") is not None else "saknas"
+        word = r.get("trend_word", "")
+        trend = (f"<span aria-hidden=\"true\">{ARROWS.get(word, '')}</span> {word} ({r['trend_years']})"
+                 if word else "saknas (färre än tre jämförbara år)")
+        out.append([name, latest, change, riket, trend])
+    return _table(f"De 13 indikatorerna: senaste värde, förändring sedan {since_words} och trend",
+                  ["Indikator", "Senaste värde", f"Förändring sedan {since_words}", "Riket samma år", "Trend"], out,
+                  "fgte-summary")
+
+
+def gap_sentence_html(municipality_id: str, year: int) -> str:
+    """The FGTE question in one plain paragraph: the gap between expected and actual results, and its direction."""
+    from . import gaps
+
+    name = escape(mun.name_of(municipality_id))
+    try:
+        res = gaps.salsa_gap(municipality_id, "N15505", min(year, KOLADA_LAST_YEAR))
+    except DataMissing as exc:
+        return f"<p><strong>Gapet:</strong> kan inte beräknas för {name} ({escape(str(exc))}).</p>"
+    ok = res.data()[res.data()["status"] == "ok"]
+    last = ok.iloc[-1]
+    where = ("högre än" if last["residual_low"] > 0 else "lägre än" if last["residual_high"] < 0
+             else "i nivå med")
+    text = (f"<p><strong>Gapet mellan förutsättningar och resultat.</strong> {int(last['year'])} var meritvärdet i "
+            f"åk 9 i {name}s kommunala skolor {_num(last['actual'])} poäng, {where} vad elevernas bakgrund "
+            f"förutsäger ({_num(last['expected'])} poäng; skillnad {_num(last['residual'], signed=True)}, 95 % "
+            f"prediktionsintervall {_num(last['residual_low'], signed=True)} till "
+            f"{_num(last['residual_high'], signed=True)}).")
+    if not math.isnan(last["official_deviation"]):
+        text += f" Koladas officiella avvikelse samma år: {_num(last['official_deviation'], signed=True)} poäng."
+    since = ok[ok["year"] >= FGTE_FIRST_YEAR]
+    trend_row = res.tidy()
+    trend_row = trend_row[trend_row["term"] == "trend_residual_centred_per_year"]
+    if len(since) >= 3 and len(trend_row):
+        t = trend_row.iloc[0]
+        word = {INCREASE: "minskat (resultaten har ökat mer än bakgrunden förutsäger)",
+                DECREASE: "ökat (resultaten har ökat mindre än bakgrunden förutsäger)"}.get(
+            t["verdict"], "inte förändrats säkert — förändringen ryms i osäkerheten")
+        text += (f" Över {t['years']} har gapet {word}: {_num(t['estimate'], 2, signed=True)} poäng per år "
+                 f"({fmt_ci(t['ci_low'], t['ci_high'], 2)}).")
+    if year > KOLADA_LAST_YEAR:
+        text += (f" Modellens bakgrundsuppgifter slutar {KOLADA_LAST_YEAR}; åren därefter finns i fördjupningen med en "
+                 "enklare modell.")
+    return text + "</p>"
+
+
+READING_BOX = (
+    '<aside class="fgte-box" aria-labelledby="las"><h3 id="las">Så läser du rapporten</h3><ul>'
+    "<li><strong>saknas</strong>: det finns inget publicerat värde (inget prov det året, ingen sådan skola, eller "
+    "uppgiften ingår inte i projektets data). Skälet står intill. Inget saknat värde ersätts med en uppskattning.</li>"
+    "<li><strong>..</strong> i källorna betyder att värdet är prickat för att för få elever ingår; det visas här "
+    "som saknas.</li>"
+    "<li><strong>Intervall</strong> (95 % KI): det spann som det sanna värdet troligen ligger i. Årskullar skiljer "
+    "sig åt av slump, särskilt i små kommuner, så en förändring inom spannet kan vara slump.</li>"
+    "<li><strong>säker ökning / säker minskning</strong> skrivs bara där testet bakom har prövats på alla landets "
+    "kommuner och larmar falskt högst omkring 5 gånger av 100. Annars står <strong>kan vara slump</strong>.</li>"
+    "<li><strong>Ingen rangordning:</strong> rapporten följer kommunens egen utveckling. Riket och länet är "
+    "sammanhang, inte en tävling; kommuner visas i kodordning.</li>"
+    "</ul></aside>")
+
+
+def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) -> str:
+    base, since_words = baseline_for(municipality_id)
+    rows = summary_rows(results, municipality_id, year)
+    name = escape(mun.name_of(municipality_id))
+    n_up = sum(r.get("trend_word") == INCREASE for r in rows)
+    n_down = sum(r.get("trend_word") == DECREASE for r in rows)
+    n_missing = sum("missing" in r for r in rows)
+    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. {n_up} visar en säker uppåtgående och "
+             f"{n_down} en säker nedåtgående trend; för övriga ryms förändringarna i den osäkerhet som årskullarnas "
+             f"variation ger. {n_missing} indikatorer saknas helt, med skälet i tabellen.</p>")
+    return ('<section class="fgte-summary-page"><h2>Kommunsammanfattning</h2>'
+            + gap_sentence_html(municipality_id, year) + intro
+            + summary_table_html(rows, year, since_words) + READING_BOX + "</section>")
+
+
+# ---------------------------------------------------------------- Fördjupning: one figure per indicator
+def _alt(ind, res, year: int) -> str:
+    part = res.parts[0]
+    ok = part.own.dropna(subset=["value"])
+    last = ok.iloc[-1]
+    riket = _riket_value(part, int(last["year"]))
+    return (f"Linjediagram: {ind.title_sv} i {res.municipality_name} {int(ok['year'].min())}–{int(last['year'])}, "
+            f"med riket och länet. Senaste värde {_num(last['value'])} {_unit_short(part.meta.unit)} "
+            f"({int(last['year'])})" + (f", riket {_num(riket)}." if riket is not None else "."))
+
+
+def _data_table(res) -> str:
+    part = res.parts[0]
+    own = part.own.set_index("year")["value"]
+    refs = {lab: g.set_index("year")["value"] for (key, lab), g in part.references.groupby(["reference", "label"])
+            if key in ("riket", "lan")}
+    years = sorted(set(own.index) | {y for s in refs.values() for y in s.index})
+    header = ["År", escape(res.municipality_name)] + [escape(k) for k in refs]
+    rows = [[str(y), _num(own.get(y))] + [_num(s.get(y)) for s in refs.values()] for y in years]
+    return ("<details><summary>Siffrorna i diagrammet</summary>"
+            + _table(f"{escape(part.meta.title_sv)} per år", header, rows, "fgte-data") + "</details>")
+
+
+def indicator_block_html(ind, res, year: int) -> str:
+    head = f'<h3 id="ind-{ind.number}">{ind.number}. {escape(ind.title_sv)}</h3>'
+    if not ind.available:
+        return f'<div class="fgte-block">{head}<p>Saknas: {escape(ind.missing_reason or "")}</p></div>'
+    if res is None or not res.parts or res.parts[0].own["value"].isna().all():
+        return f'<div class="fgte-block">{head}<p>Saknas: inga värden till och med {year}.</p></div>'
+    part = res.parts[0]
+    ok = part.own.dropna(subset=["value"])
+    last = ok.iloc[-1]
+    lines = [f"Senast {_num(last['value'])} {_unit_short(part.meta.unit)} ({int(last['year'])})."]
+    if int(last["year"]) < year:
+        lines.append(f'<span class="fgte-note">Serien slutar {int(last["year"])} i projektets data; nyare värden '
+                     "hämtas med <code>fgte data update</code>.</span>")
+    if part.trend:
+        t = part.trend
+        lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {_num(t.ols_slope, 2, signed=True)} per år "
+                     f"({fmt_ci(*t.ols_ci, decimals=2)}): <strong>{verdict(*t.ols_ci)}</strong>.")
+    if part.change:
+        c = part.change
+        lines.append(f"Förändring {c['first']}–{c['last']}: {_num(c['estimate'], signed=True)} "
+                     f"{_change_unit(part.meta.unit)} ({fmt_ci(c['ci_low'], c['ci_high'])}): "
+                     f"<strong>{verdict(c['ci_low'], c['ci_high'])}</strong>.")
+    caveats = [w for w in res.warnings if not w.startswith(("Förändringen i ", "Från läsåret 2023/24"))][:1]
+    lines += [f'<span class="fgte-note">{escape(_first_sentence(w))} (Mer i bilagan.)</span>' for w in caveats]
+    if len(ind.headline) > 1:
+        lines.append(f'<span class="fgte-note">Diagrammet visar {escape(part.meta.title_sv.lower())}; övriga serier '
+                     "står i bilagan.</span>")
+    img = (f'<img class="fgte-fig" src="{plots.figure_data_uri(plots.indicator_figure(res))}" '
+           f'alt="{escape(_alt(ind, res, year))}">')
+    return (f'<div class="fgte-block">{head}<div class="fgte-row"><figure>{img}<figcaption>'
+            f"{escape(part.meta.caption)}. Referenser är sammanhang, inte rangordning.</figcaption></figure>"
+            f'<div class="fgte-text"><p>' + "<br>".join(lines) + "</p></div></div>" + _data_table(res) + "</div>")
+
+
+def _first_sentence(text: str) -> str:
+    head, _, rest = text.partition(". ")
+    return head + ("." if rest else "")
+
+
+def fordjupning_indicators_html(results: dict, year: int) -> str:
+    blocks = [indicator_block_html(ind, results.get(ind.id), year) for ind in catalogue.INDICATORS]
+    return '<section><h2>Fördjupning: de 13 indikatorerna</h2>' + "".join(blocks) + "</section>"
+
+
+def interventions_html(municipality_id: str, year: int) -> str:
+    """Registered interventions: the combined verdict per indicator in words; details go to the bilaga."""
+    from .intervention_study import study
+    from .report import interventions_for
+
+    name = escape(mun.name_of(municipality_id))
+    entries = interventions_for(municipality_id)
+    out = ['<section><h2>Insatser</h2>']
+    if not entries:
+        out.append(f"<p>Inga insatser är registrerade för {name}.</p></section>")
+        return "".join(out)
+    for entry in entries:
+        out.append(f"<h3>{escape(entry.name)}</h3><p>{escape(entry.description)}</p>")
+        if entry.first_treated_year is None:
+            out.append("<p>Startåret saknas i registret, så ingen jämförelse före och efter kan göras. "
+                       f"({escape(entry.note or '')})</p>")
+            continue
+        rows = []
+        for ind_id in ("ak9_merit", "ak3_np", "gy_examen"):
+            ind = catalogue.indicator(ind_id)
+            try:
+                st = study(entry.id, ind_id, year, municipalities=[municipality_id],
+                           designs=("before_after", "its", "synth"))
+            except DataMissing as exc:
+                rows.append([escape(ind.title_sv), "saknas", escape(str(exc))])
+                continue
+            word, sentence = st.combined_verdict(municipality_id) if st.results else ("", "; ".join(st.skipped))
+            window = f"{st.window[0]}–{st.window[1]}" if st.window else ""
+            rows.append([escape(ind.title_sv), escape(window), escape(sentence)])
+        out.append(_table(f"Före och efter {entry.first_treated_year}, jämfört med landets kommuner",
+                          ["Indikator", "År som används", "Samlat omdöme"], rows))
+        out.append("<p class=\"fgte-note\">Varje metod och dess siffror står i bilagan. Ett omdöme ges bara där "
+                   "metoderna som kan bedöma insatsen är överens.</p>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def gap_block_html(municipality_id: str, year: int) -> str:
+    """Fördjupning: the merit-value gap over the years as a figure with its sentence; every year in the bilaga."""
+    from . import gaps
+
+    out = ['<section><h2>Gapet mellan förutsättningar och resultat</h2>', gap_sentence_html(municipality_id, year)]
+    try:
+        res = gaps.salsa_gap(municipality_id, "N15505", min(year, KOLADA_LAST_YEAR))
+        ok = res.data()[res.data()["status"] == "ok"]
+        alt = (f"Diagram: avvikelsen från modellberäknat meritvärde i {mun.name_of(municipality_id)} "
+               f"{int(ok['year'].min())}–{int(ok['year'].max())} med 95 % prediktionsintervall; senast "
+               f"{_num(ok['residual'].iloc[-1], signed=True)} poäng ({int(ok['year'].iloc[-1])}).")
+        out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(res.plot())}" '
+                   f'alt="{escape(alt)}"><figcaption>Avvikelse = faktiskt minus modellberäknat värde. Noll betyder '
+                   "som kommuner med liknande elever samma år. Ingen rangordning.</figcaption></figure>")
+    except DataMissing:
+        pass
+    out.append("<p class=\"fgte-note\">Modellen, varje år, alla kommunala skolformers mått och andra gapmått "
+               "(flickor och pojkar, nyanlända, spridning mellan skolor) står i bilagan.</p></section>")
+    return "".join(out)
+
+
+def soft_values_html(municipality_id: str, year: int) -> str:
+    """Soft values: the municipality's own files if any (escaped), else a pointer; never compared."""
+    from . import soft_values
+
+    name = escape(mun.name_of(municipality_id))
+    out = ["<section><h2>Mjuka värden</h2><p>Trivsel, trygghet och inflytande väljs och mäts lokalt och jämförs "
+           "inte mellan kommuner; här visas bara kommunens egen utveckling.</p>"]
+    if soft_values.local_files(municipality_id):
+        res = soft_values.soft_progression(municipality_id, year=year)
+        out.append("<p>" + "<br>".join(escape(line) for line in res.summary_sv().split("\n")) + "</p>")
+    else:
+        out.append(f"<p>{name} har inte lämnat egna uppgifter om mjuka värden. Skolenkätens värden i Kolada "
+                   "(ett enda år i projektets data) står i bilagan.</p>")
+    return "".join(out) + "</section>"
