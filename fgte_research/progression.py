@@ -249,6 +249,11 @@ def noise_rho(series_id: str, last_year: int | None = None, gender: str = "T", p
     return _rho_from(frame, series_id, gender)
 
 
+def _what(meta) -> str:
+    """A series as a reader knows it: its title (ids belong in the data notes)."""
+    return meta.title_sv[:1].lower() + meta.title_sv[1:]
+
+
 def _own_values(panel: pd.DataFrame, series_id: str, municipality_id: str, gender: str = "T") -> pd.DataFrame:
     sub = panel[(panel["series"] == series_id) & (panel["municipality_id"] == municipality_id)
                 & (panel["gender"] == gender)]
@@ -276,7 +281,7 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
     all_years = [int(y) for y in ok["year"]]
     trend_years, crossed = comparable_years(series_id, all_years)
     for b in crossed:
-        warnings.append(f"Seriebrott {b.before}→{b.after} i {series_id}: trend och förändring beräknas bara på "
+        warnings.append(f"Seriebrott {b.before}→{b.after} i {_what(meta)}: trend och förändring beräknas bara på "
                         f"{years_sv(min(trend_years), max(trend_years)) if trend_years else 'inga'} år. {b.text_sv}")
     for b in breaks.breaks_for(series_id, kinds=("not_held", "suppression_rule")):
         if all_years and b.crossed_by(min(all_years), max(all_years)):
@@ -287,7 +292,7 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
         if not inside.empty:
             labels = {"missing": "saknas", "suppressed": "prickat (för få elever)", "rounded": "avrundat (~100)"}
             listed = ", ".join(f"{int(r.year)} ({labels.get(str(r.status), r.status)})" for r in inside.itertuples())
-            warnings.append(f"År utan värde i {series_id} för {mun.name_of(municipality_id)}: {listed}.")
+            warnings.append(f"År utan värde för {mun.name_of(municipality_id)} ({_what(meta)}): {listed}.")
     seg = ok[ok["year"].isin(trend_years)]
     rho = noise_rho(series_id, years[1] if years else None, gender, None if from_store else panel)
     trend = fit_trend(seg["year"].to_numpy(), seg["value"].to_numpy(), rho=rho)
@@ -303,8 +308,8 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
     if len(seg) >= 2:
         first = baseline_year if baseline_year is not None else int(seg["year"].min())
         if first not in set(seg["year"]):
-            warnings.append(f"Basåret {first} saknar jämförbart värde för {series_id}; närmaste tidigare år används "
-                            f"inte. Förändringen räknas från {int(seg['year'].min())}.")
+            warnings.append(f"Förändringen räknas från {int(seg['year'].min())}: basåret {first} saknar jämförbart "
+                            f"värde för {_what(meta)}.")
             first = int(seg["year"].min())
         last = int(seg["year"].max())
         v0 = float(seg.loc[seg["year"] == first, "value"].iloc[0])
@@ -333,7 +338,7 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
             warnings.append(f"Liten kommun ({fmt_num(population, 0)} invånare) och inga elevtal i källan: värdena "
                             f"kan svänga kraftigt mellan åren utan att något förändrats i skolan.")
     if change and change["ci_low"] <= 0 <= change["ci_high"]:
-        warnings.append(f"Förändringen i {series_id} {change['first']}–{change['last']} ryms inom osäkerheten "
+        warnings.append(f"Förändringen i {_what(meta)} {change['first']}–{change['last']} ryms inom osäkerheten "
                         f"och kan vara slump.")
 
     gender_frame = None
@@ -408,7 +413,7 @@ def progression(municipality, indicator=None, year: int | None = None, *, series
                                  similar_kind, from_store=panel is None) for sid in series_ids]
     if all(p.own["value"].isna().all() for p in parts):
         for p in parts:
-            p.warnings.append(f"{name} har inga publicerade värden för {p.series_id} i datan (saknas).")
+            p.warnings.append(f"{name} har inga publicerade värden för {_what(p.meta)} i datan (saknas).")
     return ProgressionResult(municipality_id, name, ind, parts, year)
 
 

@@ -29,6 +29,7 @@ from IPython.display import Markdown, display
 
 import fgte_research as fr
 from fgte_research import municipalities as mun, plots, report
+from fgte_research.contract import escape_markdown_text
 from fgte_research.progression import progression, regional
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -39,10 +40,13 @@ plots.apply_style()
 from fgte_research import interventions as iv
 from fgte_research.intervention_study import study
 entry = iv.get_intervention(intervention)
-display(Markdown(f'# Insatsstudie: {entry.name}\n\n{entry.description}'))
-display(Markdown('**Källor:** ' + '; '.join(entry.sources)))
+# every string from params/interventions.yaml is escaped: the registry is a file users edit
+esc = escape_markdown_text
+display(Markdown(f'# Insatsstudie: {esc(entry.name)}\n\n{esc(entry.description)}'))
+display(Markdown('**Källor:** ' + '; '.join(esc(s) for s in entry.sources)))
 if entry.assumptions:
-    display(Markdown('**Antaganden:**\n' + '\n'.join(f'- {a.text} (gäller {a.concerns})' for a in entry.assumptions)))
+    display(Markdown('**Antaganden:**\n' + '\n'.join(f'- {esc(a.text)} (gäller {esc(a.concerns)})'
+                                                      for a in entry.assumptions)))
 
 # %% [markdown]
 # Alla designer visas sida vid sida med sina varningar. Med 5–15 årliga värden är osäkerheten stor; en skillnad som inte är statistiskt säkerställd betyder inte att insatsen saknat effekt, bara att datan inte kan visa den.
@@ -51,7 +55,7 @@ if entry.assumptions:
 studies = []
 for ind_id in indicators:
     st = study(intervention, ind_id, year, designs=tuple(designs))
-    display(Markdown(f'## {fr.indicator(ind_id).title_sv}\n\n' + st.summary_sv()))
+    display(Markdown(f'## {fr.indicator(ind_id).title_sv}\n\n' + escape_markdown_text(st.summary_sv())))
     for res in st.results:
         if res.design in ('synth', 'its'):
             res.plot()
