@@ -55,7 +55,9 @@ class SwedishTicks(mticker.Formatter):
         return fmt_num(x, self.decimals if self.decimals is not None else self._needed())
 
     def _needed(self) -> int:
-        locs = [v for v in getattr(self, "locs", []) if abs(v) < 1e12]
+        ticks = self.axis.get_majorticklocs() if self.axis is not None else []
+        lo, hi = self.axis.get_view_interval() if self.axis is not None else (-1e12, 1e12)
+        locs = [v for v in ticks if min(lo, hi) - 1e-9 <= v <= max(lo, hi) + 1e-9]
         steps = [abs(b - a) for a, b in zip(locs, locs[1:]) if b != a]
         if not steps:
             return 0 if all(float(v).is_integer() for v in locs) else 1

@@ -15,7 +15,7 @@ LAYERS = {
     0: {"_version", "paths", "atomic", "text_sv", "schema", "catalogue", "breaks", "contract", "verdicts", "style", "trend"},
     1: {"sources", "manifest", "build", "municipalities", "panel", "memo"},
     2: {"references", "progression", "gaps", "interventions", "intervention_study", "soft_values"},
-    3: {"plots", "tables", "report", "explorer", "teaching"},
+    3: {"plots", "tables", "report", "annual", "explorer", "teaching"},
     4: {"publish", "cli", "__main__"},
 }
 
