@@ -320,6 +320,13 @@ def gap_block_html(municipality_id: str, year: int) -> str:
         out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(res.plot())}" '
                    f'alt="{escape(alt)}"><figcaption>Avvikelse = faktiskt minus modellberäknat värde. Noll betyder '
                    "som kommuner med liknande elever samma år. Ingen rangordning.</figcaption></figure>")
+        rows = [[str(int(r.year)), _num(r.actual), _num(r.expected), _num(r.residual, signed=True),
+                 f"{_num(r.residual_low, signed=True)} till {_num(r.residual_high, signed=True)}",
+                 _num(r.official_deviation, signed=True)] for r in ok.itertuples()]
+        out.append("<details><summary>Siffrorna i diagrammet</summary>" + _table(
+            "Meritvärde åk 9: faktiskt, modellberäknat och avvikelse per år",
+            ["År", "Faktiskt", "Modellberäknat", "Avvikelse", "95 % prediktionsintervall", "Koladas avvikelse"],
+            rows, "fgte-data") + "</details>")
     except DataMissing:
         pass
     out.append("<p class=\"fgte-note\">Modellen, varje år, alla kommunala skolformers mått och andra gapmått "

@@ -66,20 +66,19 @@ def indicator_grid(results: dict, indicators=None, ncols: int = 3, references=("
     return fig
 
 
-def show(fig, tight: bool = True) -> None:
-    """Display a figure in a notebook as PNG and close it.
+def show(fig, alt: str | None = None, tight: bool = True) -> None:
+    """Display a figure in a notebook as a compact PNG and close it; with ``alt`` as an <img> with that alt text.
 
     ``tight=False`` skips the tight bounding box (for figures whose captions lie inside, like
     indicator_grid), which saves a full extra layout pass on large figures.
     """
-    import io
+    from html import escape
 
-    from IPython.display import Image, display
+    from IPython.display import HTML, display
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight" if tight else None)
-    plt.close(fig)
-    display(Image(buf.getvalue()))
+    uri = figure_data_uri(fig, bbox_inches="tight" if tight else None)
+    text = alt or "Diagram (beskrivningen står i texten ovanför)."
+    display(HTML(f'<img class="fgte-fig-wide" src="{uri}" alt="{escape(text)}">'))
 
 
 def indicator_figure(result, references=("riket", "lan"), figsize=(4.2, 2.5)):
@@ -106,13 +105,13 @@ def _unit_label(unit: str) -> str:
     return {"andel (%)": "procent (%)", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}.get(unit, unit)
 
 
-def figure_data_uri(fig, fmt: str = "png", dpi: int = 110) -> str:
+def figure_data_uri(fig, fmt: str = "png", dpi: int = 110, bbox_inches=None) -> str:
     """The figure as a compact data: URI (closes the figure)."""
     import base64
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi)
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches=bbox_inches)
     plt.close(fig)
     data = buf.getvalue()
     if fmt == "png":  # a line chart needs few colours: a palette PNG is a third of the size (reports ≤ 600 KB)

@@ -58,8 +58,8 @@ for ind_id in indicators:
     display(Markdown(f'## {fr.indicator(ind_id).title_sv}\n\n' + escape_markdown_text(st.summary_sv())))
     for res in st.results:
         if res.design in ('synth', 'its'):
-            res.plot()
-            plt.show()
+            plots.show(res.plot(), alt=f"Diagram: {res.title_sv}, observerat mot jämförelsen för "
+                                       f"{res.municipality_name}. Siffrorna står i texten ovanför.")
     studies.append(st)
 
 # %% [markdown]

@@ -52,8 +52,8 @@ for ind in fr.INDICATORS:
         display(Markdown(f'### {ind.number}. {ind.title_sv}\n\nSaknas: {exc}.'))
         continue
     display(Markdown(f'### {ind.number}. {ind.title_sv}\n\n' + reg.summary_sv().replace('\n', '\n\n')))
-    reg.plot()
-    plt.show()
+    plots.show(reg.plot(), alt=f"Linjediagram: {ind.title_sv} {year} och tidigare för varje kommun i gruppen, "
+                               "gruppens samlade värde och riket. Siffrorna står i texten ovanför.")
 
 # %% [markdown]
 # ## Datanoter
