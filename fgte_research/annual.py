@@ -15,7 +15,6 @@ import pandas as pd
 from . import catalogue, plots
 from . import municipalities as mun
 from .contract import DataMissing
-from .progression import progression
 from .text_sv import fmt_ci, fmt_num, years_sv
 from .verdicts import DECREASE, INCREASE, UNCERTAIN, verdict
 
@@ -39,19 +38,10 @@ def baseline_for(municipality_id: str) -> tuple[int | None, str]:
 
 def results_for(municipality_id: str, year: int, comparison_group: str = "grundskola") -> dict:
     """Progression of every indicator with data, change counted from the intervention start where there is one."""
-    from .report import similar_kind_for
+    from .report import annual_results
 
-    base, _ = baseline_for(municipality_id)
-    out = {}
-    for ind in catalogue.INDICATORS:
-        if not ind.available:
-            continue
-        try:
-            out[ind.id] = progression(municipality_id, ind.id, year, baseline_year=base,
-                                      similar_kind=similar_kind_for(ind, comparison_group))
-        except DataMissing:
-            continue
-    return out
+    return annual_results(municipality_id, year, comparison_group=comparison_group,
+                          baseline_year=baseline_for(municipality_id)[0])
 
 
 # ---------------------------------------------------------------- small pieces

@@ -37,12 +37,7 @@ def indicator_grid(results: dict, indicators=None, ncols: int = 3, references=("
                    va="center", wrap=True)
             continue
         part = res.parts[0]
-        shown = part.references[part.references["reference"].isin(references)]
-        for (key, label), grp in shown.groupby(["reference", "label"], sort=False):
-            a.plot(grp["year"], grp["value"], label=label, linewidth=1.1, markersize=3, **REFERENCE_STYLE.get(key, {}))
-        a.plot(part.own["year"], part.own["value"], label=res.municipality_name,
-               **{**OWN_STYLE, "markersize": 3.5, "linewidth": 1.8})
-        mark_breaks(a, part.series_id, [int(y) for y in part.own.dropna(subset=["value"])["year"]])
+        _draw_lines(a, res, references, scale=0.9)
         if part.own["value"].isna().all():
             a.text(0.5, 0.5, "saknas", transform=a.transAxes, ha="center", fontsize=9, color="#555555")
         title = f"{ind.number}. {ind.title_sv}"
@@ -66,6 +61,18 @@ def indicator_grid(results: dict, indicators=None, ncols: int = 3, references=("
     return fig
 
 
+def _draw_lines(ax, result, references, scale: float = 1.0) -> None:
+    """The municipality (solid black) and the chosen references of a result's first series, with breaks marked."""
+    part = result.parts[0]
+    shown = part.references[part.references["reference"].isin(references)]
+    for (key, label), grp in shown.groupby(["reference", "label"], sort=False):
+        ax.plot(grp["year"], grp["value"], label=label, linewidth=1.2 * scale, markersize=3.5 * scale,
+                **REFERENCE_STYLE.get(key, {}))
+    ax.plot(part.own["year"], part.own["value"], label=result.municipality_name,
+            **{**OWN_STYLE, "markersize": 4 * scale, "linewidth": 2.0 * scale})
+    mark_breaks(ax, part.series_id, [int(y) for y in part.own.dropna(subset=["value"])["year"]])
+
+
 def show(fig, alt: str | None = None, tight: bool = True) -> None:
     """Display a figure in a notebook as a compact PNG and close it; with ``alt`` as an <img> with that alt text.
 
@@ -87,12 +94,7 @@ def indicator_figure(result, references=("riket", "lan"), figsize=(4.2, 2.5)):
     apply_style()
     fig, ax = plt.subplots(figsize=figsize)
     part = result.parts[0]
-    shown = part.references[part.references["reference"].isin(references)]
-    for (key, label), grp in shown.groupby(["reference", "label"], sort=False):
-        ax.plot(grp["year"], grp["value"], label=label, linewidth=1.2, markersize=3.5, **REFERENCE_STYLE.get(key, {}))
-    ax.plot(part.own["year"], part.own["value"], label=result.municipality_name,
-            **{**OWN_STYLE, "markersize": 4, "linewidth": 2.0})
-    mark_breaks(ax, part.series_id, [int(y) for y in part.own.dropna(subset=["value"])["year"]])
+    _draw_lines(ax, result, references)
     ax.set_ylabel(_unit_label(part.meta.unit), fontsize=8)
     ax.tick_params(labelsize=7)
     decimal_comma(ax)

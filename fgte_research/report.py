@@ -35,7 +35,7 @@ def similar_kind_for(ind: catalogue.Indicator, comparison_group: str) -> str:
 
 
 def annual_results(municipality, year: int, panel: pd.DataFrame | None = None,
-                   comparison_group: str = "grundskola") -> dict:
+                   comparison_group: str = "grundskola", baseline_year: int | None = None) -> dict:
     """Progression of every available indicator for one municipality up to ``year``, computed once per report.
 
     The summary, the indicator grid and the per-indicator text all read these results. An indicator whose series
@@ -47,7 +47,7 @@ def annual_results(municipality, year: int, panel: pd.DataFrame | None = None,
         if not ind.available:
             continue
         try:
-            out[ind.id] = progression(municipality_id, ind.id, year, panel=panel,
+            out[ind.id] = progression(municipality_id, ind.id, year, panel=panel, baseline_year=baseline_year,
                                       similar_kind=similar_kind_for(ind, comparison_group))
         except DataMissing:
             continue
