@@ -15,7 +15,7 @@ from .. import __version__, paths
 from . import cache, execute
 from .index import render_index
 from .kernel import KERNEL_NAME, KernelSetupError, ensure_kernel
-from .runspec import DataInfo, RunSpec, RunSpecError, load_runspec, plan
+from .runspec import DataInfo, RunSpec, RunSpecError, load_runspec, plan, usable_report_years
 
 LATEST_SERIES = "splice.ak9.merit17.kommunal"
 
@@ -79,15 +79,15 @@ def _latest_year() -> int:
 
 
 def data_info() -> DataInfo:
-    """Build data/processed if stale; return its years, latest year and content hash."""
+    """Build data/processed if stale; return its years, the usable report years, latest year and content hash."""
     import pandas as pd
 
     from ..build import PANEL_FILE, ensure_built, panel_hash
 
     ensure_built(verbose=True)
-    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE, columns=["year", "status"])
+    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE, columns=["series", "municipality_id", "year", "status"])
     years = tuple(sorted(int(y) for y in frame.loc[frame["status"].astype(str) == "ok", "year"].unique()))
-    return DataInfo(years=years, latest=_latest_year(), hash=panel_hash())
+    return DataInfo(years=years, latest=_latest_year(), hash=panel_hash(), report_years=usable_report_years(frame))
 
 
 def _as_spec(runspec) -> RunSpec:
