@@ -346,3 +346,15 @@ def test_bad_override_exit_2_and_nothing_written(tmp_path, no_kernels):
     assert code == 2 and "Atlantis" in err and not reports.exists()
     code, _, err = ps.run_cli([str(ROOT / "params/runs/fgte_annual.yaml"), "--years", "tjugo"], reports)
     assert code == 2 and "tjugo" in err and not reports.exists()
+
+
+def test_bad_publisher_file_exit_2_and_nothing_written(tmp_path, monkeypatch, no_kernels):
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "publisher.yaml").write_text("publisher: 12\ncontact: \"\"\n", encoding="utf-8")
+    monkeypatch.setenv("FGTE_PARAMS_DIR", str(params))
+    reports = tmp_path / "reports"
+    code, out, err = ps.run_cli([str(ps.write_spec(tmp_path, _doc()))], reports)
+    assert code == 2, (out, err)
+    assert "publisher.yaml" in err and "fältet publisher måste vara text" in err and "Inga rapporter har skapats" in err
+    assert "Traceback" not in err and not reports.exists()
