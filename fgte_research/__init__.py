@@ -8,7 +8,7 @@ Three lines reproduce any figure, e.g.::
 
 Every analysis returns a result of one contract (``fgte_research.contract``): tidy(), data(), summary_sv(),
 plot() → Figure, warnings, status. Layers import downward only: base (catalogue, breaks, contract, verdicts, style,
-trend) → data (sources, build, municipalities, panel) → analysis (progression, references, gaps, interventions,
+trend, publisher) → data (sources, build, municipalities, panel) → analysis (progression, references, gaps, interventions,
 intervention_study, soft_values) → presentation (plots, tables, report, explorer, teaching) → publishing (publish).
 """
 

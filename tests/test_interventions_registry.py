@@ -62,6 +62,7 @@ def test_user_entries_and_default_path(tmp_path, monkeypatch):
 @pytest.mark.parametrize("old,new,field,problem", [
     ("    status: pågående\n", "", "status", "fältet saknas"),
     ('["0114"]', "[114]", "municipalities", "text inom citattecken"),
+    ('["0114"]', "[0162]", "municipalities", 'YAML läser 0162 utan citattecken som ett oktalt tal'),
     ('["0114"]', '["114"]', "municipalities", "fyra siffror"),
     ('["0114"]', '["01145"]', "municipalities", "fyra siffror"),
     ("2020", '"2020"', "first_treated_year", "heltal"),

@@ -1,8 +1,10 @@
-"""Open the published index.html and the reports in headless Chromium (selenium, no downloads).
+"""Open the published index.html, korlogg.html and the reports in headless Chromium (selenium, no downloads).
 
 Checks: no console errors (SEVERE), every <img> decoded (naturalWidth > 0), no code visible in a
-report, every link of the index resolves to an existing file that loads. Screenshots go to
-test-artifacts/. Skipped only when /usr/bin/chromium is missing and CI is not set; in CI it must run.
+report, every link of the index and the log resolves to an existing file that loads; index and log fit
+a 390 px wide phone screen without horizontal scrolling; markup in a run title shows as text and never
+runs. Screenshots go to test-artifacts/. Skipped only when /usr/bin/chromium is missing and CI is not set;
+in CI it must run.
 """
 
 from __future__ import annotations
@@ -87,21 +89,34 @@ def _visible_code(drv) -> int:
         return Array.from(document.querySelectorAll(sel)).filter(e => e.offsetParent !== null).length;""")
 
 
+def _file_links(drv) -> list[Path]:
+    hrefs = drv.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+    return [Path(unquote(urlparse(h).path)) for h in hrefs if urlparse(h).scheme == "file"]
+
+
 def test_index_and_reports_in_chromium(driver, shared):
     ARTIFACTS.mkdir(exist_ok=True)
     index = shared.run_dir / "index.html"
+    log = shared.run_dir / "korlogg.html"
     _open(driver, index)
     assert driver.execute_script("return document.documentElement.lang") == "sv"
     assert not _severe(driver), _severe(driver)
     driver.save_screenshot(str(ARTIFACTS / "publish_index.png"))
+    from_index = _file_links(driver)
+    assert log in from_index, "the index links the technical log"
+    assert not [f for f in from_index if f.suffix == ".ipynb"], "no executed notebooks on the readers' page"
+    _open(driver, log)
+    assert driver.execute_script("return document.documentElement.lang") == "sv"
+    assert not _severe(driver), _severe(driver)
+    from_log = _file_links(driver)
+    assert index in from_log
 
-    hrefs = driver.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
-    files = [Path(unquote(urlparse(h).path)) for h in hrefs if urlparse(h).scheme == "file"]
-    assert len(files) >= 7, hrefs
+    files = list(dict.fromkeys(from_index + from_log))
+    assert len(from_index) >= 7 and any(f.suffix == ".ipynb" for f in from_log), files
     pages = []
     for f in files:
-        assert f.is_file(), f"index link to a missing file: {f}"
-        if f.suffix == ".html" and f != index:
+        assert f.is_file(), f"link to a missing file: {f}"
+        if f.suffix == ".html" and f not in (index, log):
             pages.append(f)
         elif f.suffix == ".ipynb":
             import nbformat
@@ -123,3 +138,62 @@ def test_index_and_reports_in_chromium(driver, shared):
             screenshots += 1
     assert screenshots == 1, "expected at least one report with a figure"
     assert (ARTIFACTS / "publish_index.png").stat().st_size > 0
+
+
+# ------------------------------------------------------------------------------------------------ phone width
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+
+
+def _widths(drv) -> dict:
+    return drv.execute_script("""const d = document.documentElement;
+        return {client: d.clientWidth, scroll: d.scrollWidth, body: document.body.scrollWidth,
+                wider: Array.from(document.querySelectorAll('body *'))
+                    .filter(e => e.getBoundingClientRect().right > d.clientWidth + 0.5)
+                    .map(e => e.tagName + '.' + e.className).slice(0, 5)};""")
+
+
+@pytest.mark.parametrize("page", ["index.html", "korlogg.html"])
+def test_pages_fit_a_390_px_phone_without_horizontal_scrolling(driver, shared, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        _open(driver, shared.run_dir / page)
+        w = _widths(driver)
+        assert w["client"] == 390, w
+        assert w["scroll"] <= 390 and w["body"] <= 390, f"{page} scrolls sideways at 390 px: {w}"
+        driver.save_screenshot(str(ARTIFACTS / f"publish_{page.replace('.html', '')}_390.png"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# ------------------------------------------------------------------------------------------------ markup in titles
+EVIL = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
+
+
+def test_markup_in_the_run_title_shows_as_text_and_never_runs(driver, shared, tmp_path, monkeypatch):
+    """A copy of the shared run, published again under a title with markup; every report is unchanged, so
+    nothing is executed (a worker would crash the test)."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    from fgte_research.publish import runner
+
+    reports = tmp_path / "reports"
+    shutil.copytree(shared.reports, reports)
+    doc = ps.runspec_doc()
+    doc["title"] = "Rapporter " + EVIL
+    doc["reports"] = [doc["reports"][0], doc["reports"][3]]  # entries whose parameters no other test changes
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", None)
+    code, out, err = ps.run_cli([str(ps.write_spec(tmp_path / "spec", doc)), "--quiet"], reports)
+    assert code == 0 and "0 nya" in out, out + err
+    run_dir = reports / "fixturkorning"
+    for name in ("index.html", "korlogg.html"):
+        _open(driver, run_dir / name)
+        with pytest.raises(NoAlertPresentException):
+            driver.switch_to.alert  # noqa: B018 - an executed alert(1) would be open now
+        found = driver.execute_script("""return {
+            scripts: document.scripts.length, images: document.images.length,
+            onerror: document.querySelectorAll('[onerror]').length,
+            h1: document.querySelector('h1').innerText, title: document.title};""")
+        assert found["scripts"] == 0 and found["images"] == 0 and found["onerror"] == 0, (name, found)
+        assert EVIL in found["h1"] and EVIL in found["title"], (name, found)
+        assert not _severe(driver), (name, _severe(driver))

@@ -38,7 +38,13 @@ def year():
 
 
 def _html(run_dir: Path) -> list[Path]:
-    return sorted(p for p in run_dir.rglob("*.html") if p.name != "index.html")
+    """The published reports (not the run's index.html and korlogg.html)."""
+    return sorted(p for p in run_dir.rglob("*.html") if p.parent != run_dir or p.name not in ("index.html",
+                                                                                                 "korlogg.html"))
+
+
+def _log(run_dir: Path) -> str:
+    return (run_dir / "korlogg.html").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------------ one failure
@@ -65,19 +71,38 @@ def test_injected_failure_others_published(shared, year):
     assert "1 misslyckade" in shared.stdout and "Laholm" in shared.stdout
 
 
-def test_index_lists_every_report_with_status_time_and_error(shared, year):
+def test_index_lists_every_report_for_readers(shared, year):
     index = (shared.run_dir / "index.html").read_text(encoding="utf-8")
     assert '<html lang="sv">' in index and "<title>Testkörning av pipeline-fixturer</title>" in index
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(\d{4})</td><td>(.*?)</td></tr>", index)
+    assert [r[0] for r in rows] == [m.name_of(c) for c in sorted(ps.MUNICIPALITIES)], "names, in code order"
+    assert all(r[1] == str(year) for r in rows)
     for code in ps.MUNICIPALITIES:
         if code != ps.FAIL_CODE:
             assert f'href="{year}/{code}-{m.slug(code)}.html"' in index
-    assert f"Årsrapport {year} – Halmstad" in index
-    assert "Misslyckades" in index and "Misslyckade rapporter" in index
+    assert f">Årsrapport {year} – Halmstad</a>" in index
+    assert "Rapporten kunde inte tas fram" in index  # Laholm, without a status word or error
+    assert f'href="{year}/set_fixture-fgte.html">Regional översikt {year}</a>' in index
+    assert "Hylte, Halmstad, Laholm, Varberg och Kungsbacka" in index
+    assert '<a href="korlogg.html">Teknisk körlogg</a>' in index
+    text = re.sub(r"<[^>]+>", " ", index.split("<body>", 1)[1])
+    for word in (".ipynb", "report_fixture", "set_fixture", "Klar (ny)", "Misslyckades", "RuntimeError"):
+        assert word not in text, word
+    assert ".ipynb" not in index and not re.search(r"\d+,\d s", text), "no executed notebooks or run times"
+
+
+def test_log_lists_every_report_with_status_time_and_error(shared, year):
+    log = _log(shared.run_dir)
+    assert '<html lang="sv">' in log and "Teknisk körlogg" in log and 'href="index.html"' in log
+    for code in ps.MUNICIPALITIES:
+        if code != ps.FAIL_CODE:
+            assert f'href="{year}/{code}-{m.slug(code)}.html"' in log
+    assert "Misslyckades" in log and "Misslyckade rapporter" in log
     # the error's last traceback lines, and a link to the kept notebook
-    assert "RuntimeError: Avsiktligt fel för Laholm" in index
-    assert f'href="{year}/1381-laholm.ipynb"' in index
-    assert index.count("Klar (ny)") == 6  # 3 municipalities + set + 2 teaching versions
-    assert re.search(r"\d+,\d s", index), "time taken, Swedish decimal comma"
+    assert "RuntimeError: Avsiktligt fel för Laholm" in log
+    assert f'href="{year}/1381-laholm.ipynb"' in log
+    assert log.count("Klar (ny)") == 6  # 3 municipalities + set + 2 teaching versions
+    assert re.search(r"\d+,\d s", log), "time taken, Swedish decimal comma"
     manifest = json.loads((shared.run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["reports"][f"{year}/1381-laholm"]["status"] == "failed"
 
@@ -127,8 +152,7 @@ def test_rerun_skips_unchanged_then_force_rerenders(shared, year, monkeypatch):
     assert "5 oförändrade" in out and "0 nya" in out and "1 misslyckade" in out
     assert {p: p.stat().st_mtime_ns for p in _html(shared.run_dir)} == before, "unchanged reports not rewritten"
     assert elapsed < 20, elapsed
-    index = (shared.run_dir / "index.html").read_text(encoding="utf-8")
-    assert index.count("Klar (oförändrad)") == 6
+    assert _log(shared.run_dir).count("Klar (oförändrad)") == 6
 
     # changed parameters re-render only the reports they belong to (Laholm no longer fails, new set text)
     changed = ps.write_spec(shared.root / "ok", ps.runspec_doc(fail_on="ingen", set_text="ändrad"), "ok.yaml")
@@ -164,11 +188,11 @@ def test_warm_kernel_does_not_leak_state(tmp_path):
     spec = ps.write_spec(tmp_path, doc)
     code, out, err = ps.run_cli([str(spec), "--jobs", "1", "--quiet"], tmp_path / "reports")
     run = tmp_path / "reports" / "isolering"
-    index = (run / "index.html").read_text(encoding="utf-8")
-    assert code == 1 and "3 nya" in out and "1 misslyckade" in out, out + err + index
+    log = _log(run)
+    assert code == 1 and "3 nya" in out and "1 misslyckade" in out, out + err + log
     assert "ingen kvarlämnad state" in (run / "b-check.html").read_text(encoding="utf-8")
     # a dead kernel fails its own report only: the next one gets a fresh kernel
-    assert "DeadKernelError" in index and (run / "c-crash.ipynb").is_file()
+    assert "DeadKernelError" in log and (run / "c-crash.ipynb").is_file()
     assert "ingen kvarlämnad state" in (run / "d-check.html").read_text(encoding="utf-8")
     # executed notebooks are numbered from 1 even though the kernel was reused
     nb_b = nbformat.read(run / "b-check.ipynb", as_version=4)
@@ -189,7 +213,7 @@ def test_plain_papermill_executor(tmp_path, year):
     nb = nbformat.read(run / str(year) / "1380-halmstad.ipynb", as_version=4)
     assert nb.metadata["papermill"]["parameters"]["municipality"] == "1380"
     assert (run / str(year) / "1381-laholm.ipynb").is_file()
-    assert "Avsiktligt fel för Laholm" in (run / "index.html").read_text(encoding="utf-8")
+    assert "Avsiktligt fel för Laholm" in _log(run)
 
 
 def test_python_api_render(tmp_path, year):
@@ -202,5 +226,6 @@ def test_python_api_render(tmp_path, year):
         result = render(doc, jobs=1, progress=False)
     assert result.exit_code == 0 and result.n_ok == 1 and not result.failed
     assert result.index_path == tmp_path / "reports" / "api" / "index.html"
+    assert result.log_path == tmp_path / "reports" / "api" / "korlogg.html" and result.log_path.is_file()
     out = result.reports[0].outputs[0]
     assert (result.run_dir / out["html"]).is_file() and out["title"] == f"Regional översikt {year}"

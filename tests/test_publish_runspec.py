@@ -16,7 +16,8 @@ import publish_support as ps  # noqa: E402
 from fgte_research import municipalities as m  # noqa: E402
 from fgte_research import publish  # noqa: E402
 from fgte_research.publish import cache, runner  # noqa: E402
-from fgte_research.publish.runspec import RunSpec, RunSpecError, load_runspec, plan  # noqa: E402
+from fgte_research.publish.runspec import (  # noqa: E402
+    MIN_HEADLINE_INDICATORS, RunSpec, RunSpecError, load_runspec, plan, usable_report_years, year_ranges)
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = sorted((ROOT / "params" / "runs").glob("*.yaml"))
@@ -122,7 +123,134 @@ def test_year_message_lists_the_data_range(tmp_path, data, no_kernels):
     spec = ps.write_spec(tmp_path, _doc(years=[data.latest + 1]))
     code, _, err = ps.run_cli([str(spec)], tmp_path / "reports")
     assert code == 2
-    assert f"{min(data.years)}–{max(data.years)}" in err and str(data.latest + 1) in err
+    assert year_ranges(data.report_years) in err and str(data.latest + 1) in err
+
+
+# ------------------------------------------------------------------------------------------------ right for any year
+def test_usable_report_years_rule(data):
+    """A year is usable when at least MIN_HEADLINE_INDICATORS of the 13 indicators' headline series have a value."""
+    assert data.latest in data.report_years
+    assert set(data.report_years) <= set(data.years)
+    assert 1994 in data.years and 1994 not in data.report_years  # the panel reaches 1994 (covariates), reports not
+    assert year_ranges(data.report_years) == f"{min(data.report_years)}–{max(data.report_years)}"  # no gaps today
+
+    import pandas as pd
+
+    rows = [("N15472", "1380", 2001, "ok"), ("N15567", "1380", 2001, "ok"), ("N17691", "1381", 2001, "ok"),
+            ("N17445", "1381", 2001, "ok"),                         # 2001: 4 indicators over two municipalities
+            ("N15472", "1380", 2002, "ok"), ("N15473", "1380", 2002, "ok"),  # two series of one indicator
+            ("N15567", "1380", 2002, "ok"), ("N17691", "0000", 2002, "ok"),  # riket does not count
+            ("N17445", "1381", 2002, "missing"),                    # a missing value does not count
+            ("N00905", "1380", 2002, "ok"), ("N00905", "1381", 2002, "ok")]  # a covariate does not count
+    frame = pd.DataFrame(rows, columns=["series", "municipality_id", "year", "status"])
+    assert usable_report_years(frame) == (2001,)
+    assert usable_report_years(frame, minimum=2) == (2001, 2002)
+    assert MIN_HEADLINE_INDICATORS == 4
+    assert year_ranges([2010, 2012, 2013, 2014, 2020]) == "2010, 2012–2014, 2020"
+
+
+def _one_problem_line(err: str) -> str:
+    bullets = [line for line in err.splitlines() if line.strip().startswith("•")]
+    assert len(bullets) == 1, err
+    return bullets[0]
+
+
+@pytest.mark.parametrize("years", [1994, [1994], "1994"])
+def test_year_without_indicator_data_is_refused_with_one_line(years, tmp_path, data, no_kernels):
+    reports = tmp_path / "reports"
+    code, out, err = ps.run_cli([str(ps.write_spec(tmp_path, _doc(years=years)))], reports)
+    assert code == 2, (out, err)
+    line = _one_problem_line(err)
+    assert "1994" in line and f"Användbara år: {year_ranges(data.report_years)}" in line
+    assert f"minst {MIN_HEADLINE_INDICATORS} av de 13 indikatorerna" in line
+    assert "Traceback" not in err and not reports.exists()
+
+
+def test_year_override_from_the_command_line_is_checked_too(tmp_path, data, no_kernels):
+    reports = tmp_path / "reports"
+    code, _, err = ps.run_cli([str(ROOT / "params/runs/fgte_annual.yaml"), "--years", "1994"], reports)
+    assert code == 2 and "1994" in err and year_ranges(data.report_years) in err
+    assert "Traceback" not in err and not reports.exists()
+
+
+@pytest.mark.parametrize("params,fields", [
+    ({"municipality": "1381", "year": 2024}, ["municipality", "year"]),
+    ({"municipalities": ["1381"]}, ["municipalities"]),
+    ({"intervention": "fgte"}, ["intervention"]),
+])
+def test_parameters_cannot_set_what_the_spec_sets(params, fields, tmp_path, no_kernels):
+    """Under a 1380/latest entry, parameters {municipality: "1381", year: 2024} used to publish 1380-halmstad.html
+    titled Halmstad with Laholm 2024 in it."""
+    reports = tmp_path / "reports"
+    code, out, err = ps.run_cli([str(ps.write_spec(tmp_path, _doc(parameters=params)))], reports)
+    assert code == 2, (out, err)
+    assert "Fel i körspecifikationen" in err and "Inga rapporter har skapats" in err
+    for f in fields:
+        assert f"reports[0].parameters.{f}: {f} sätts av körspecifikationen själv" in err, err
+    assert "Traceback" not in err and not reports.exists()
+    with pytest.raises(RunSpecError) as exc:
+        RunSpec.from_dict(_doc(parameters=params))  # refused by the schema, before any look-up
+    assert exc.value.kinds == {"schema"}
+
+
+NUMERIC_CODES = {
+    "octal_list": ("municipalities: [0162, 0461]", ["talet 114", "YAML läser 0162", "\"0162\"",
+                                                   "talet 305", "\"0461\""]),
+    "octal_scalar": ("municipalities: 0162", ["talet 114", "\"0162\""]),
+    "decimal": ("municipalities: [1380]", ["talet 1380", "\"1380\""]),
+    "mixed": ("municipalities: [\"1381\", 1380]", ["talet 1380", "\"1380\""]),
+    "parameters": ("municipalities: [\"1380\"]\n    parameters: {comparison_municipalities: [0162]}",
+                   ["comparison_municipalities", "talet 114", "\"0162\""]),
+}
+
+
+@pytest.mark.parametrize("kind", NUMERIC_CODES)
+def test_municipality_codes_written_as_numbers_are_refused(kind, tmp_path, no_kernels):
+    """Unquoted 0162 is the octal number 114 in YAML (Upplands Väsby's 0114 once zero-padded): never guess."""
+    line, must_mention = NUMERIC_CODES[kind]
+    spec = tmp_path / "run.yaml"
+    spec.write_text(f"run: siffror\nreports:\n  - notebook: {ps.FIXTURES / 'report_fixture.ipynb'}\n"
+                    f"    years: latest\n    {line}\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    code, out, err = ps.run_cli([str(spec)], reports)
+    assert code == 2, (out, err)
+    assert "skriv koden inom citattecken" in err
+    for text in must_mention:
+        assert text in err, f"{text!r} missing from:\n{err}"
+    assert "Traceback" not in err and not reports.exists()
+
+
+def test_numeric_code_in_the_intervention_registry_is_refused(tmp_path, no_kernels, monkeypatch):
+    registry = (ROOT / "params" / "interventions.yaml").read_text(encoding="utf-8")
+    assert '["2583"]' in registry
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "interventions.yaml").write_text(registry.replace('["2583"]', "[0162]", 1), encoding="utf-8")
+    monkeypatch.setenv("FGTE_PARAMS_DIR", str(params))
+    doc = {"run": "insatser", "reports": [{"notebook": "intervention_study", "interventions": ["fgte"]}]}
+    reports = tmp_path / "reports"
+    code, _, err = ps.run_cli([str(ps.write_spec(tmp_path, doc))], reports)
+    assert code == 2 and "interventions.yaml" in err and "talet 114" in err and '"0162"' in err, err
+    assert "Traceback" not in err and not reports.exists()
+
+
+def test_shipped_specs_and_readme_quote_municipality_codes():
+    import re
+
+    import yaml
+
+    for path in RUNS:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in doc["reports"]:
+            if isinstance(entry, dict):
+                munis = entry.get("municipalities")
+                items = munis if isinstance(munis, list) else [munis]
+                assert not any(isinstance(x, int) for x in items), path
+                assert not any(isinstance(v, int) and k in ("comparison_municipalities", "kommun", "kommuner")
+                               for k, v in (entry.get("parameters") or {}).items()), path
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```yaml\n(.*?)```", readme, re.S):
+        assert not re.search(r"municipalities:\s*\[?\s*\d", block), block
 
 
 def test_all_problems_reported_at_once(tmp_path, no_kernels):
@@ -164,7 +292,7 @@ def test_bad_values_in_schema():
 
 def test_names_and_parameters(data):
     doc = {"run": "namn", "reports": [
-        {"notebook": str(ps.FIXTURES / "report_fixture.ipynb"), "municipalities": ["Upplands Väsby", 1380],
+        {"notebook": str(ps.FIXTURES / "report_fixture.ipynb"), "municipalities": ["Upplands Väsby", "1380"],
          "years": [data.latest, "latest"], "name": "{year}/{slug}_{kommunkod}"},
         {"notebook": str(ps.FIXTURES / "set_fixture.ipynb"), "municipalities": ["1380", "1381"],
          "per_municipality": False, "years": "latest"},
@@ -218,3 +346,15 @@ def test_bad_override_exit_2_and_nothing_written(tmp_path, no_kernels):
     assert code == 2 and "Atlantis" in err and not reports.exists()
     code, _, err = ps.run_cli([str(ROOT / "params/runs/fgte_annual.yaml"), "--years", "tjugo"], reports)
     assert code == 2 and "tjugo" in err and not reports.exists()
+
+
+def test_bad_publisher_file_exit_2_and_nothing_written(tmp_path, monkeypatch, no_kernels):
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "publisher.yaml").write_text("publisher: 12\ncontact: \"\"\n", encoding="utf-8")
+    monkeypatch.setenv("FGTE_PARAMS_DIR", str(params))
+    reports = tmp_path / "reports"
+    code, out, err = ps.run_cli([str(ps.write_spec(tmp_path, _doc()))], reports)
+    assert code == 2, (out, err)
+    assert "publisher.yaml" in err and "fältet publisher måste vara text" in err and "Inga rapporter har skapats" in err
+    assert "Traceback" not in err and not reports.exists()

@@ -91,6 +91,11 @@ def _parse_entry(path: Path, i: int, raw) -> Intervention:
         raise fail("municipalities", "måste vara en icke-tom lista med kommunkoder")
     for code in munis:
         if not isinstance(code, str):
+            if isinstance(code, int) and not isinstance(code, bool) and 0o100 <= code <= 0o777:
+                # an unquoted 0162 is the octal number 114 in YAML
+                raise fail("municipalities", f"kommunkoden står som talet {code} – YAML läser 0{code:o} utan "
+                                             f"citattecken som ett oktalt tal; skriv den som text inom "
+                                             f"citattecken, t.ex. \"0{code:o}\"")
             raise fail("municipalities", f"kommunkoden {code!r} har fel format: skriv den som text inom "
                                          "citattecken, t.ex. \"0114\"")
         if not _CODE.match(code):

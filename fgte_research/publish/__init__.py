@@ -6,7 +6,8 @@
 
 Modules: ``runspec`` (schema, validation, jobs), ``runner`` (render, cli_report), ``execute``
 (worker side: papermill, fresh or warm kernel), ``kernel`` (named kernel, warm kernel), ``html``
-(nbconvert export, titles, variants), ``index`` (index.html), ``cache`` (keys, manifest).
+(nbconvert export, titles, variants), ``index`` (index.html for readers, korlogg.html for the run log),
+``cache`` (keys, manifest).
 """
 
 from .kernel import KERNEL_NAME, ensure_kernel

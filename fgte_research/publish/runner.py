@@ -1,4 +1,4 @@
-"""Orchestration: validate → skip unchanged → execute in worker processes → index → summary."""
+"""Orchestration: validate → skip unchanged → execute in worker processes → index and log pages → summary."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .. import __version__, paths
+from ..publisher import PublisherError, load_publisher
 from . import cache, execute
-from .index import render_index
+from .index import LOG_FILE, render_index
 from .kernel import KERNEL_NAME, KernelSetupError, ensure_kernel
-from .runspec import DataInfo, RunSpec, RunSpecError, load_runspec, plan
+from .runspec import DataInfo, RunSpec, RunSpecError, load_runspec, plan, usable_report_years
 
 LATEST_SERIES = "splice.ak9.merit17.kommunal"
 
@@ -39,6 +40,11 @@ class RunResult:
     index_path: Path
     reports: list[ReportResult]
     seconds: float
+
+    @property
+    def log_path(self) -> Path:
+        """The technical run log (korlogg.html), linked from the index."""
+        return self.run_dir / LOG_FILE
 
     @property
     def n_ok(self) -> int:
@@ -79,15 +85,15 @@ def _latest_year() -> int:
 
 
 def data_info() -> DataInfo:
-    """Build data/processed if stale; return its years, latest year and content hash."""
+    """Build data/processed if stale; return its years, the usable report years, latest year and content hash."""
     import pandas as pd
 
     from ..build import PANEL_FILE, ensure_built, panel_hash
 
     ensure_built(verbose=True)
-    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE, columns=["year", "status"])
+    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE, columns=["series", "municipality_id", "year", "status"])
     years = tuple(sorted(int(y) for y in frame.loc[frame["status"].astype(str) == "ok", "year"].unique()))
-    return DataInfo(years=years, latest=_latest_year(), hash=panel_hash())
+    return DataInfo(years=years, latest=_latest_year(), hash=panel_hash(), report_years=usable_report_years(frame))
 
 
 def _as_spec(runspec) -> RunSpec:
@@ -116,12 +122,14 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
     """Render a run specification (path, dict or :class:`RunSpec`).
 
     Raises :class:`RunSpecError` (Swedish message) before anything is written if the specification
-    is invalid. Failed reports do not raise: see ``RunResult.failed`` / ``exit_code``.
+    is invalid, :class:`~fgte_research.publisher.PublisherError` if params/publisher.yaml is. Failed reports
+    do not raise: see ``RunResult.failed`` / ``exit_code``.
     """
     started = time.perf_counter()
     spec = _as_spec(runspec)
     data = data or data_info()
     the_plan = plan(spec, data)
+    publisher = load_publisher()  # checked before anything runs: the index page names the publisher
     run_dir = paths.reports_dir() / spec.run
     executor = executor or spec.executor
     manifest = cache.Manifest(run_dir)
@@ -186,7 +194,8 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
                                         seconds=entry.get("seconds"), outputs=entry["outputs"], context=job.context))
     total = time.perf_counter() - started
     title = spec.title or f"Rapporter: {spec.run}"
-    index_path = render_index(run_dir, title=title, reports=reports, info=info, total_seconds=total)
+    index_path = render_index(run_dir, title=title, reports=reports, info=info, total_seconds=total,
+                              publisher=publisher)
     return RunResult(run=spec.run, run_dir=run_dir, index_path=index_path, reports=reports,
                      seconds=time.perf_counter() - started)
 
@@ -196,7 +205,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="fgte report",
         description="Kör parametriserade anteckningsböcker och publicerar dem som fristående HTML-rapporter "
-                    "med en översiktssida (reports/<körning>/index.html).")
+                    "med en översiktssida för läsare (reports/<körning>/index.html) och en teknisk körlogg "
+                    "(reports/<körning>/korlogg.html).")
     p.add_argument("runspec", metavar="KÖRSPECIFIKATION", help="YAML-fil, t.ex. params/runs/fgte_annual.yaml")
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help=f"antal parallella processer (standard: alla kärnor, här {default_jobs()})")
@@ -248,6 +258,9 @@ def cli_report(argv: list[str]) -> int:
         result = render(spec, jobs=args.jobs, force=args.force, executor=args.executor, progress=not args.quiet)
     except RunSpecError as exc:
         print(exc.message_sv(), file=sys.stderr)
+        return 2
+    except PublisherError as exc:
+        print(f"{exc}\nInga rapporter har skapats.", file=sys.stderr)
         return 2
     except KernelSetupError as exc:
         print(f"fgte report: {exc}", file=sys.stderr)

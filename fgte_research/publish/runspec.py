@@ -13,12 +13,16 @@ Schema (YAML)::
     reports:                      # one entry per notebook (or glob of notebooks)
       - notebook: annual_report   # notebooks/annual_report.ipynb; "teaching/*" globs; a path ending
                                   # in .ipynb is taken relative to this file (test fixtures)
-        municipalities: fgte      # list of codes/names | named set (fgte, halland) | all
+        municipalities: fgte      # list of codes/names | named set (fgte, halland) | all; codes are
+                                  # quoted text (["1380", "0162"]): an unquoted 0162 is octal 114 in YAML
+                                  # and is refused, as is any code written as a number
         per_municipality: true    # true: one report per municipality (parameter `municipality`);
                                   # false: one report for the whole set (parameter `municipalities`)
-        years: latest             # latest | 2024 | [2023, 2024]  → parameter `year`
+        years: latest             # latest | 2024 | [2023, 2024]  → parameter `year`; only years with data
+                                  # for the indicators (see MIN_HEADLINE_INDICATORS)
         interventions: [fgte]     # registry ids → one report each, parameter `intervention`
-        parameters: {indicators: [ak9_merit]}   # extra parameters, passed to every report as-is
+        parameters: {indicators: [ak9_merit]}   # extra parameters, passed to every report as-is; not
+                                                # municipality/municipalities/year/intervention (SPEC_SET_PARAMS)
         variants: [student, teacher]            # teaching: student drops cells tagged `solution`
         show_code: false          # true keeps code cells in the HTML (teaching notebooks)
         name: "{year}/{kommunkod}-{slug}"        # output name template (optional; see DEFAULT_NAMES)
@@ -61,6 +65,18 @@ DEFAULT_NAMES = {
     "single": "{stem}",
 }
 NAME_FIELDS = ("stem", "notebook", "year", "kommunkod", "slug", "set", "intervention")
+#: Parameters the specification sets itself, and the key that sets them (Swedish hint): ``parameters`` may not set
+#: them, or a report named after one municipality and year could show another.
+SPEC_SET_PARAMS = {
+    "municipality": "municipalities (en rapport per kommun), t.ex. municipalities: [\"1381\"]",
+    "municipalities": "municipalities med per_municipality: false",
+    "year": "years, t.ex. years: 2024",
+    "intervention": "interventions, t.ex. interventions: [fgte]",
+}
+#: A year can be a report year when at least this many of the 13 indicators have a value in their headline series
+#: for at least one municipality that year (2023–2025 have 4: åk 6, åk 9 alla ämnen, meritvärde, behörighet
+#: yrkesprogram; 2010–2013 have at most 2, which would make a report of "saknas").
+MIN_HEADLINE_INDICATORS = 4
 _NAME_OK = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 
@@ -168,11 +184,14 @@ def _report_from_dict(entry: Any, where: str, problems: list) -> ReportSpec | No
         bad("notebook", "anteckningsbokens namn saknas (t.ex. annual_report)")
     munis = entry.get("municipalities")
     if munis is not None:
-        if isinstance(munis, (int, str)):
-            munis = str(munis)
-        elif isinstance(munis, list) and munis and all(isinstance(m, (str, int)) and not isinstance(m, bool)
-                                                          for m in munis):
-            munis = [str(m) for m in munis]
+        numbers = _numeric_codes(munis)
+        if numbers:
+            for n in numbers:
+                bad("municipalities", numeric_code_message(n))
+        elif isinstance(munis, str):
+            pass
+        elif isinstance(munis, list) and munis and all(isinstance(m, str) for m in munis):
+            munis = list(munis)
         else:
             from ..municipalities import NAMED_SETS
 
@@ -210,6 +229,10 @@ def _report_from_dict(entry: Any, where: str, problems: list) -> ReportSpec | No
     if not isinstance(params, dict) or not all(isinstance(k, str) and k.isidentifier() for k in params):
         bad("parameters", "måste vara en mappning från parameternamn (Python-namn) till värden")
         params = {}
+    for key in params:
+        if key in SPEC_SET_PARAMS:
+            bad(f"parameters.{key}", f"{key} sätts av körspecifikationen själv och kan inte anges under "
+                                     f"parameters; använd {SPEC_SET_PARAMS[key]}")
     variants = entry.get("variants")
     if variants is not None:
         if isinstance(variants, str):
@@ -288,11 +311,45 @@ class Job:
 
 @dataclass(frozen=True)
 class DataInfo:
-    """What validation needs to know about the processed data."""
+    """What validation needs to know about the processed data.
+
+    ``years``: every year with any value in the panel; ``report_years``: the years a report may be made for
+    (:func:`usable_report_years`); ``latest``: the latest year with results (``years: latest``)."""
 
     years: tuple[int, ...]
     latest: int
     hash: str
+    report_years: tuple[int, ...] = ()
+
+
+def usable_report_years(frame, minimum: int = MIN_HEADLINE_INDICATORS) -> tuple[int, ...]:
+    """Years in which at least ``minimum`` of the catalogue's indicators have a value ("ok") in one of their headline
+    series for at least one municipality (riket and regions "00xx" do not count).
+
+    ``frame``: the panel or its columns ``series``, ``municipality_id``, ``year``, ``status``."""
+    from .. import catalogue
+
+    headline = {sid: ind.id for ind in catalogue.INDICATORS for sid in ind.headline}
+    sid = frame["series"].astype(str)
+    rows = frame[sid.isin(list(headline)) & (frame["status"].astype(str) == "ok")
+                 & ~frame["municipality_id"].astype(str).str.startswith("00")]
+    per_year = rows.assign(indicator=rows["series"].astype(str).map(headline)).groupby("year")["indicator"].nunique()
+    return tuple(sorted(int(y) for y, n in per_year.items() if n >= minimum))
+
+
+def year_ranges(years) -> str:
+    """[2014, 2015, 2016, 2020] → "2014–2016, 2020" (en dash, Swedish typography)."""
+    years = sorted(set(int(y) for y in years))
+    parts: list[str] = []
+    start = prev = None
+    for y in years + [None]:
+        if start is not None and (y is None or y != prev + 1):
+            parts.append(str(start) if start == prev else f"{start}–{prev}")
+            start = None
+        if y is not None and start is None:
+            start = y
+        prev = y
+    return ", ".join(parts) or "inga"
 
 
 @dataclass(frozen=True)
@@ -357,9 +414,33 @@ def notebook_parameters(path: Path) -> list[str] | None:
     return list(dict.fromkeys(names))
 
 
+def _numeric_codes(raw) -> list[int]:
+    """Municipality codes that reached the specification as YAML numbers (a number or a list with numbers)."""
+    items = raw if isinstance(raw, (list, tuple)) else [raw]
+    return [x for x in items if isinstance(x, int) and not isinstance(x, bool)]
+
+
+def numeric_code_message(value: int) -> str:
+    """Swedish message for a municipality code written as a YAML number (never silently turned into a code).
+
+    YAML reads an unquoted 0162 as the octal number 114, and 0114 as 76; a code such as 1380 is read as a number
+    too. Either way the code must be quoted."""
+    if 0o100 <= value <= 0o777:  # "0100"–"0777" unquoted: octal, like the county-01–07 codes
+        guess = f"0{value:o}"
+        return (f"kommunkoden står som talet {value} – YAML läser {guess} utan citattecken som ett oktalt tal; "
+                f"skriv koden inom citattecken, t.ex. \"{guess}\"")
+    guess = f"{value:04d}" if 0 < value <= 9999 else "0162"
+    return f"kommunkoden står som talet {value}; skriv koden inom citattecken, t.ex. \"{guess}\""
+
+
 def _municipality_codes(raw, where: str, problems: list) -> list[str] | None:
     from .. import municipalities as m
 
+    numbers = _numeric_codes(raw)
+    if numbers:
+        for n in numbers:
+            problems.append(("municipality", where, numeric_code_message(n)))
+        return None
     items = [raw] if isinstance(raw, str) else list(raw)
     codes: list[str] = []
     bad: list[str] = []
@@ -388,14 +469,19 @@ def _years(raw, data: DataInfo, where: str, problems: list) -> list[int] | None:
     for y in items:
         if isinstance(y, str):
             out.append(data.latest)
-        elif y in data.years:
+        elif y in data.report_years:
             out.append(int(y))
         else:
             bad.append(str(y))
     if bad:
+        from ..catalogue import INDICATORS
+
         problems.append(("year", where,
-                         f"år utanför data: {', '.join(bad)}. Data finns för åren {min(data.years)}–"
-                         f"{max(data.years)}; senaste år med resultat är {data.latest} (skriv latest)."))
+                         f"{'året' if len(bad) == 1 else 'åren'} {', '.join(bad)} saknar data för rapporten: ett år "
+                         f"kan användas när minst {MIN_HEADLINE_INDICATORS} av de {len(INDICATORS)} indikatorerna "
+                         f"har värden för "
+                         f"någon kommun. Användbara år: {year_ranges(data.report_years)}; senaste år är "
+                         f"{data.latest} (skriv latest)."))
         return None
     return sorted(set(out))
 
