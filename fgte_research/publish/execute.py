@@ -189,16 +189,23 @@ def execute(job, out_tmp: Path):
 
 
 def footer_lines(job, info: dict) -> list[str]:
+    """Publisher and contact (params/publisher.yaml), render date, data version in words, then the technical ids."""
+    import datetime as dt
     from html import escape
 
+    from ..publisher import publisher_html
+
     params = ", ".join(f"{k} = {v!r}" for k, v in job.parameters.items())
-    return [
-        f"Rapporten är framställd automatiskt med fgte-research {escape(info['version'])} från "
-        f"anteckningsboken <code>{escape(job.notebook_name)}</code>"
-        + (f" med parametrarna <code>{escape(params)}</code>." if params else "."),
-        "Bearbetning av data från Kolada och Skolverket; databygge "
-        f"<code>{escape(info['data_hash'][:12])}</code>.",
+    lines = [publisher_html(info["publisher"])] if info.get("publisher") else []
+    lines += [
+        f"Framställd {dt.date.today().isoformat()}. Underlag: {escape(info.get('data_words', 'Kolada och Skolverket'))}; "
+        "bearbetning av data från Kolada · Källa: Skolverket, egen bearbetning.",
+        f'<span class="fgte-tech">Tekniskt: fgte-research {escape(info["version"])}, anteckningsboken '
+        f"<code>{escape(job.notebook_name)}</code>"
+        + (f", parametrar <code>{escape(params)}</code>" if params else "")
+        + f", databygge <code>{escape(info['data_hash'][:12])}</code>.</span>",
     ]
+    return lines
 
 
 def output_paths(run_dir: Path, job, variant: str) -> tuple[Path, Path]:

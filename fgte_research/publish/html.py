@@ -38,7 +38,8 @@ PRINT_CSS = """
 main { max-width: 62rem; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
 .fgte-footer { font-family: var(--jp-content-font-family, system-ui, sans-serif); margin-top: 3rem; padding-top: .6rem; border-top: 1px solid #bbb; font-size: .85em; color: #444; }
-.fgte-footer code { font-size: .95em; }
+.fgte-footer code { font-size: .95em; overflow-wrap: anywhere; }
+.fgte-tech { color: #666; font-size: .9em; }
 /* the annual report's own blocks (fgte_research/annual.py) */
 html, body { overflow-x: hidden; }
 .fgte-row { display: flex; flex-wrap: wrap; gap: .5rem 1.2rem; align-items: flex-start; }

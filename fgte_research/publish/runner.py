@@ -84,6 +84,19 @@ def _latest_year() -> int:
     return int(frame.loc[frame["status"] == "ok", "year"].max())
 
 
+def data_words() -> str:
+    """The data version in words for a report's footer: how far each source reaches."""
+    from ..panel import series_values
+
+    def last(series: str) -> str:
+        f = series_values(series, include_aggregates=False)
+        ok = f.loc[f["status"] == "ok", "year"]
+        return str(int(ok.max())) if len(ok) else "saknas"
+
+    return (f"Kolada (nyckeltal till och med {last('N15419')}) och Skolverket (till och med "
+            f"{last('skv.ak9.pass_all.kommunal')})")
+
+
 def data_info() -> DataInfo:
     """Build data/processed if stale; return its years, the usable report years, latest year and content hash."""
     import pandas as pd
@@ -138,7 +151,8 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
     keys = {job.id: cache.job_key(job, data.hash, kernel_name=KERNEL_NAME, notebook_digests=digests,
                                   params_fp=params_fp, code_fp=code_fp) for job in the_plan.jobs}
     to_run = [job for job in the_plan.jobs if force or not manifest.is_fresh(job.id, keys[job.id], run_dir)]
-    info = {"version": __version__, "data_hash": data.hash, "source": spec.source}
+    info = {"version": __version__, "data_hash": data.hash, "source": spec.source, "publisher": publisher,
+            "data_words": data_words()}
     results: dict[str, dict] = {}
 
     if to_run:
