@@ -81,8 +81,11 @@ def test_rendered_annual_reports_show_only_data_up_to_their_year(tmp_path):
                 ok = p.own.dropna(subset=["value"])
                 if ok.empty:
                     continue
+                if p is not res.parts[0]:
+                    continue  # the report draws and describes an indicator's first headline series
                 last = ok.iloc[-1]
-                expected = f"{fmt_num(last['value'])} ({p.meta.unit}) i {name} {int(last['year'])}"
+                unit = {"andel (%)": "%", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}[p.meta.unit]
+                expected = f"Senast {fmt_num(last['value'])} {unit} ({int(last['year'])})"
                 assert _norm(expected) in text, (code, year, expected)
                 if p.trend:
                     t = p.trend
