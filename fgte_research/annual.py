@@ -338,3 +338,54 @@ def soft_values_html(municipality_id: str, year: int) -> str:
         out.append(f"<p>{name} har inte lämnat egna uppgifter om mjuka värden. Skolenkätens värden i Kolada "
                    "(ett enda år i projektets data) står i bilagan.</p>")
     return "".join(out) + "</section>"
+
+
+# ---------------------------------------------------------------- the regional overview's first page
+def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) -> str:
+    """One table: per indicator the group's latest value and each member's trend word, members in code order."""
+    from .trend import fit_trend
+
+    ids = sorted(municipality_ids)
+    header = ["Indikator", "Gruppen"] + [escape(mun.name_of(m)) for m in ids]
+    rows = []
+    for ind in catalogue.INDICATORS:
+        reg = regs.get(ind.id)
+        name = f"{ind.number}. {escape(ind.title_sv)}"
+        if reg is None:
+            rows.append([name, "saknas"] + [""] * len(ids))
+            continue
+        agg = reg.aggregate.dropna(subset=["value"])
+        t = fit_trend(agg["year"].to_numpy(), agg["value"].to_numpy()) if len(agg) else None
+        group = (f"{_num(agg['value'].iloc[-1])} {_unit_short(ind.unit)} ({int(agg['year'].iloc[-1])})"
+                 if len(agg) else "saknas")
+        cells = []
+        by_id = {r.municipality_id: r for r in reg.results}
+        for m in ids:
+            r = by_id.get(m)
+            trend = next((p.trend for p in r.parts if p.trend), None) if r else None
+            word = verdict(*trend.ols_ci) if trend else ""
+            cells.append(f"<span aria-hidden=\"true\">{ARROWS.get(word, '')}</span> {word}" if word else "saknas")
+        rows.append([name, group] + cells)
+    return ('<section><h2>Sammanfattning</h2><p>Varje kommuns egen trend i indikatorn, med samma prövade omdömen '
+            "som i årsrapporterna: <strong>säker ökning</strong> eller <strong>säker minskning</strong> bara där "
+            "testet larmar falskt högst omkring 5 gånger av 100, annars <strong>kan vara slump</strong>. Kommunerna "
+            "står i kodordning; tabellen är ingen rangordning.</p>"
+            + _table(f"Trend per kommun och indikator, data till och med {year}", header, rows, "fgte-summary")
+            + READING_BOX.replace("Så läser du rapporten", "Så läser du översikten") + "</section>")
+
+
+def study_summary_html(studies: list, intervention_name: str) -> str:
+    """The intervention study's first page: the combined verdict per indicator and municipality, in words."""
+    rows = []
+    for st in studies:
+        what = escape(st.indicator.title_sv if st.indicator else st.series_id)
+        window = f"{st.window[0]}–{st.window[1]}" if st.window else ""
+        members = list(dict.fromkeys(u for r in st.results for u in r.treated)) or []
+        if not members:
+            rows.append([what, escape(window), "", escape("; ".join(st.skipped) or st.status.sv())])
+        for m in members:
+            rows.append([what, escape(window), escape(mun.name_of(m)), escape(st.combined_verdict(m)[1])])
+    return ('<section><h2>Sammanfattning</h2><p>Före och efter insatsens start, varje metod jämförd med hur landets '
+            "kommuner rörde sig samma år. Ett omdöme ges bara där metoderna som kan bedöma insatsen är överens.</p>"
+            + _table(f"Samlat omdöme: {escape(intervention_name)}", ["Indikator", "År som används", "Kommun",
+                                                                    "Samlat omdöme"], rows) + "</section>")

@@ -25,10 +25,10 @@ year = 2025
 import warnings
 
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 import fgte_research as fr
-from fgte_research import municipalities as mun, plots, report
+from fgte_research import annual, municipalities as mun, plots, report
 from fgte_research.contract import escape_markdown_text
 from fgte_research.progression import progression, regional
 
@@ -52,24 +52,34 @@ if entry.assumptions:
 # Alla designer visas sida vid sida med sina varningar. Med 5–15 årliga värden är osäkerheten stor; en skillnad som inte är statistiskt säkerställd betyder inte att insatsen saknat effekt, bara att datan inte kan visa den.
 
 # %%
-studies = []
-for ind_id in indicators:
-    st = study(intervention, ind_id, year, designs=tuple(designs))
-    display(Markdown(f'## {fr.indicator(ind_id).title_sv}\n\n' + escape_markdown_text(st.summary_sv())))
-    for res in st.results:
-        if res.design in ('synth', 'its'):
-            plots.show(res.plot(), alt=f"Diagram: {res.title_sv}, observerat mot jämförelsen för "
-                                       f"{res.municipality_name}. Siffrorna står i texten ovanför.")
-    studies.append(st)
+# every indicator first, so that the summary opens the report
+studies = [study(intervention, ind_id, year, designs=tuple(designs)) for ind_id in indicators]
+display(HTML(annual.study_summary_html(studies, entry.name)))
 
 # %% [markdown]
-# ## Samlad tabell
+# <div class="fgte-bilaga"></div>
 #
-# En rad per skattning: design, storhet, skattning och 95 % intervall.
+# ## Bilaga: metod för metod
+#
+# Varje indikator med alla metoder, deras siffror och varningar. Sammanfattningen ovan bygger på dessa.
+
+# %%
+for st in studies:
+    display(Markdown(f'### {st.title_sv}\n\n' + escape_markdown_text(st.summary_sv())))
+    for res in st.results:
+        if res.design in ('synth', 'its') and res.status.ok:  # no figure for what cannot be assessed
+            plots.show(res.plot(), alt=f"Diagram: {res.title_sv}, observerat mot jämförelsen för "
+                                       f"{res.municipality_name}. Siffrorna står i texten ovanför.")
+
+# %% [markdown]
+# ### Samlad tabell
+#
+# En rad per skattning: design, storhet, skattning och 95 % intervall. Bara rader med ett kalibrerat test har ett
+# omdöme; övriga är beskrivande.
 
 # %%
 from fgte_research.tables import etable
-display(etable(studies))
+display(etable(studies).style.hide(axis="index").set_caption("Alla skattningar, metod för metod"))
 
 # %%
 display(Markdown(report.provenance_md({'intervention': intervention, 'indicators': indicators, 'designs': designs})))

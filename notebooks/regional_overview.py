@@ -23,11 +23,11 @@ year = 2025
 import warnings
 
 import matplotlib.pyplot as plt
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 import fgte_research as fr
-from fgte_research import municipalities as mun, plots, report
-from fgte_research.contract import DataMissing
+from fgte_research import annual, municipalities as mun, plots, report
+from fgte_research.contract import DataMissing, escape_markdown_text
 from fgte_research.progression import progression, regional
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -35,22 +35,33 @@ plots.apply_style()
 # %matplotlib inline
 
 # %%
-ids = mun.resolve_set(municipalities)
+ids = sorted(mun.resolve_set(municipalities))
 display(Markdown(f"# Regional översikt {year}\n\n*{len(ids)} kommuner: {', '.join(mun.name_of(m) for m in ids)}. Kommunerna visas i kodordning; ingen rangordning.*"))
 
+# %%
+# every indicator up to the year, computed once; the summary table comes first
+regs, missing = {}, {}
+for ind in fr.INDICATORS:
+    if not ind.available:
+        missing[ind.id] = ind.missing_reason
+        continue
+    try:
+        regs[ind.id] = regional(ind.id, ids, year)
+    except DataMissing as exc:
+        missing[ind.id] = str(exc)
+display(HTML(annual.regional_summary_html(regs, ids, year)))
+
 # %% [markdown]
-# Översikten visar gruppens samlade utveckling (elevviktat där elevtal finns, annars ovägt medel) och varje kommuns egen trend med osäkerhet, jämfört med riket.
+# ## Indikatorerna
+#
+# Gruppens samlade utveckling (elevviktat där elevtal finns, annars ovägt medel) och varje kommuns egen trend med osäkerhet, jämfört med riket.
 
 # %%
 for ind in fr.INDICATORS:
-    if not ind.available:
-        display(Markdown(f'### {ind.number}. {ind.title_sv}\n\nSaknas: {ind.missing_reason}'))
+    if ind.id not in regs:
+        display(Markdown(f'### {ind.number}. {ind.title_sv}\n\nSaknas: {escape_markdown_text(missing[ind.id])}'))
         continue
-    try:
-        reg = regional(ind.id, ids, year)
-    except DataMissing as exc:
-        display(Markdown(f'### {ind.number}. {ind.title_sv}\n\nSaknas: {exc}.'))
-        continue
+    reg = regs[ind.id]
     display(Markdown(f'### {ind.number}. {ind.title_sv}\n\n' + reg.summary_sv().replace('\n', '\n\n')))
     plots.show(reg.plot(), alt=f"Linjediagram: {ind.title_sv} {year} och tidigare för varje kommun i gruppen, "
                                "gruppens samlade värde och riket. Siffrorna står i texten ovanför.")

@@ -42,6 +42,7 @@ main { max-width: 62rem; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
 .fgte-tech { color: #666; font-size: .9em; }
 /* the annual report's own blocks (fgte_research/annual.py) */
 html, body { overflow-x: hidden; }
+.jp-RenderedHTMLCommon p, .jp-RenderedHTMLCommon li { overflow-wrap: anywhere; }
 .fgte-row { display: flex; flex-wrap: wrap; gap: .5rem 1.2rem; align-items: flex-start; }
 .fgte-row figure { flex: 1 1 20rem; max-width: 30rem; margin: 0; }
 .fgte-row figure img, .fgte-fig, .fgte-fig-wide { width: 100%; height: auto; }
