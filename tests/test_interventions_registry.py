@@ -17,8 +17,8 @@ def test_shipped_registry():
     assert fgte.first_treated_year == 2018 and fgte.sources
     hylte = reg["fgte-hylte"]
     assert hylte.municipalities == ("1315",) and hylte.first_treated_year is None
-    assert hylte.note == "årtal ej fastställt i källorna — ange själv"
-    with pytest.raises(ValueError, match="fgte-hylte.*årtal ej fastställt"):
+    assert hylte.note == "året då Hylte anslöt framgår inte av källorna"
+    with pytest.raises(ValueError, match="fgte-hylte.*anslöt framgår inte av källorna"):
         hylte.require_year()
     hap = reg["samverkan-haparanda"]
     assert hap.municipalities == ("2583",) and hap.first_treated_year == 2022

@@ -84,7 +84,8 @@ def test_hylte_after_2017_and_its_missing_start_year_say_saknas(rendered):
     # no own gymnasium with examen-giving programmes: the HF examen indicator has no values at all
     assert re.search(r"12\. Andel elever som tar en högskoleförberedande examen efter 3 år ¶? ?Saknas: inga värden "
                      r"till och med 2025", text), text[:200]
-    assert "Startåret saknas i registret" in text and "ange själv" in text
+    assert "Startåret saknas i registret" in text and "året då Hylte anslöt framgår inte av källorna" in text
+    assert "first_treated_year" not in text.split("Metod- och databilaga")[0]  # no field names for readers
 
 
 def test_haparanda_report_shows_its_intervention_with_uncertainty(rendered):
