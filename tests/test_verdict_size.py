@@ -94,3 +94,34 @@ def test_calibration_detects_a_real_effect():
     est, se = unit_estimates("before_after", panel, years, 2018)
     cal = calibrate(est[0], se[0], est[1:], se[1:])
     assert cal.p_value < 0.05 and cal.ci_low > 0
+
+
+def test_did_with_one_treated_municipality_is_calibrated_and_holds_its_size():
+    """DiD's verdict comes from the studentized placebo test of the unit's difference from its comparison group;
+    small (noisy) and large (quiet) treated municipalities are flagged about equally rarely when nothing happened."""
+    import pandas as pd
+
+    from fgte_research import interventions as iv
+    from fgte_research.interventions.placebo import calibrate_result
+
+    rng = np.random.default_rng(11)
+    years = np.arange(2012, 2024)
+    flagged = {"small": [], "large": []}
+    for _ in range(5):
+        panel = ar1_panel(rng, 120, len(years), 0.3)
+        ids = [f"{1000 + i}" for i in range(120)]
+        frame = pd.DataFrame([(u, int(y), float(v)) for u, row in zip(ids, panel) for y, v in zip(years, row)],
+                             columns=["municipality_id", "year", "value"])
+        noise = panel.std(axis=1)
+        order = np.argsort(noise)
+        for label, idx in (("large", order[:12]), ("small", order[-12:])):
+            for i in idx:
+                treated = ids[i]
+                comparison = [u for u in ids[:20] if u != treated][:7]
+                res = iv.did(frame[frame["municipality_id"].isin([treated, *comparison])], treated, 2018,
+                             comparison, n_boot=99)
+                calibrate_result(res, frame, exclude=[treated], comparison=comparison)
+                assert res.headline.term == "effect_vs_country" and res.headline.calibrated
+                flagged[label].append(res.headline.p_value < 0.05)
+    # 60 placebo treatments per group: at a true 5 % rate, more than 8 (13 %) happens with probability < 1 %
+    assert np.mean(flagged["small"]) <= 0.134 and np.mean(flagged["large"]) <= 0.134, flagged
