@@ -343,8 +343,6 @@ def soft_values_html(municipality_id: str, year: int) -> str:
 # ---------------------------------------------------------------- the regional overview's first page
 def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) -> str:
     """One table: per indicator the group's latest value and each member's trend word, members in code order."""
-    from .trend import fit_trend
-
     ids = sorted(municipality_ids)
     header = ["Indikator", "Gruppen"] + [escape(mun.name_of(m)) for m in ids]
     rows = []
@@ -355,7 +353,6 @@ def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) ->
             rows.append([name, "saknas"] + [""] * len(ids))
             continue
         agg = reg.aggregate.dropna(subset=["value"])
-        t = fit_trend(agg["year"].to_numpy(), agg["value"].to_numpy()) if len(agg) else None
         group = (f"{_num(agg['value'].iloc[-1])} {_unit_short(ind.unit)} ({int(agg['year'].iloc[-1])})"
                  if len(agg) else "saknas")
         cells = []

@@ -88,8 +88,8 @@ class StudyResult(AnalysisResult):
         words = {r.verdict for r in own}
         signs = {int(np.sign(r.estimate)) for r in own if r.estimate != 0}
         if not words & {INCREASE, DECREASE}:
-            who = "Den enda metod som kan bedöma insatsen" if len(own) == 1 else f"Ingen av de {len(own)} metoder som " \
-                  "kan bedöma insatsen"
+            who = ("Den enda metod som kan bedöma insatsen" if len(own) == 1
+                   else f"Ingen av de {len(own)} metoder som kan bedöma insatsen")
             verb = "visar ingen" if len(own) == 1 else "visar någon"
             return UNCERTAIN, f"{who} {verb} säker skillnad mot jämförelsen: {UNCERTAIN}."
         if len(signs) > 1 or len(words) > 1:

@@ -118,7 +118,8 @@ class ProgressionResult(AnalysisResult):
                 yrs = years_sv(t.first_year, t.last_year)
                 rows.append({**base, "term": "trend_ols_per_year", "estimate": t.ols_slope, "ci_low": t.ols_ci[0],
                              "ci_high": t.ols_ci[1], "years": yrs, "n": t.n,
-                             "method": f"OLS, t-intervall vidgat för årens samvariation (AR(1), ρ = {fmt_num(t.rho, 2)})",
+                             "method": "OLS, t-intervall vidgat för årens samvariation "
+                                       f"(AR(1), ρ = {fmt_num(t.rho, 2)})",
                              "verdict": verdict(*t.ols_ci)})
                 # Theil–Sen's interval assumes independent years: shown as a robustness check, without a verdict
                 rows.append({**base, "term": "trend_theilsen_per_year", "estimate": t.theilsen_slope,

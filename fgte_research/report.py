@@ -116,7 +116,8 @@ def summary_md(municipality, year: int, panel: pd.DataFrame | None = None, resul
         years = sorted({int(y) for y in stale["senaste_år"]})
         lines.append(f"- **Äldre data:** {len(stale)} serier har inga värden för {year}; senaste år är "
                      f"{', '.join(map(str, years))}" + (" (Kolada-uttaget slutar 2022)." if year > 2022 else "."))
-    lines.append("\nEn trend räknas som säker när hela 95-procentsintervallet ligger på samma sida om noll. Intervallet "
+    lines.append("\nEn trend räknas som säker när hela 95-procentsintervallet ligger på samma sida om noll. "
+                 "Intervallet "
                  "tar hänsyn till att ett års resultat ofta liknar föregående års; prövat på alla landets kommuner "
                  "ger det ett falskt \"säker\" i omkring 5 av 100 fall där inget hänt. Små kommuner och "
                  "gymnasievärden svänger mycket mellan åren.")

@@ -296,7 +296,8 @@ class SoftValueResult(AnalysisResult):
                     d = 1 if r.term == "change_vs_first_year" else 2
                     s += (f" {what} {r.years}: {fmt_num(r.estimate, d, signed=True)}"
                           + (f" ({fmt_ci(r.ci_low, r.ci_high, d)}; "
-                             f"{'intervallet rymmer noll' if r.ci_low <= 0 <= r.ci_high else 'intervallet rymmer inte noll'})."
+                             + ("intervallet rymmer noll" if r.ci_low <= 0 <= r.ci_high
+                                else "intervallet rymmer inte noll") + ")."
                              if not math.isnan(r.ci_low) else " (osäkerheten kan inte beräknas)."))
                 if est[est["group"] == group].empty:
                     s += " Förändring: saknas (bara ett år med värde)."

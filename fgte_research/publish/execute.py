@@ -198,7 +198,8 @@ def footer_lines(job, info: dict) -> list[str]:
     params = ", ".join(f"{k} = {v!r}" for k, v in job.parameters.items())
     lines = [publisher_html(info["publisher"])] if info.get("publisher") else []
     lines += [
-        f"Framställd {dt.date.today().isoformat()}. Underlag: {escape(info.get('data_words', 'Kolada och Skolverket'))}; "
+        f"Framställd {dt.date.today().isoformat()}. "
+        f"Underlag: {escape(info.get('data_words', 'Kolada och Skolverket'))}; "
         "bearbetning av data från Kolada · Källa: Skolverket, egen bearbetning.",
         f'<span class="fgte-tech">Tekniskt: fgte-research {escape(info["version"])}, anteckningsboken '
         f"<code>{escape(job.notebook_name)}</code>"
