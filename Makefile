@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 KERNEL := fgte-research
 JOBS   ?=
 
-.PHONY: reports test data lab bench clean-venv
+.PHONY: reports test data lab bench teaching clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(STAMP)
 
 # Jupyter's root is the repository, so jupytext.toml applies (each notebook opens and saves with its .py twin);
 # the browser starts in notebooks/.
+# Student and teacher working copies (notebooks/teaching/elev, /larare) and their HTML versions
+teaching: $(STAMP)
+	$(BIN)/python -m fgte_research.classroom
+	$(BIN)/fgte report params/runs/teaching.yaml
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. --LabApp.default_url=/lab/tree/notebooks
 

@@ -32,7 +32,7 @@ def baseline_for(municipality_id: str) -> tuple[int | None, str]:
     starts = sorted({e.first_treated_year for e in load_registry().values()
                      if municipality_id in e.municipalities and e.first_treated_year})
     if starts:
-        return starts[0], f"insatsens start {starts[0]}"
+        return starts[0], f"första påverkade år ({starts[0]})"
     return None, "första jämförbara år"
 
 
@@ -47,6 +47,19 @@ def results_for(municipality_id: str, year: int, comparison_group: str = "grunds
 # ---------------------------------------------------------------- small pieces
 def _num(x, decimals: int = 1, signed: bool = False) -> str:
     return "saknas" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt_num(x, decimals, signed)
+
+
+def _count_sv(n: int) -> str:
+    return ["ingen", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv",
+            "tretton"][n] if 0 <= n <= 13 else str(n)
+
+
+def _plain_reason(reason: str) -> str:
+    """A missing-data reason for a reader: the first sentence, without KPI codes."""
+    import re
+
+    first = reason.split(". ")[0].rstrip(".")
+    return re.sub(r"\s*\((?:Kolada )?[NU]\d{5}[^)]*\)", "", first) + "."
 
 
 def _unit_short(unit: str) -> str:
@@ -104,7 +117,7 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
     for r in rows:
         name = f"{r['nr']}. {escape(r['indikator'])}"
         if "missing" in r:
-            out.append([name, "saknas", f"saknas: {escape(r['missing'])}", "", ""])
+            out.append([name, "saknas", f"saknas: {escape(_plain_reason(r['missing']))}", "", ""])
             continue
         unit = _unit_short(r["unit"])
         latest = f"{_num(r['latest'])} {unit} ({r['latest_year']})"
@@ -118,12 +131,13 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
             change = "kan inte bedömas (för få jämförbara år)"
         riket = f"{_num(r['riket'])} {unit}" if r.get("riket") is not None else "saknas"
         word = r.get("trend_word", "")
-        trend = (f"<span aria-hidden=\"true\">{ARROWS.get(word, '')}</span> {word} ({r['trend_years']})"
+        trend = (f"<span aria-hidden=\"true\">{ARROWS.get(word, '')}</span> {word} (hela perioden "
+                 f"{r['trend_years']})"
                  if word else "saknas (färre än tre jämförbara år)")
         out.append([name, latest, change, riket, trend])
     return _table(f"De 13 indikatorerna: senaste värde, förändring sedan {since_words} och trend",
-                  ["Indikator", "Senaste värde", f"Förändring sedan {since_words}", "Riket samma år", "Trend"], out,
-                  "fgte-summary")
+                  ["Indikator", "Senaste värde", f"Förändring sedan {since_words}", "Riket samma år",
+                   "Trend (alla jämförbara år)"], out, "fgte-summary")
 
 
 def gap_sentence_html(municipality_id: str, year: int) -> str:
@@ -137,15 +151,16 @@ def gap_sentence_html(municipality_id: str, year: int) -> str:
         return f"<p><strong>Gapet:</strong> kan inte beräknas för {name} ({escape(str(exc))}).</p>"
     ok = res.data()[res.data()["status"] == "ok"]
     last = ok.iloc[-1]
-    where = ("högre än" if last["residual_low"] > 0 else "lägre än" if last["residual_high"] < 0
-             else "i nivå med")
-    text = (f"<p><strong>Gapet mellan förutsättningar och resultat.</strong> {int(last['year'])} var meritvärdet i "
-            f"åk 9 i {name}s kommunala skolor {_num(last['actual'])} poäng, {where} vad elevernas bakgrund "
-            f"förutsäger ({_num(last['expected'])} poäng; skillnad {_num(last['residual'], signed=True)}, 95 % "
-            f"prediktionsintervall {_num(last['residual_low'], signed=True)} till "
+    where = ("säkert högre än" if last["residual_low"] > 0 else "säkert lägre än" if last["residual_high"] < 0
+             else "inte säkert skilt från")
+    text = (f"<p><strong>Är gapet på väg att slutas?</strong> {int(last['year'])} var meritvärdet i åk 9 i {name}s "
+            f"kommunala skolor {_num(last['actual'])} poäng, {where} vad elevernas bakgrund förutsäger "
+            f"({_num(last['expected'])} poäng; skillnad {_num(last['residual'], signed=True)} poäng, men kommuner "
+            f"med samma bakgrund hamnar normalt mellan {_num(last['residual_low'], signed=True)} och "
             f"{_num(last['residual_high'], signed=True)}).")
     if not math.isnan(last["official_deviation"]):
-        text += f" Koladas officiella avvikelse samma år: {_num(last['official_deviation'], signed=True)} poäng."
+        text += (f" Koladas officiella beräkning (SKR:s modell, som också tar hänsyn till behov av ekonomiskt "
+                 f"bistånd) ger {_num(last['official_deviation'], signed=True)} poäng samma år.")
     since = ok[ok["year"] >= FGTE_FIRST_YEAR]
     trend_row = res.tidy()
     trend_row = trend_row[trend_row["term"] == "trend_residual_centred_per_year"]
@@ -154,11 +169,11 @@ def gap_sentence_html(municipality_id: str, year: int) -> str:
         word = {INCREASE: "minskat (resultaten har ökat mer än bakgrunden förutsäger)",
                 DECREASE: "ökat (resultaten har ökat mindre än bakgrunden förutsäger)"}.get(
             t["verdict"], "inte förändrats säkert — förändringen ryms i osäkerheten")
-        text += (f" Över {t['years']} har gapet {word}: {_num(t['estimate'], 2, signed=True)} poäng per år "
-                 f"({fmt_ci(t['ci_low'], t['ci_high'], 2)}).")
+        text += (f" Räknat mot hur alla kommuners avvikelser rörde sig samma år har gapet {t['years']} {word}: "
+                 f"{_num(t['estimate'], 2, signed=True)} poäng per år ({fmt_ci(t['ci_low'], t['ci_high'], 2)}).")
     if year > KOLADA_LAST_YEAR:
-        text += (f" Modellens bakgrundsuppgifter slutar {KOLADA_LAST_YEAR}; åren därefter finns i fördjupningen med en "
-                 "enklare modell.")
+        text += (f" Modellens bakgrundsuppgifter slutar {KOLADA_LAST_YEAR}; åren därefter beräknas med en enklare "
+                 "modell och står i bilagan.")
     return text + "</p>"
 
 
@@ -168,10 +183,11 @@ READING_BOX = (
     "uppgiften ingår inte i projektets data). Skälet står intill. Inget saknat värde ersätts med en uppskattning.</li>"
     "<li><strong>..</strong> i källorna betyder att värdet är prickat för att för få elever ingår; det visas här "
     "som saknas.</li>"
-    "<li><strong>Intervall</strong> (95 % KI): det spann som det sanna värdet troligen ligger i. Årskullar skiljer "
-    "sig åt av slump, särskilt i små kommuner, så en förändring inom spannet kan vara slump.</li>"
-    "<li><strong>säker ökning / säker minskning</strong> skrivs bara där testet bakom har prövats på alla landets "
-    "kommuner och larmar falskt högst omkring 5 gånger av 100. Annars står <strong>kan vara slump</strong>.</li>"
+    "<li><strong>Intervall</strong> (95 % KI, konfidensintervall): det spann som det sanna värdet troligen ligger i. "
+    "Årskullar skiljer sig åt av slump, särskilt i små kommuner, så en förändring inom spannet kan vara slump.</li>"
+    "<li><strong>säker ökning / säker minskning</strong>: hela intervallet ligger på samma sida om noll. Metoden "
+    "har prövats på alla landets kommuner och ger falskt utslag i högst cirka 5 fall av 100. Annars står "
+    "<strong>kan vara slump</strong>.</li>"
     "<li><strong>Ingen rangordning:</strong> rapporten följer kommunens egen utveckling. Riket och länet är "
     "sammanhang, inte en tävling; kommuner visas i kodordning.</li>"
     "</ul></aside>")
@@ -184,9 +200,14 @@ def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) ->
     n_up = sum(r.get("trend_word") == INCREASE for r in rows)
     n_down = sum(r.get("trend_word") == DECREASE for r in rows)
     n_missing = sum("missing" in r for r in rows)
-    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. {n_up} visar en säker uppåtgående och "
-             f"{n_down} en säker nedåtgående trend; för övriga ryms förändringarna i den osäkerhet som årskullarnas "
-             f"variation ger. {n_missing} indikatorer saknas helt, med skälet i tabellen.</p>")
+    stale = sum("latest_year" in r and r["latest_year"] < year for r in rows)
+    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. Säker uppåtgående trend över alla "
+             f"jämförbara år: {_count_sv(n_up)}. Säker nedåtgående: {_count_sv(n_down)}. För "
+             f"övriga ryms förändringarna i den osäkerhet som årskullarnas variation ger. Trenden omfattar även åren "
+             f"före insatsen; förändringen sedan starten står i en egen kolumn. {_count_sv(n_missing).capitalize()} "
+             f"indikatorer saknas helt – skälet står i tabellen."
+             + (f" För {_count_sv(stale)} indikatorer slutar projektets data före {year} (oftast 2022); nyare "
+                "värden kan hämtas när data uppdateras." if stale else "") + "</p>")
     return ('<section class="fgte-summary-page"><h2>Kommunsammanfattning</h2>'
             + gap_sentence_html(municipality_id, year) + intro
             + summary_table_html(rows, year, since_words) + READING_BOX + "</section>")
@@ -226,8 +247,7 @@ def indicator_block_html(ind, res, year: int) -> str:
     last = ok.iloc[-1]
     lines = [f"Senast {_num(last['value'])} {_unit_short(part.meta.unit)} ({int(last['year'])})."]
     if int(last["year"]) < year:
-        lines.append(f'<span class="fgte-note">Serien slutar {int(last["year"])} i projektets data; nyare värden '
-                     "hämtas med <code>fgte data update</code>.</span>")
+        lines.append(f'<span class="fgte-note">Serien slutar {int(last["year"])} i projektets data.</span>')
     if part.trend:
         t = part.trend
         lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {_num(t.ols_slope, 2, signed=True)} per år "
@@ -330,7 +350,7 @@ def soft_values_html(municipality_id: str, year: int) -> str:
 
     name = escape(mun.name_of(municipality_id))
     out = ["<section><h2>Mjuka värden</h2><p>Trivsel, trygghet och inflytande väljs och mäts lokalt och jämförs "
-           "inte mellan kommuner; här visas bara kommunens egen utveckling.</p>"]
+           "inte mellan kommuner; rapporten visar bara kommunens egen utveckling, när kommunen lämnat uppgifter.</p>"]
     if soft_values.local_files(municipality_id):
         res = soft_values.soft_progression(municipality_id, year=year)
         out.append("<p>" + "<br>".join(escape(line) for line in res.summary_sv().split("\n")) + "</p>")

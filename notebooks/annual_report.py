@@ -39,7 +39,8 @@ plots.apply_style()
 municipality_id = mun.resolve(municipality)
 name = mun.name_of(municipality_id)
 display(Markdown(f"# Årsrapport {year} – {name}\n\n*From Great to Excellent: uppföljning av kommunens egen "
-                 f"utveckling, med data till och med {year}.*"))
+                 f"utveckling. Rapportår {year}: inget värde efter {year} används, och varje värde står med sitt "
+                 "år (flera källor slutar tidigare).*"))
 
 # %%
 # every indicator up to the report year, computed once; change counted from the intervention start where registered

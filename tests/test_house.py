@@ -16,7 +16,7 @@ LAYERS = {
         "publisher"},
     1: {"sources", "manifest", "build", "municipalities", "panel", "memo"},
     2: {"references", "progression", "gaps", "interventions", "intervention_study", "soft_values"},
-    3: {"plots", "tables", "report", "annual", "explorer", "teaching"},
+    3: {"plots", "tables", "report", "annual", "explorer", "teaching", "classroom"},
     4: {"publish", "cli", "__main__"},
 }
 

@@ -16,7 +16,11 @@ from jupytext.formats import long_form_multiple_formats, short_form_multiple_for
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-PAIRED = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+# the teaching working copies (teaching/elev, teaching/larare) are made from the paired sources by
+# fgte_research.classroom and checked against them in test_teaching.py; they have no twins of their own
+COPIES = ("elev", "larare")
+PAIRED = sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+                and not (p.parent.name in COPIES and p.parent.parent.name == "teaching"))
 TWINS = sorted(p for p in NOTEBOOKS.rglob("*.py") if ".ipynb_checkpoints" not in p.parts)
 SYNC = "run `jupytext --sync notebooks/*.ipynb notebooks/teaching/*.ipynb`"
 # notebook metadata both sides carry: the kernel papermill starts and what fgte_research.publish reads

@@ -242,3 +242,31 @@ def test_gap_notebook_uses_library_and_matches_kolada(run_dir):
              for y, r in re.findall(r"Korrelation mellan egen residual och U15459 (\d{4}): (\d,\d+)", text)}
     assert sorted(found) == list(range(2017, 2023)), found
     assert all(r >= 0.85 for r in found.values()), found
+
+
+# ------------------------------------------------------------------------------------------------ working copies
+def test_student_and_teacher_copies_are_made_from_the_one_source():
+    """notebooks/teaching/elev and /larare must equal what fgte_research.classroom makes from the sources
+    (`make teaching` rewrites them); a copy edited by hand or a source changed without `make teaching` fails here."""
+    from fgte_research import classroom
+
+    assert classroom.drift() == [], "kör `make teaching` (python -m fgte_research.classroom)"
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=lambda p: p.stem)
+def test_student_copy_has_an_answer_cell_per_exercise_and_no_solution(path):
+    from fgte_research import classroom
+
+    source = nbformat.read(path, as_version=4)
+    student = nbformat.read(path.parent / classroom.STUDENT_DIR / path.name, as_version=4)
+    teacher = nbformat.read(path.parent / classroom.TEACHER_DIR / path.name, as_version=4)
+    exercises = [n for c in source.cells if c.cell_type == "markdown" for n in classroom.EXERCISE.findall(c.source)]
+    assert exercises and exercises == sorted(exercises, key=lambda n: tuple(map(int, n.split("."))))  # in order
+    answers = [c.source for c in student.cells if "answer" in c.metadata.get("tags", []) and c.cell_type == "markdown"]
+    assert answers == [f"**Ditt svar {n}:** " for n in exercises]
+    text = "\n".join(c.source for c in student.cells)
+    assert "LÖSNING" not in text and not any("solution" in c.metadata.get("tags", []) for c in student.cells)
+    assert any("parameters" in c.metadata.get("tags", []) for c in student.cells)  # the cell exercises change
+    solutions = sum("LÖSNING" in c.source for c in source.cells)
+    assert sum("LÖSNING" in c.source for c in teacher.cells) == solutions > 0
+    assert all(not c.get("outputs") for c in student.cells + teacher.cells if c.cell_type == "code")

@@ -164,26 +164,27 @@ for w in h.warnings[:6]:
 # blir att datan inte kan avgöra om insatsen haft effekt; det är ett ärligt och användbart svar.
 
 # %% [markdown]
-# **Övning 4.3.** Byt `indikator` till `ak9_alla`. Den enhetliga åk 9-serien börjar 2016. Hur många år
+# **Övning 4.2.** Byt `indikator` till `ak9_alla`. Den enhetliga åk 9-serien börjar 2016. Hur många år
 # före starten finns då, och vad händer med intervallen för ITS?
 
 # %% tags=["solution"]
-print("LÖSNING 4.3, beräkning:")
+print("LÖSNING 4.2, beräkning:")
 a9 = study(insats, "ak9_alla", designs=("before_after", "its"), n_boot=n_boot)
 a9_tab = a9.details().groupby(["design", "treated"], sort=False).head(1)
 a9_tab = a9_tab.assign(bredd=a9_tab["ci_high"] - a9_tab["ci_low"])
 print(a9_tab[["design", "treated", "estimate", "ci_low", "ci_high", "bredd", "n_pre", "n_post"]].to_string(index=False))
 
 # %% [markdown] tags=["solution"]
-# **LÖSNING 4.3:** Med bara två år före starten går det inte att skatta en trend före insatsen på ett meningsfullt sätt:
-# ITS-intervallen blir mycket breda. En längre serie före starten är värd mer än en mer avancerad metod.
+# **LÖSNING 4.2:** Med bara två år före starten går det inte att skatta en trend före insatsen på ett meningsfullt sätt:
+# ITS och syntetisk kontroll svarar därför "kan inte bedömas" (de kräver minst fyra jämförbara år före starten), och
+# före/efter-jämförelsen vilar på två år. En längre serie före starten är värd mer än en mer avancerad metod.
 
 # %% [markdown]
-# **Övning 4.2.** Varför ger de fyra uppläggen olika svar på samma fråga? Vilket antagande gör varje
+# **Övning 4.3.** Varför ger de fyra uppläggen olika svar på samma fråga? Vilket antagande gör varje
 # upplägg om vad som *skulle* ha hänt utan insatsen?
 
 # %% [markdown] tags=["solution"]
-# **LÖSNING 4.2:** Före/efter antar att inget annat ändrats; ITS att trenden före hade fortsatt; DiD att kommunen hade
+# **LÖSNING 4.3:** Före/efter antar att inget annat ändrats; ITS att trenden före hade fortsatt; DiD att kommunen hade
 # utvecklats parallellt med jämförelsegruppen; syntetisk kontroll att en viktad blandning som följde
 # kommunen före starten hade fortsatt följa den. Olika antaganden ger olika kontrafaktiska linjer och
 # därmed olika skattningar. När uppläggen pekar åt olika håll och intervallen är breda är den rimliga
