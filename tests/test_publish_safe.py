@@ -1,0 +1,134 @@
+"""A publishing run never loses a good report: write-aside renders, outdated reports, umask, run-folder lock.
+
+The render tests run the pipeline fixture tests/fixtures/report_fixture.ipynb (its ``fail_on`` parameter
+raises for one municipality) in a private reports folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
+import publish_support as ps  # noqa: E402
+
+from fgte_research import atomic  # noqa: E402
+
+CODE = "1380"  # Halmstad
+
+
+def _doc(fail_on: str, run: str = "sakert", name: str | None = None) -> dict:
+    entry = {"notebook": str(ps.FIXTURES / "report_fixture.ipynb"), "municipalities": [CODE], "years": "latest",
+             "parameters": {"fail_on": fail_on}}
+    if name is not None:
+        entry["name"] = name
+    return {"run": run, "title": "Säker publicering", "reports": [entry]}
+
+
+@pytest.fixture()
+def umask_022():
+    old = os.umask(0o022)
+    atomic._UMASK = None  # read again under the test's umask
+    try:
+        yield
+    finally:
+        os.umask(old)
+        atomic._UMASK = None
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+# ------------------------------------------------------------------------------------------------ nothing lost
+@pytest.mark.slow
+def test_failed_rerender_keeps_previous_report_and_marks_it_outdated(tmp_path, umask_022):
+    reports = tmp_path / "reports"
+    run = reports / "sakert"
+    ok_spec = ps.write_spec(tmp_path / "ok", _doc("ingen"))
+    code, out, err = ps.run_cli([str(ok_spec), "--jobs", "1", "--quiet"], reports)
+    assert code == 0, out + err
+    [html] = [p for p in run.rglob("*.html") if p.name not in ("index.html", "korlogg.html")]
+    ipynb = html.with_suffix(".ipynb")
+    good_html, good_ipynb = html.read_bytes(), ipynb.read_bytes()
+    rel = html.relative_to(run).as_posix()
+    # published files honour the umask (mkstemp alone would leave them 0600)
+    assert _mode(html) == 0o644 and _mode(ipynb) == 0o644 and _mode(run / "index.html") == 0o644
+
+    fail_spec = ps.write_spec(tmp_path / "fail", _doc(CODE))
+    code, out, err = ps.run_cli([str(fail_spec), "--jobs", "1", "--quiet"], reports)
+    assert code == 1, out + err
+    assert html.read_bytes() == good_html and ipynb.read_bytes() == good_ipynb, "the previous good report is kept"
+    assert not list(run.rglob(".*.tmp")), "no temporary files left behind"
+    assert "föråldrad" in out
+    log = (run / "korlogg.html").read_text(encoding="utf-8")
+    assert "Föråldrad – senaste försöket misslyckades" in log and "RuntimeError: Avsiktligt fel för Halmstad" in log
+    assert f'href="{rel}"' in log
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    job_id = rel[: -len(".html")]
+    entry = manifest["reports"][job_id]
+    assert entry["status"] == "föråldrad" and "Avsiktligt fel för Halmstad" in entry["error"]
+    assert entry["outputs"][0]["html"] == rel
+    failed_nb = run / entry["failed_notebook"]
+    assert failed_nb.is_file() and failed_nb != ipynb, "the failed notebook does not replace the published one"
+    index = (run / "index.html").read_text(encoding="utf-8")
+    assert f'href="{rel}"' in index and "senaste försöket misslyckades; visar förra versionen" in index
+    assert "Rapporten kunde inte tas fram" not in index
+
+    # the next successful render replaces it and clears the mark
+    code, out, err = ps.run_cli([str(ok_spec), "--jobs", "1", "--quiet"], reports)
+    assert code == 0 and "1 nya" in out, out + err
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reports"][job_id]["status"] == "ok"
+    assert not failed_nb.exists()
+    assert "senaste försöket misslyckades" not in (run / "index.html").read_text(encoding="utf-8")
+
+
+def test_write_texts_atomic_all_or_nothing(tmp_path):
+    a, b = tmp_path / "a.html", tmp_path / "b.ipynb"
+    a.write_text("gammal a", encoding="utf-8")
+    b.write_text("gammal b", encoding="utf-8")
+
+    class Boom:  # not a str: the second write fails after the first temporary file is written
+        pass
+
+    with pytest.raises(TypeError):
+        atomic.write_texts_atomic([(a, "ny a"), (b, Boom())])
+    assert a.read_text(encoding="utf-8") == "gammal a" and b.read_text(encoding="utf-8") == "gammal b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.ipynb"]
+    atomic.write_texts_atomic([(a, "ny a"), (b, "ny b")])
+    assert a.read_text(encoding="utf-8") == "ny a" and b.read_text(encoding="utf-8") == "ny b"
+
+
+# ------------------------------------------------------------------------------------------------ umask
+def test_processed_data_honours_umask(raw_copy, umask_022):
+    from fgte_research.build import build
+
+    _, processed = raw_copy
+    build()
+    assert _mode(processed / "panel.parquet") == 0o644
+    assert all(_mode(p) == 0o644 for p in processed.iterdir() if p.is_file())
+
+
+def test_atomic_write_mode_follows_umask(tmp_path):
+    old = os.umask(0o027)
+    atomic._UMASK = None
+    try:
+        atomic.write_text_atomic(tmp_path / "x.html", "x")
+        assert _mode(tmp_path / "x.html") == 0o640
+    finally:
+        os.umask(old)
+        atomic._UMASK = None
+    assert os.umask(old) == old, "the umask is restored after reading it"
