@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
 import publish_support as ps  # noqa: E402
 
 from fgte_research import atomic  # noqa: E402
+from fgte_research.publish import runner  # noqa: E402
 
 CODE = "1380"  # Halmstad
 
@@ -67,11 +68,14 @@ def test_failed_rerender_keeps_previous_report_and_marks_it_outdated(tmp_path, u
     # published files honour the umask (mkstemp alone would leave them 0600)
     assert _mode(html) == 0o644 and _mode(ipynb) == 0o644 and _mode(run / "index.html") == 0o644
 
+    # a crashed earlier run left its lock: a dead pid is taken over
+    (run / runner.LOCK_NAME).write_text(f"{_dead_pid()}\n", encoding="ascii")
     fail_spec = ps.write_spec(tmp_path / "fail", _doc(CODE))
     code, out, err = ps.run_cli([str(fail_spec), "--jobs", "1", "--quiet"], reports)
     assert code == 1, out + err
     assert html.read_bytes() == good_html and ipynb.read_bytes() == good_ipynb, "the previous good report is kept"
     assert not list(run.rglob(".*.tmp")), "no temporary files left behind"
+    assert not (run / runner.LOCK_NAME).exists(), "the lock is released"
     assert "föråldrad" in out
     log = (run / "korlogg.html").read_text(encoding="utf-8")
     assert "Föråldrad – senaste försöket misslyckades" in log and "RuntimeError: Avsiktligt fel för Halmstad" in log
@@ -132,3 +136,38 @@ def test_atomic_write_mode_follows_umask(tmp_path):
         os.umask(old)
         atomic._UMASK = None
     assert os.umask(old) == old, "the umask is restored after reading it"
+
+
+# ------------------------------------------------------------------------------------------------ lock, names
+def test_second_run_into_a_locked_folder_is_refused(tmp_path):
+    reports = tmp_path / "reports"
+    run = reports / "sakert"
+    run.mkdir(parents=True)
+    lock = run / runner.LOCK_NAME
+    lock.write_text(f"{os.getpid()}\n", encoding="ascii")  # a live process holds the folder
+    spec = ps.write_spec(tmp_path, _doc("ingen"))
+    code, out, err = ps.run_cli([str(spec), "--quiet"], reports)
+    assert code == 2, out + err
+    assert len(err.strip().splitlines()) == 1 and "en annan körning" in err and str(os.getpid()) in err
+    assert lock.read_text(encoding="ascii").strip() == str(os.getpid()), "someone else's lock is not removed"
+    assert sorted(p.name for p in run.iterdir()) == [runner.LOCK_NAME], "nothing written"
+
+
+def test_lock_taken_over_from_dead_process_and_released(tmp_path):
+    lock = tmp_path / runner.LOCK_NAME
+    lock.write_text(f"{_dead_pid()}\n", encoding="ascii")
+    with runner.run_lock(tmp_path):
+        assert lock.read_text(encoding="ascii").strip() == str(os.getpid())
+        with pytest.raises(runner.RunLockError):
+            with runner.run_lock(tmp_path):
+                pass
+    assert not lock.exists()
+
+
+@pytest.mark.parametrize("name", ["index", "korlogg", "manifest", "Index", ".dold"])
+def test_report_names_of_the_run_folders_own_files_refused(tmp_path, name):
+    spec = ps.write_spec(tmp_path, _doc("ingen", name=name))
+    code, out, err = ps.run_cli([str(spec), "--quiet"], tmp_path / "reports")
+    assert code == 2, out + err
+    assert "reserverat" in err and repr(name) in err
+    assert not (tmp_path / "reports").exists()

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -111,6 +112,64 @@ def data_info() -> DataInfo:
     return DataInfo(years=years, latest=_latest_year(), hash=panel_hash(), report_years=usable_report_years(frame))
 
 
+LOCK_NAME = ".fgte-report.lock"
+
+
+class RunLockError(RuntimeError):
+    """Another `fgte report` is writing into the same run folder (Swedish message)."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except (OverflowError, ValueError, OSError):
+        return False
+    return True
+
+
+def _lock_owner(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+@contextmanager
+def run_lock(run_dir: Path):
+    """Hold ``<run_dir>/.fgte-report.lock`` (containing this process's pid) for the block.
+
+    A lock whose pid is alive means another run writes into the folder: :class:`RunLockError`. A lock left
+    by a crashed run (pid no longer alive, or an unreadable lock file) is taken over.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock = run_dir / LOCK_NAME
+    me = os.getpid()
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            owner = _lock_owner(lock)
+            if owner is not None and _pid_alive(owner):
+                raise RunLockError(f"fgte report: en annan körning (process {owner}) skriver redan i {run_dir}; "
+                                   f"vänta tills den är klar, eller ta bort låsfilen {lock} om ingen körning pågår") from None
+            lock.unlink(missing_ok=True)  # stale lock of a crashed run: take it over
+            continue
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(f"{me}\n")
+        break
+    else:
+        raise RunLockError(f"fgte report: låsfilen {lock} kan inte tas (en annan körning startar samtidigt)")
+    try:
+        yield lock
+    finally:
+        if _lock_owner(lock) == me:
+            lock.unlink(missing_ok=True)
+
+
 def _previous_good(entry: dict | None, run_dir: Path) -> dict | None:
     """The manifest entry of a report's previously published render, if its files are all still there."""
     if not entry or entry.get("status") not in ("ok", STALE):
@@ -157,8 +216,9 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
     the_plan = plan(spec, data)
     publisher = load_publisher()  # checked before anything runs: the index page names the publisher
     run_dir = paths.reports_dir() / spec.run
-    return _render_locked(spec, the_plan, data, publisher, run_dir, started, jobs=jobs, force=force,
-                          executor=executor or spec.executor, progress=progress)
+    with run_lock(run_dir):
+        return _render_locked(spec, the_plan, data, publisher, run_dir, started, jobs=jobs, force=force,
+                              executor=executor or spec.executor, progress=progress)
 
 
 def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run_dir: Path, started: float, *,
@@ -305,6 +365,9 @@ def cli_report(argv: list[str]) -> int:
         return 2
     except KernelSetupError as exc:
         print(f"fgte report: {exc}", file=sys.stderr)
+        return 2
+    except RunLockError as exc:
+        print(exc, file=sys.stderr)
         return 2
     print(result.summary_sv())
     print(result.index_path)

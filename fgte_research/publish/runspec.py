@@ -78,6 +78,8 @@ SPEC_SET_PARAMS = {
 #: yrkesprogram; 2010–2013 have at most 2, which would make a report of "saknas").
 MIN_HEADLINE_INDICATORS = 4
 _NAME_OK = re.compile(r"^[A-Za-z0-9._/-]+$")
+#: Report names that would overwrite or shadow the run folder's own files (index.html, korlogg.html, manifest.json).
+RESERVED_NAMES = frozenset({"index", "korlogg", "manifest"})
 
 
 class RunSpecError(ValueError):
@@ -734,6 +736,11 @@ def _make_job(entry: _Entry, nb_name: str, nb_path: Path, timeout: int | None, c
     if not job_id or not _NAME_OK.match(job_id) or ".." in job_id.split("/"):
         problems.append(("name", f"{entry.where}.name",
                          f"namnmallen {entry.template!r} ger ett ogiltigt filnamn {job_id!r}"))
+        return None
+    if job_id.lower() in RESERVED_NAMES or any(part.startswith(".") for part in job_id.split("/")):
+        problems.append(("name", f"{entry.where}.name",
+                         f"namnmallen {entry.template!r} ger filnamnet {job_id!r}, som är reserverat för körningens "
+                         f"egna filer ({', '.join(sorted(RESERVED_NAMES))}) eller dolt (börjar med punkt)"))
         return None
     parts = [x for x in (str(year) if year else None, ctx.get("kommun"), iv, ctx.get("urval")) if x]
     fallback = f"Rapport {stem}" + (f" – {' – '.join(parts)}" if parts else "")
