@@ -53,6 +53,13 @@ CATEGORICAL_COLUMNS = ["series", "indicator", "municipality_id", "gender", "stat
 class BuildError(RuntimeError):
     """The raw data cannot be turned into processed data; the message names the file and the problem."""
 
+    def one_line(self) -> str:
+        """The message on one line (a multi-line list of files joined with '; ')."""
+        parts = [ln.strip() for ln in str(self).splitlines() if ln.strip()]
+        if len(parts) > 1 and parts[0].endswith(":"):
+            return f"{parts[0]} " + "; ".join(parts[1:])
+        return " ".join(parts)
+
 
 @dataclass(frozen=True)
 class Tables:
@@ -268,8 +275,12 @@ def assemble(raw: Path) -> tuple[Tables, dict]:
 
 
 # ---------------------------------------------------------------- build
-def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bool = False) -> dict:
-    """raw → processed. Fails (BuildError) without touching processed/ if any input is bad."""
+def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bool = False,
+          announce: str | None = None) -> dict:
+    """raw → processed. Fails (BuildError) without touching processed/ if any input is bad.
+
+    ``announce``: printed to stderr once data/raw has passed its manifest check (so that a refused build
+    prints only its error)."""
     raw = Path(raw or paths.raw_dir())
     processed = Path(processed or paths.processed_dir())
     started = time.perf_counter()
@@ -281,6 +292,8 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
     if check.missing or check.changed:
         raise BuildError("data/raw stämmer inte med MANIFEST.csv (rådata får inte ändras):\n  "
                          + "\n  ".join(check.lines_sv()))
+    if announce:
+        print(announce, file=sys.stderr)
     fingerprint = input_fingerprint(raw)
     tables, report = assemble(raw)
 
@@ -340,9 +353,7 @@ def ensure_built(raw: Path | None = None, processed: Path | None = None, *, verb
     """Build if the processed data are missing or older than the raw inputs. Returns True if it built."""
     if is_current(raw, processed):
         return False
-    if verbose:
-        print("Bygger data/processed från data/raw …", file=sys.stderr)
-    build(raw, processed, verbose=verbose)
+    build(raw, processed, verbose=verbose, announce="Bygger data/processed från data/raw …" if verbose else None)
     return True
 
 

@@ -171,3 +171,96 @@ def test_report_names_of_the_run_folders_own_files_refused(tmp_path, name):
     assert code == 2, out + err
     assert "reserverat" in err and repr(name) in err
     assert not (tmp_path / "reports").exists()
+
+
+# ------------------------------------------------------------------------------------------------ clear failures
+KOLADA_FILE = "kolada/datapoints--by--geo--year/ddf--datapoints--n15505--by--geo--year.csv"
+
+
+def _flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-2] = ord("7") if data[-2] != ord("7") else ord("8")  # same size, other checksum
+    path.write_bytes(bytes(data))
+
+
+RAW_DAMAGE = {
+    "kontrollsumma": _flip_byte,
+    "saknas": lambda p: p.unlink(),
+    "avkortad": lambda p: p.write_bytes(p.read_bytes()[:100]),
+}
+
+
+def _fgte(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "fgte_research.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=120)
+
+
+def _assert_one_clear_line(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    err = proc.stderr.strip()
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and len(err.splitlines()) == 1, proc.stderr
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+@pytest.mark.parametrize("damage", sorted(RAW_DAMAGE))
+@pytest.mark.parametrize("command", [["data", "summary"], ["report", "SPEC"]])
+def test_broken_raw_data_one_line_exit_2(raw_copy, tmp_path, damage, command):
+    raw, processed = raw_copy
+    RAW_DAMAGE[damage](raw / KOLADA_FILE)
+    spec = ps.write_spec(tmp_path, _doc("ingen"))
+    args = [str(spec) if a == "SPEC" else a for a in command]
+    proc = _fgte(args, {"FGTE_RAW_DIR": str(raw), "FGTE_PROCESSED_DIR": str(processed),
+                        "FGTE_REPORTS_DIR": str(tmp_path / "reports")})
+    _assert_one_clear_line(proc, KOLADA_FILE, "saknas" if damage == "saknas" else "kontrollsumman")
+    assert not (tmp_path / "reports").exists() and not list(processed.glob("*.parquet"))
+
+
+BOMB = "\n".join([
+    'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+    *[f"{x}: &{x} [{', '.join([f'*{p}'] * 9)}]" for p, x in zip("abcdefgh", "bcdefghi")],
+    "run: bomb",
+    "reports: *i",
+]) + "\n"
+
+
+def _write_bad_spec(kind: str, folder: Path) -> Path:
+    path = folder / f"{kind}.yaml"
+    good = "run: x\ntitle: Årsrapport för Hylte\nreports:\n  - notebook: annual_report\n"
+    if kind == "mapp":
+        path.mkdir()
+    elif kind == "latin1":
+        path.write_bytes(good.encode("latin-1"))
+    elif kind == "utf16":
+        path.write_bytes(good.encode("utf-16"))
+    elif kind == "tom":
+        path.write_text("# bara en kommentar\n\n", encoding="utf-8")
+    elif kind == "stor":
+        path.write_text(good + "# " + "x" * (300 * 1024) + "\n", encoding="utf-8")
+    elif kind == "aliasbomb":
+        path.write_text(BOMB, encoding="utf-8")
+    return path
+
+
+SPEC_CASES = {"mapp": "mapp", "latin1": "UTF-8", "utf16": "UTF-16", "tom": "tom", "stor": "256 KB",
+              "aliasbomb": "alias"}
+
+
+@pytest.mark.parametrize("kind", sorted(SPEC_CASES))
+def test_unreadable_spec_one_line_exit_2(tmp_path, kind):
+    spec = _write_bad_spec(kind, tmp_path)
+    proc = _fgte(["report", str(spec)], {"FGTE_REPORTS_DIR": str(tmp_path / "reports")})
+    _assert_one_clear_line(proc, str(spec), SPEC_CASES[kind], "Inga rapporter har skapats")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_alias_bomb_refused_quickly(tmp_path):
+    import time
+
+    from fgte_research.publish.runspec import RunSpecError, load_runspec
+
+    spec = _write_bad_spec("aliasbomb", tmp_path)
+    started = time.perf_counter()
+    with pytest.raises(RunSpecError, match="alias"):
+        load_runspec(spec)
+    assert time.perf_counter() - started < 1.0

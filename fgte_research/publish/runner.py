@@ -327,6 +327,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def cli_report(argv: list[str]) -> int:
     """``fgte report RUNSPEC [--jobs N] [--force]``; returns the exit code (0 ok, 1 failures, 2 bad input)."""
+    from ..build import BuildError
+
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -368,6 +370,10 @@ def cli_report(argv: list[str]) -> int:
         return 2
     except RunLockError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except BuildError as exc:
+        print(f"fgte report: data/processed kan inte byggas (kör `fgte data check`): {exc.one_line()} "
+              "Inga rapporter har skapats.", file=sys.stderr)
         return 2
     print(result.summary_sv())
     print(result.index_path)
