@@ -292,6 +292,11 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
     if check.missing or check.changed:
         raise BuildError("data/raw stämmer inte med MANIFEST.csv (rådata får inte ändras):\n  "
                          + "\n  ".join(check.lines_sv()))
+    if check.unlisted:
+        # a file without a manifest row has no recorded source, licence or checksum: it does not enter a build
+        raise BuildError("filer i data/raw saknas i MANIFEST.csv och används inte; en Skolverket-export förs in "
+                         "med `fgte data add FIL`, Kolada-data hämtas med `fgte data fetch`:\n  "
+                         + "\n  ".join(f"finns inte i MANIFEST.csv: {p}" for p in check.unlisted))
     if announce:
         print(announce, file=sys.stderr)
     fingerprint = input_fingerprint(raw)
@@ -304,7 +309,7 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
         "input_fingerprint": fingerprint,
         "manifest_sha256": hashlib.sha256((raw / MANIFEST_NAME).read_bytes()).hexdigest(),
         "inputs": {r.path: r.sha256 for r in rows},
-        "unlisted_inputs": check.unlisted,
+        "unlisted_inputs": [],  # always empty: unlisted files are refused (kept for the manifest's format)
         "content_hash": content_hash(tables),
         "tables": {name: {"rows": int(len(frame)), "content_hash": table_hash(frame)}
                    for name, frame in tables.by_file().items()},
@@ -315,9 +320,6 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
     # Only when every data file is in place: a reader never pairs new tables with an old manifest hash.
     write_text_atomic(processed / BUILD_MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     manifest["seconds"] = round(time.perf_counter() - started, 2)
-    if verbose and check.unlisted:
-        print("Varning: filer i data/raw som saknas i MANIFEST.csv (ingen proveniens registrerad):\n  "
-              + "\n  ".join(check.unlisted), file=sys.stderr)
     return manifest
 
 
