@@ -53,6 +53,13 @@ CATEGORICAL_COLUMNS = ["series", "indicator", "municipality_id", "gender", "stat
 class BuildError(RuntimeError):
     """The raw data cannot be turned into processed data; the message names the file and the problem."""
 
+    def one_line(self) -> str:
+        """The message on one line (a multi-line list of files joined with '; ')."""
+        parts = [ln.strip() for ln in str(self).splitlines() if ln.strip()]
+        if len(parts) > 1 and parts[0].endswith(":"):
+            return f"{parts[0]} " + "; ".join(parts[1:])
+        return " ".join(parts)
+
 
 @dataclass(frozen=True)
 class Tables:
@@ -268,8 +275,12 @@ def assemble(raw: Path) -> tuple[Tables, dict]:
 
 
 # ---------------------------------------------------------------- build
-def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bool = False) -> dict:
-    """raw → processed. Fails (BuildError) without touching processed/ if any input is bad."""
+def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bool = False,
+          announce: str | None = None) -> dict:
+    """raw → processed. Fails (BuildError) without touching processed/ if any input is bad.
+
+    ``announce``: printed to stderr once data/raw has passed its manifest check (so that a refused build
+    prints only its error)."""
     raw = Path(raw or paths.raw_dir())
     processed = Path(processed or paths.processed_dir())
     started = time.perf_counter()
@@ -281,6 +292,13 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
     if check.missing or check.changed:
         raise BuildError("data/raw stämmer inte med MANIFEST.csv (rådata får inte ändras):\n  "
                          + "\n  ".join(check.lines_sv()))
+    if check.unlisted:
+        # a file without a manifest row has no recorded source, licence or checksum: it does not enter a build
+        raise BuildError("filer i data/raw saknas i MANIFEST.csv och används inte; en Skolverket-export förs in "
+                         "med `fgte data add FIL`, Kolada-data hämtas med `fgte data fetch`:\n  "
+                         + "\n  ".join(f"finns inte i MANIFEST.csv: {p}" for p in check.unlisted))
+    if announce:
+        print(announce, file=sys.stderr)
     fingerprint = input_fingerprint(raw)
     tables, report = assemble(raw)
 
@@ -291,7 +309,7 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
         "input_fingerprint": fingerprint,
         "manifest_sha256": hashlib.sha256((raw / MANIFEST_NAME).read_bytes()).hexdigest(),
         "inputs": {r.path: r.sha256 for r in rows},
-        "unlisted_inputs": check.unlisted,
+        "unlisted_inputs": [],  # always empty: unlisted files are refused (kept for the manifest's format)
         "content_hash": content_hash(tables),
         "tables": {name: {"rows": int(len(frame)), "content_hash": table_hash(frame)}
                    for name, frame in tables.by_file().items()},
@@ -302,9 +320,6 @@ def build(raw: Path | None = None, processed: Path | None = None, *, verbose: bo
     # Only when every data file is in place: a reader never pairs new tables with an old manifest hash.
     write_text_atomic(processed / BUILD_MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     manifest["seconds"] = round(time.perf_counter() - started, 2)
-    if verbose and check.unlisted:
-        print("Varning: filer i data/raw som saknas i MANIFEST.csv (ingen proveniens registrerad):\n  "
-              + "\n  ".join(check.unlisted), file=sys.stderr)
     return manifest
 
 
@@ -340,9 +355,7 @@ def ensure_built(raw: Path | None = None, processed: Path | None = None, *, verb
     """Build if the processed data are missing or older than the raw inputs. Returns True if it built."""
     if is_current(raw, processed):
         return False
-    if verbose:
-        print("Bygger data/processed från data/raw …", file=sys.stderr)
-    build(raw, processed, verbose=verbose)
+    build(raw, processed, verbose=verbose, announce="Bygger data/processed från data/raw …" if verbose else None)
     return True
 
 

@@ -141,11 +141,15 @@ def cmd_report(argv: list[str]) -> int:
 
 def cmd_summary(args) -> int:
     """Short panel summary (what `make reports` printed before reports existed; still handy)."""
-    from .build import ensure_built
+    from .build import BuildError, ensure_built
     from .panel import load_panel
 
     t0 = time.perf_counter()
-    ensure_built(verbose=True)
+    try:
+        ensure_built(verbose=True)
+    except BuildError as exc:
+        _err(f"data/processed kan inte byggas (kör `fgte data check`): {exc.one_line()}")
+        return 2
     panel = load_panel()
     ok = panel[panel["status"] == "ok"]
     print(f"Panel: {len(panel)} rader ({len(ok)} med värde), {panel['series'].nunique()} serier, "

@@ -79,6 +79,21 @@ def test_unlisted_file_is_reported_by_check(raw_copy):
     assert report.unlisted == ["kolada/stray.csv"] and not report.ok
 
 
+def test_unlisted_file_refused_by_build(previous):
+    raw, processed = previous
+    stray = "skolverket/Grundskola - egen nedladdning 2024 Kommun.csv"
+    (raw / stray).write_text("Kommun;Andel\n", encoding="utf-8")
+    run = _fgte("data", "build", env_raw=raw, env_processed=processed)
+    assert run.returncode == 2, run.stderr
+    assert f"finns inte i MANIFEST.csv: {stray}" in run.stderr and "`fgte data add FIL`" in run.stderr
+    assert "Traceback" not in run.stderr
+    _assert_untouched(processed)
+    # the build of a report or summary refuses it too, on one line
+    run = _fgte("data", "summary", env_raw=raw, env_processed=processed)
+    assert run.returncode == 2 and stray in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    _assert_untouched(processed)
+
+
 def test_truncated_kolada_file(previous):
     raw, processed = previous
     text = (raw / KOLADA_FILE).read_text()

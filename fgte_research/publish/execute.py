@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..atomic import write_text_atomic
+from ..atomic import write_text_atomic, write_texts_atomic
 from . import html as H
 from .kernel import KERNEL_NAME, WarmKernel
 
@@ -215,6 +215,15 @@ def output_paths(run_dir: Path, job, variant: str) -> tuple[Path, Path]:
     return base.with_name(base.name + ".html"), base.with_name(base.name + ".ipynb")
 
 
+def failed_notebook_path(run_dir: Path, job) -> Path:
+    """Where a failed render's executed notebook goes: ``<id>.ipynb``, unless a published report's notebook
+    has that name (a single-variant report rendered before): then ``<id>.misslyckad.ipynb``."""
+    plain = run_dir / f"{job.id}.ipynb"
+    if job.variants == ("",) and plain.with_suffix(".html").is_file():
+        return run_dir / f"{job.id}.misslyckad.ipynb"
+    return plain
+
+
 def run_job(job, run_dir: Path, info: dict) -> dict:
     """Execute ``job`` and write its HTML and executed notebook(s); never raises for notebook errors."""
     started = time.perf_counter()
@@ -234,25 +243,28 @@ def run_job(job, run_dir: Path, info: dict) -> dict:
                 page = H.to_html(vnb, title=title, show_code=job.show_code,
                                  footer=H.footer_html(footer_lines(job, info)))
                 rendered.append((variant, title, vnb, page))
+            files = []
             for variant, title, vnb, page in rendered:
                 html_path, nb_path = output_paths(run_dir, job, variant)
-                write_text_atomic(nb_path, nbformat.writes(vnb))
-                write_text_atomic(html_path, page)
+                files += [(nb_path, nbformat.writes(vnb)), (html_path, page)]
                 outputs.append({"variant": variant, "title": title,
                                 "html": html_path.relative_to(run_dir).as_posix(),
                                 "ipynb": nb_path.relative_to(run_dir).as_posix()})
+            write_texts_atomic(files)  # all or nothing: the previous good files stay until this succeeds
+            failed_path = failed_notebook_path(run_dir, job)
+            if failed_path not in {p for p, _ in files}:
+                failed_path.unlink(missing_ok=True)  # failed notebook of an earlier run
             if job.variants != ("",):
                 (run_dir / f"{job.id}.ipynb").unlink(missing_ok=True)  # failed notebook of an earlier run
             result.update(status="ok", outputs=outputs)
         except Exception as exc:  # noqa: BLE001 - a conversion error fails this report only
             error = "HTML-konverteringen misslyckades: " + format_error(exc)
     if error is not None:
+        # the previously published files of this report are left as they are (the runner decides whether
+        # they are shown as an outdated version)
         result["error"] = error
-        for variant in job.variants:
-            for p in output_paths(run_dir, job, variant):
-                p.unlink(missing_ok=True)  # stale outputs of an earlier successful render
         if nb is not None:
-            failed_path = run_dir / f"{job.id}.ipynb"
+            failed_path = failed_notebook_path(run_dir, job)
             write_text_atomic(failed_path, nbformat.writes(nb))
             result["failed_notebook"] = failed_path.relative_to(run_dir).as_posix()
     # the report's own time: a warm worker's one-off kernel start-up is not charged to its first report

@@ -25,7 +25,11 @@ from ..atomic import write_text_atomic
 
 INDEX_FILE = "index.html"
 LOG_FILE = "korlogg.html"
-STATUS_SV = {"ok": "Klar (ny)", "cached": "Klar (oförändrad)", "failed": "Misslyckades"}
+STALE = "föråldrad"  # the runner's status of a report whose re-render failed; the previous version is kept
+STATUS_SV = {"ok": "Klar (ny)", "cached": "Klar (oförändrad)", "failed": "Misslyckades",
+             STALE: "Föråldrad – senaste försöket misslyckades; förra versionen visas"}
+STATUS_CLASS = {"ok": "ok", "cached": "cached", "failed": "failed", STALE: "stale"}
+STALE_NOTE = "senaste försöket misslyckades; visar förra versionen"
 
 #: The collaboration's common goal, quoted from its commenting PM.
 FGTE_GOAL = "Minska gapet mellan barns/elevs kapacitet och det vi lyckas få dem att prestera"
@@ -58,6 +62,8 @@ table.reports th, table.reports td:not(:last-child) { overflow-wrap: normal; }
 .missing { color: #555; font-style: italic; }
 .status-failed { color: #a00000; font-weight: 600; }
 .status-ok, .status-cached { color: #1b5e20; }
+.status-stale { color: #8a4b00; font-weight: 600; }
+.note { color: #555; font-size: .9rem; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f4f4f4; border-left: 3px solid #a00000;
       padding: .5rem .75rem; font-size: .85rem; }
 code { overflow-wrap: anywhere; }
@@ -154,7 +160,8 @@ def _report_links(r) -> list[str]:
     """One link per published page of a report; the not-made sentence for a failed one."""
     if r.status == "failed" or not r.outputs:
         return [_NOT_MADE]
-    return [_link(out["html"], out["title"]) for out in r.outputs]
+    note = f' <span class="note">({STALE_NOTE})</span>' if r.status == STALE else ""
+    return [_link(out["html"], out["title"]) + note for out in r.outputs]
 
 
 def _municipality_section(reports: list) -> str:
@@ -279,6 +286,7 @@ def log_html(*, title: str, reports: list, info: dict, total_seconds: float, upd
     n_ok = sum(r.status == "ok" for r in reports)
     n_cached = sum(r.status == "cached" for r in reports)
     n_failed = sum(r.status == "failed" for r in reports)
+    n_stale = sum(r.status == STALE for r in reports)
     labels = ("Rapport", "Anteckningsbok", "Kommun/urval/insats", "År", "Status", "Tid", "Körd anteckningsbok")
 
     def row(cells: list[str]) -> str:
@@ -287,7 +295,7 @@ def log_html(*, title: str, reports: list, info: dict, total_seconds: float, upd
 
     rows = []
     for r in reports:
-        cls = f' class="status-{r.status}"'
+        cls = f' class="status-{STATUS_CLASS.get(r.status, "failed")}"'
         when = "" if r.status != "cached" else " (tidigare körning)"
         year = escape(str(r.context.get("ar", "–")))
         common = [(escape(r.notebook), ""), (escape(_what(r.context)), ""), (year, "")]
@@ -297,11 +305,14 @@ def log_html(*, title: str, reports: list, info: dict, total_seconds: float, upd
                 (_seconds_sv(r.seconds), ' class="num"'),
                 (_link(r.failed_notebook, "körd anteckningsbok") if r.failed_notebook else "–", "")]))
             continue
+        status = STATUS_SV[r.status]
+        if r.status == STALE:
+            status = f'{status} – <a href="#{_anchor(r.id)}">se fel</a>'
         for out in r.outputs:
             rows.append(row([(_link(out["html"], out["title"]), "")] + common + [
-                (STATUS_SV[r.status], cls), (_seconds_sv(r.seconds) + when, ' class="num"'),
+                (status, cls), (_seconds_sv(r.seconds) + when, ' class="num"'),
                 (_link(out["ipynb"], "ipynb"), "")]))
-    failures = [r for r in reports if r.status == "failed"]
+    failures = [r for r in reports if r.status in ("failed", STALE)]
     fail_html = ""
     if failures:
         items = []
@@ -309,10 +320,13 @@ def log_html(*, title: str, reports: list, info: dict, total_seconds: float, upd
             nb_link = (f"<p>Den körda anteckningsboken med felet finns kvar: "
                        f"{_link(r.failed_notebook, r.failed_notebook)}</p>" if r.failed_notebook
                        else "<p>Ingen körd anteckningsbok kunde sparas.</p>")
+            kept = ("<p>Rapporten är föråldrad: förra, lyckade versionen ligger kvar och visas på rapportsidan.</p>\n"
+                    if r.status == STALE else "")
             items.append(f'<h3 id="{_anchor(r.id)}">{escape(r.id)} ({escape(r.notebook)}, '
-                         f"{escape(_what(r.context))})</h3>\n<pre>{escape(r.error or 'okänt fel')}</pre>\n{nb_link}")
+                         f"{escape(_what(r.context))})</h3>\n{kept}<pre>{escape(r.error or 'okänt fel')}</pre>\n{nb_link}")
         fail_html = "<h2>Misslyckade rapporter</h2>\n" + "\n".join(items)
-    summary = (f"{len(reports)} rapporter: {n_ok} nya, {n_cached} oförändrade, {n_failed} misslyckade. "
+    stale = f" ({n_stale} av dem föråldrade: förra versionen visas)" if n_stale else ""
+    summary = (f"{len(reports)} rapporter: {n_ok} nya, {n_cached} oförändrade, {n_failed + n_stale} misslyckade{stale}. "
                f"Körtid {_seconds_sv(total_seconds)}.")
     head = ("<th scope=\"col\">" + "</th><th scope=\"col\">".join(escape(label) for label in labels) + "</th>")
     body = f"""<main>

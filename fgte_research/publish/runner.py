@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from .. import __version__, paths
 from ..publisher import PublisherError, load_publisher
 from . import cache, execute
-from .index import LOG_FILE, render_index
+from .index import LOG_FILE, STALE, render_index
 from .kernel import KERNEL_NAME, KernelSetupError, ensure_kernel
 from .runspec import DataInfo, RunSpec, RunSpecError, load_runspec, plan, usable_report_years
 
@@ -25,7 +26,7 @@ LATEST_SERIES = "splice.ak9.merit17.kommunal"
 class ReportResult:
     id: str
     notebook: str
-    status: str                      # "ok" (rendered now) | "cached" (unchanged, skipped) | "failed"
+    status: str  # "ok" (rendered now) | "cached" (unchanged, skipped) | "failed" | STALE (failed, previous kept)
     seconds: float | None
     outputs: list[dict] = field(default_factory=list)   # [{variant, title, html, ipynb}] relative to run_dir
     error: str | None = None
@@ -56,7 +57,8 @@ class RunResult:
 
     @property
     def failed(self) -> list[ReportResult]:
-        return [r for r in self.reports if r.status == "failed"]
+        """Reports whose render failed in this run (including outdated ones whose previous version is kept)."""
+        return [r for r in self.reports if r.status in ("failed", STALE)]
 
     @property
     def exit_code(self) -> int:
@@ -68,7 +70,8 @@ class RunResult:
                  f"{len(self.failed)} misslyckade."]
         for r in self.failed:
             last = (r.error or "").strip().splitlines()
-            lines.append(f"  Misslyckades: {r.id} ({r.notebook}): {last[0] if last else 'okänt fel'}")
+            kept = " (förra versionen ligger kvar, markerad föråldrad)" if r.status == STALE else ""
+            lines.append(f"  Misslyckades: {r.id} ({r.notebook}){kept}: {last[0] if last else 'okänt fel'}")
             if r.failed_notebook:
                 lines.append(f"    körd anteckningsbok: {self.run_dir / r.failed_notebook}")
         return "\n".join(lines)
@@ -109,6 +112,75 @@ def data_info() -> DataInfo:
     return DataInfo(years=years, latest=_latest_year(), hash=panel_hash(), report_years=usable_report_years(frame))
 
 
+LOCK_NAME = ".fgte-report.lock"
+
+
+class RunLockError(RuntimeError):
+    """Another `fgte report` is writing into the same run folder (Swedish message)."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except (OverflowError, ValueError, OSError):
+        return False
+    return True
+
+
+def _lock_owner(lock: Path) -> int | None:
+    try:
+        return int(lock.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+@contextmanager
+def run_lock(run_dir: Path):
+    """Hold ``<run_dir>/.fgte-report.lock`` (containing this process's pid) for the block.
+
+    A lock whose pid is alive means another run writes into the folder: :class:`RunLockError`. A lock left
+    by a crashed run (pid no longer alive, or an unreadable lock file) is taken over.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock = run_dir / LOCK_NAME
+    me = os.getpid()
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            owner = _lock_owner(lock)
+            if owner is not None and _pid_alive(owner):
+                raise RunLockError(f"fgte report: en annan körning (process {owner}) skriver redan i {run_dir}; "
+                                   f"vänta tills den är klar, eller ta bort låsfilen {lock} om ingen körning pågår") from None
+            lock.unlink(missing_ok=True)  # stale lock of a crashed run: take it over
+            continue
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(f"{me}\n")
+        break
+    else:
+        raise RunLockError(f"fgte report: låsfilen {lock} kan inte tas (en annan körning startar samtidigt)")
+    try:
+        yield lock
+    finally:
+        if _lock_owner(lock) == me:
+            lock.unlink(missing_ok=True)
+
+
+def _previous_good(entry: dict | None, run_dir: Path) -> dict | None:
+    """The manifest entry of a report's previously published render, if its files are all still there."""
+    if not entry or entry.get("status") not in ("ok", STALE):
+        return None
+    outputs = entry.get("outputs") or []
+    if not outputs or not all((run_dir / o["html"]).is_file() and (run_dir / o["ipynb"]).is_file()
+                              for o in outputs):
+        return None
+    return entry
+
+
 def _as_spec(runspec) -> RunSpec:
     if isinstance(runspec, RunSpec):
         return runspec
@@ -144,7 +216,13 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
     the_plan = plan(spec, data)
     publisher = load_publisher()  # checked before anything runs: the index page names the publisher
     run_dir = paths.reports_dir() / spec.run
-    executor = executor or spec.executor
+    with run_lock(run_dir):
+        return _render_locked(spec, the_plan, data, publisher, run_dir, started, jobs=jobs, force=force,
+                              executor=executor or spec.executor, progress=progress)
+
+
+def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run_dir: Path, started: float, *,
+                   jobs: int | None, force: bool, executor: str, progress: bool) -> RunResult:
     manifest = cache.Manifest(run_dir)
     digests: dict = {}
     params_fp, code_fp = cache.params_fingerprint(), cache.code_fingerprint()
@@ -176,12 +254,21 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
                 except Exception as exc:  # noqa: BLE001 - a crashed worker fails its job, not the run
                     res = {"id": job.id, "status": "failed", "outputs": [], "seconds": None,
                            "error": execute.format_error(exc), "failed_notebook": None}
+                previous = _previous_good(manifest.entries.get(job.id), run_dir)
+                if res["status"] == "failed" and previous is not None:
+                    # the previous good version stays published; the report is marked outdated with the new error
+                    res = {**res, "status": STALE, "outputs": previous["outputs"]}
                 results[job.id] = res
-                manifest.record(job.id, {"key": keys[job.id], "status": res["status"], "seconds": res["seconds"],
-                                         "outputs": res["outputs"], "error": res["error"],
-                                         "failed_notebook": res["failed_notebook"], "notebook": job.notebook_name,
-                                         "parameters": job.parameters,
-                                         "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
+                entry = {"key": keys[job.id], "status": res["status"], "seconds": res["seconds"],
+                         "outputs": res["outputs"], "error": res["error"],
+                         "failed_notebook": res["failed_notebook"], "notebook": job.notebook_name,
+                         "parameters": job.parameters, "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                if res["status"] == STALE:
+                    entry["published"] = previous.get("published") or previous.get("finished")
+                    entry["key"] = previous.get("key")  # the key of what is published; stale is never fresh
+                else:
+                    entry["published"] = entry["finished"] if res["status"] == "ok" else None
+                manifest.record(job.id, entry)
                 manifest.save({"run": spec.run, "package_version": __version__, "data_hash": data.hash})
                 if bar is not None:
                     bar.update(1)
@@ -240,6 +327,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def cli_report(argv: list[str]) -> int:
     """``fgte report RUNSPEC [--jobs N] [--force]``; returns the exit code (0 ok, 1 failures, 2 bad input)."""
+    from ..build import BuildError
+
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -278,6 +367,13 @@ def cli_report(argv: list[str]) -> int:
         return 2
     except KernelSetupError as exc:
         print(f"fgte report: {exc}", file=sys.stderr)
+        return 2
+    except RunLockError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except BuildError as exc:
+        print(f"fgte report: data/processed kan inte byggas (kör `fgte data check`): {exc.one_line()} "
+              "Inga rapporter har skapats.", file=sys.stderr)
         return 2
     print(result.summary_sv())
     print(result.index_path)

@@ -78,6 +78,8 @@ SPEC_SET_PARAMS = {
 #: yrkesprogram; 2010–2013 have at most 2, which would make a report of "saknas").
 MIN_HEADLINE_INDICATORS = 4
 _NAME_OK = re.compile(r"^[A-Za-z0-9._/-]+$")
+#: Report names that would overwrite or shadow the run folder's own files (index.html, korlogg.html, manifest.json).
+RESERVED_NAMES = frozenset({"index", "korlogg", "manifest"})
 
 
 class RunSpecError(ValueError):
@@ -93,6 +95,9 @@ class RunSpecError(ValueError):
         return {k for k, _, _ in self.problems}
 
     def message_sv(self) -> str:
+        if len(self.problems) == 1 and self.problems[0][0] == "file":
+            # the file itself cannot be read (missing, a folder, not UTF-8, empty, too large, YAML aliases): one line
+            return f"Fel i körspecifikationen {self.source}: {self.problems[0][2]}. Inga rapporter har skapats."
         head = f"Fel i körspecifikationen {self.source}:"
         body = "\n".join(f"  • {where}: {msg}" if where else f"  • {msg}" for _, where, msg in self.problems)
         return f"{head}\n{body}\nInga rapporter har skapats."
@@ -262,16 +267,7 @@ def load_runspec(path: str | Path, *, municipalities=None, years=None, run: str 
     """
     path = Path(path)
     source = _display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        known = sorted(p.name for p in (paths.params_dir() / "runs").glob("*.yaml"))
-        raise RunSpecError(source, [("file", "", f"filen finns inte; körspecifikationer i params/runs: "
-                                                  f"{', '.join(known) or 'inga'}")]) from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise RunSpecError(source, [("schema", "", f"filen kan inte läsas som YAML: {exc}")]) from None
+    doc = _read_yaml(path, source)
     if isinstance(doc, dict) and isinstance(doc.get("reports"), list):
         for entry in doc["reports"]:
             if not isinstance(entry, dict):
@@ -283,6 +279,70 @@ def load_runspec(path: str | Path, *, municipalities=None, years=None, run: str 
         if run is not None:
             doc["run"] = run
     return RunSpec.from_dict(doc, source=source, default_run=run or path.stem, base_dir=path.resolve().parent)
+
+
+#: A run specification is a page of YAML; anything larger is refused before it is parsed.
+MAX_SPEC_BYTES = 256 * 1024
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases (``&a`` / ``*a``).
+
+    Run specifications have no use for them, and nested aliases ("billion laughs") expand to a structure
+    that takes minutes and gigabytes to build.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(event.start_mark)
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:
+            raise _AliasRefused(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _AliasRefused(Exception):
+    def __init__(self, mark):
+        super().__init__(mark)
+        self.line = mark.line + 1 if mark is not None else None
+
+
+def _read_yaml(path: Path, source: str):
+    """The YAML document of a run specification; :class:`RunSpecError` (one line) if the file cannot be read."""
+    def refuse(message: str):
+        return RunSpecError(source, [("file", "", message)])
+
+    if path.is_dir():
+        raise refuse("sökvägen är en mapp, inte en YAML-fil")
+    try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            raise refuse(f"filen är {size // 1024} KB; en körspecifikation får vara högst {MAX_SPEC_BYTES // 1024} KB")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        known = sorted(p.name for p in (paths.params_dir() / "runs").glob("*.yaml"))
+        raise refuse(f"filen finns inte; körspecifikationer i params/runs: {', '.join(known) or 'inga'}") from None
+    except OSError as exc:
+        raise refuse(f"filen kan inte läsas ({exc.strerror or exc})") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) >= 2 and b"\x00" in data[:2]):
+        raise refuse("filen är UTF-16-kodad; spara den som UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise refuse(f"filen är inte UTF-8-kodad (byte 0x{data[exc.start]:02x} på rad {line}, troligen Latin-1/"
+                     "Windows-1252); spara den som UTF-8") from None
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        raise refuse("filen är tom; en körspecifikation behöver minst nyckeln 'reports'")
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except _AliasRefused as exc:
+        where = f" (rad {exc.line})" if exc.line else ""
+        raise refuse(f"YAML-ankare och alias (&namn, *namn) är inte tillåtna i körspecifikationer{where}; "
+                     "skriv ut värdena") from None
+    except yaml.YAMLError as exc:
+        raise RunSpecError(source, [("schema", "", f"filen kan inte läsas som YAML: {exc}")]) from None
 
 
 def _display_path(path: Path) -> str:
@@ -734,6 +794,11 @@ def _make_job(entry: _Entry, nb_name: str, nb_path: Path, timeout: int | None, c
     if not job_id or not _NAME_OK.match(job_id) or ".." in job_id.split("/"):
         problems.append(("name", f"{entry.where}.name",
                          f"namnmallen {entry.template!r} ger ett ogiltigt filnamn {job_id!r}"))
+        return None
+    if job_id.lower() in RESERVED_NAMES or any(part.startswith(".") for part in job_id.split("/")):
+        problems.append(("name", f"{entry.where}.name",
+                         f"namnmallen {entry.template!r} ger filnamnet {job_id!r}, som är reserverat för körningens "
+                         f"egna filer ({', '.join(sorted(RESERVED_NAMES))}) eller dolt (börjar med punkt)"))
         return None
     parts = [x for x in (str(year) if year else None, ctx.get("kommun"), iv, ctx.get("urval")) if x]
     fallback = f"Rapport {stem}" + (f" – {' – '.join(parts)}" if parts else "")
