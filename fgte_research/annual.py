@@ -352,7 +352,12 @@ def soft_values_html(municipality_id: str, year: int) -> str:
     out = ["<section><h2>Mjuka värden</h2><p>Trivsel, trygghet och inflytande väljs och mäts lokalt och jämförs "
            "inte mellan kommuner; rapporten visar bara kommunens egen utveckling, när kommunen lämnat uppgifter.</p>"]
     if soft_values.local_files(municipality_id):
-        res = soft_values.soft_progression(municipality_id, year=year)
+        try:
+            res = soft_values.soft_progression(municipality_id, year=year)
+        except soft_values.SoftValueFileError as exc:  # a broken local file affects this section only
+            out.append(f"<p>Kommunens egna uppgifter kunde inte läsas: {escape(str(exc))}. Rätta filen enligt "
+                       "params/local/README.md; resten av rapporten påverkas inte.</p>")
+            return "".join(out) + "</section>"
         out.append("<p>" + "<br>".join(escape(line) for line in res.summary_sv().split("\n")) + "</p>")
     else:
         out.append(f"<p>{name} har inte lämnat egna uppgifter om mjuka värden. Skolenkätens värden i Kolada "

@@ -246,8 +246,11 @@ def soft_values_md(municipality, year: int) -> str:
     out = ["Mjuka värden (trivsel, trygghet, inflytande) väljs lokalt och jämförs inte mellan kommuner; här visas "
            "bara kommunens egen utveckling."]
     if soft_values.local_files(municipality_id):
-        out.append(_paragraphs(escape_markdown_text(soft_values.soft_progression(municipality_id, year=year)
-                                                    .summary_sv())))
+        try:
+            out.append(_paragraphs(escape_markdown_text(soft_values.soft_progression(municipality_id, year=year)
+                                                        .summary_sv())))
+        except soft_values.SoftValueFileError as exc:  # a broken local file affects this section only
+            out.append(f"Kommunens egna uppgifter kunde inte läsas: {escape_markdown_text(str(exc))}.")
     else:
         out.append(f"{mun.name_of(municipality_id)} har inte lämnat egna filer i params/local "
                    f"({municipality_id}_<namn>.csv; formatet beskrivs i params/local/README.md).")

@@ -71,16 +71,24 @@ class LocalIndicator:
 
 
 # ---------------------------------------------------------------- reading and validation
+class SoftValueFileError(ValueError):
+    """A local soft-value file breaks the format; the message names the file, line and column (Swedish)."""
+
+
 def _fail(source: str, line: int | None, column: str | None, problem: str):
     where = source + (f", rad {line}" if line else "") + (f", kolumn '{column}'" if column else "")
-    raise ValueError(f"{where}: {problem}")
+    raise SoftValueFileError(f"{where}: {problem}")
 
 
 def _number(text: str, decimal_comma: bool) -> float:
+    """A finite number from a cell; "inf", "nan" and the like are refused (ValueError) like any other non-number."""
     t = text.strip().replace("\u00a0", "").replace(" ", "")
     if decimal_comma:
         t = t.replace(",", ".")
-    return float(t)
+    value = float(t)
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} är inget ändligt tal")
+    return value
 
 
 def read_local(path) -> LocalIndicator:

@@ -168,3 +168,25 @@ def test_kolada_skolenkat_one_year_only():
     assert "saknas" in text and "ingen utveckling" in text
     assert not any("rank" in c for c in t.columns)
     assert np.isnan(t[t["year"] == 2019]["value"]).all()
+
+
+@pytest.mark.parametrize("cell, column, words", [("inf", "n", "'inf' är inget heltal"),
+                                                 ("nan", "n", "'nan' är inget heltal"),
+                                                 ("-5", "n", "heltal ≥ 0")])
+def test_non_finite_or_negative_n_names_file_line_and_column(tmp_path, cell, column, words):
+    # HAND-MADE TEST DATA: the counts are invented to exercise validation only
+    path = write(tmp_path, "1380_trygghet_test.csv", HEADER + COUNTS + f"2022;alla;{cell};30;40;20;10\n")
+    with pytest.raises(sv.SoftValueFileError, match=rf"1380_trygghet_test.csv, rad 5, kolumn '{column}': .*{words}"):
+        sv.read_local(path)
+
+
+def test_a_broken_local_file_affects_only_the_soft_value_section(tmp_path, monkeypatch):
+    from fgte_research import annual, report
+
+    local = tmp_path / "local"
+    local.mkdir()
+    write(local, "1380_trygghet_test.csv", HEADER + COUNTS + "2022;alla;inf;30;40;20;10\n")
+    monkeypatch.setenv("FGTE_PARAMS_DIR", str(tmp_path))
+    html = annual.soft_values_html("1380", 2022)
+    assert "kunde inte läsas" in html and "rad 5, kolumn &#x27;n&#x27;" in html
+    assert "kunde inte läsas" in report.soft_values_md("1380", 2022)
