@@ -477,3 +477,20 @@ def test_retry_after_parsing():
     assert ka._retry_after_seconds(None) is None
     assert ka._retry_after_seconds("soon") is None
     assert ka._retry_after_seconds("99999") == ka.RETRY_AFTER_MAX
+
+
+def test_a_silent_server_fails_within_the_total_timeout(kolada, raw_dir, monkeypatch):
+    """A server that accepts and never answers: the request gives up when the total budget is spent (30 s in
+    production, 1 s here), with a Swedish message, and nothing is written."""
+    def silent(fake, handler, url, call_no):
+        time.sleep(3)
+        return None
+
+    kolada.override = silent
+    monkeypatch.setattr(ka, "TOTAL_TIMEOUT", 1.0)
+    before = (raw_dir / "MANIFEST.csv").read_bytes()
+    started = time.monotonic()
+    with pytest.raises(ka.KoladaHTTPError, match="svarade inte inom 1 s"):
+        do_fetch(kolada, raw_dir, sleep=lambda s: None, timeout=30)
+    assert time.monotonic() - started < 2.5
+    nothing_written(raw_dir, before)

@@ -232,17 +232,28 @@ def _reject_constant(name: str):
     raise ValueError(f"ogiltigt tal {name} i JSON")
 
 
+#: A request never takes longer than this in total, retries included: an unreachable or silent server fails fast.
+TOTAL_TIMEOUT = 30.0
+
+
 def get_json(url: str, *, timeout: float, sleep: Callable[[float], None] = time.sleep,
-             max_attempts: int = 5) -> dict:
-    """GET ``url`` and parse the JSON answer, retrying 429/5xx/network errors with backoff."""
+             max_attempts: int = 5, total_timeout: float | None = None) -> dict:
+    """GET ``url`` and parse the JSON answer, retrying 429/5xx/network errors with backoff, within
+    ``total_timeout`` seconds in all (each attempt gets what is left of it)."""
     if max_attempts < 1:
         raise ValueError("max_attempts måste vara minst 1")
+    total_timeout = TOTAL_TIMEOUT if total_timeout is None else total_timeout
+    deadline = time.monotonic() + total_timeout
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
     last, last_status = "", None
     for attempt in range(1, max_attempts + 1):
         wait = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise KoladaHTTPError(f"Kolada svarade inte inom {total_timeout:.0f} s ({last or 'inget svar'}): {url}",
+                                  url, last_status)
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with urllib.request.urlopen(request, timeout=min(timeout, left)) as response:
                 body = response.read()
             break
         except urllib.error.HTTPError as exc:
@@ -261,6 +272,9 @@ def get_json(url: str, *, timeout: float, sleep: Callable[[float], None] = time.
         if attempt == max_attempts:
             raise KoladaHTTPError(
                 f"begäran till Kolada misslyckades efter {max_attempts} försök ({last}): {url}", url, last_status)
+        if time.monotonic() + wait >= deadline:
+            raise KoladaHTTPError(f"Kolada svarade inte inom {total_timeout:.0f} s ({last}): {url}", url,
+                                  last_status)
         sleep(wait)
     try:
         text = body.decode("utf-8")
