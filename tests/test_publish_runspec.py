@@ -358,3 +358,26 @@ def test_bad_publisher_file_exit_2_and_nothing_written(tmp_path, monkeypatch, no
     assert code == 2, (out, err)
     assert "publisher.yaml" in err and "fältet publisher måste vara text" in err and "Inga rapporter har skapats" in err
     assert "Traceback" not in err and not reports.exists()
+
+
+def test_cache_key_covers_only_the_parameter_files_a_report_reads(tmp_path, monkeypatch):
+    """A README or another municipality's soft-value file in params/local does not re-render a report; its own
+    file, the registry and the publisher do."""
+    import shutil
+
+    from fgte_research.publish import cache
+
+    params = tmp_path / "params"
+    shutil.copytree(ROOT / "params", params)
+    monkeypatch.setenv("FGTE_PARAMS_DIR", str(params))
+    before = cache.params_fingerprint("1380")
+    (params / "local" / "README.md").write_text("ändrad\n", encoding="utf-8")
+    (params / "local" / "1381_trygghet.csv").write_text("year;group;n;value\n", encoding="utf-8")
+    (params / "runs" / "egen.yaml").write_text("run: x\n", encoding="utf-8")
+    assert cache.params_fingerprint("1380") == before
+    (params / "local" / "1380_trygghet.csv").write_text("year;group;n;value\n", encoding="utf-8")
+    own = cache.params_fingerprint("1380")
+    assert own != before
+    (params / "publisher.yaml").write_text((params / "publisher.yaml").read_text(encoding="utf-8") + "\n# x\n",
+                                           encoding="utf-8")
+    assert cache.params_fingerprint("1380") != own

@@ -43,15 +43,22 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def params_fingerprint() -> str:
-    """Hash of the parameter files notebooks may read (everything in params/ except runs/)."""
+#: The parameter files every report reads: the intervention registry and the publisher (footer).
+SHARED_PARAMS = ("interventions.yaml", "publisher.yaml")
+
+
+def params_fingerprint(municipality_id: str | None = None) -> str:
+    """Hash of the parameter files a report reads: the shared ones, and the municipality's own soft-value files
+    (``params/local/<kommunkod>_*.csv``) when the report is about one municipality. Nothing else in params/ (a
+    README, another municipality's files, run specifications) changes a report's cache key."""
     root = paths.params_dir()
+    files = [root / name for name in SHARED_PARAMS]
+    if municipality_id:
+        files += sorted((root / "local").glob(f"{municipality_id}_*.csv"))
     h = hashlib.sha256()
-    if root.is_dir():
-        for p in sorted(root.rglob("*")):
-            rel = p.relative_to(root)
-            if p.is_file() and rel.parts[0] != "runs" and not p.name.startswith("."):
-                h.update(rel.as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    for p in files:
+        if p.is_file():
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
 
 

@@ -87,6 +87,13 @@ def _latest_year() -> int:
     return int(frame.loc[frame["status"] == "ok", "year"].max())
 
 
+def _params_fp(job, memo: dict) -> str:
+    mid = str(job.parameters.get("municipality") or "") or None
+    if mid not in memo:
+        memo[mid] = cache.params_fingerprint(mid)
+    return memo[mid]
+
+
 def data_words() -> str:
     """The data version in words for a report's footer: how far each source reaches."""
     from ..panel import series_values
@@ -225,9 +232,11 @@ def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run
                    jobs: int | None, force: bool, executor: str, progress: bool) -> RunResult:
     manifest = cache.Manifest(run_dir)
     digests: dict = {}
-    params_fp, code_fp = cache.params_fingerprint(), cache.code_fingerprint()
+    code_fp = cache.code_fingerprint()
+    params_fps: dict = {}  # per municipality: a report's key covers only the parameter files it reads
     keys = {job.id: cache.job_key(job, data.hash, kernel_name=KERNEL_NAME, notebook_digests=digests,
-                                  params_fp=params_fp, code_fp=code_fp) for job in the_plan.jobs}
+                                  params_fp=_params_fp(job, params_fps), code_fp=code_fp)
+            for job in the_plan.jobs}
     to_run = [job for job in the_plan.jobs if force or not manifest.is_fresh(job.id, keys[job.id], run_dir)]
     info = {"version": __version__, "data_hash": data.hash, "source": spec.source, "publisher": publisher,
             "data_words": data_words()}
