@@ -270,3 +270,11 @@ def test_student_copy_has_an_answer_cell_per_exercise_and_no_solution(path):
     solutions = sum("LÖSNING" in c.source for c in source.cells)
     assert sum("LÖSNING" in c.source for c in teacher.cells) == solutions > 0
     assert all(not c.get("outputs") for c in student.cells + teacher.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", TEACHING, ids=lambda p: p.stem)
+def test_each_lesson_opens_with_learning_goals_and_its_time(path):
+    first = nbformat.read(path, as_version=4).cells[0].source
+    assert "**Lärandemål.** Efter lektionen kan du" in first
+    assert len(re.findall(r"^- ", first, re.M)) >= 3
+    assert re.search(r"cirka \d+ minuter", first)

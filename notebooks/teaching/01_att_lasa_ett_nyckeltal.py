@@ -21,6 +21,14 @@
 # **vad** siffran mäter, **vilka elever** den gäller, **när den saknas** och **hur mycket den brusar**.
 # All data i anteckningsboken är verklig (Kolada och Skolverket). Ändra parametrarna i cellen nedan och
 # kör om hela boken (*Run → Run All Cells*).
+#
+# **Lärandemål.** Efter lektionen kan du
+# - förklara vilken elevgrupp ett nyckeltal gäller (kommunala skolor, hemkommun eller samtliga) och varför
+#   de ger olika värden för samma kommun,
+# - känna igen ett värde som saknas, är prickat eller avrundat, och förklara varför det aldrig ersätts med en
+#   gissning,
+# - bedöma hur mycket ett nyckeltal varierar mellan åren av slump, särskilt i små kommuner, och vad ett
+#   seriebrott betyder för en jämförelse över tid.
 
 # %% tags=["parameters"]
 kommun = "1380"          # kommunkod med fyra tecken (Halmstad)

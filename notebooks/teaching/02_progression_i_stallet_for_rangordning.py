@@ -22,6 +22,11 @@
 # topplistor. I den här lektionen ser vi varför: placeringar i en lista rör sig mycket av slump, och
 # kommuner som låg extremt ett år tenderar att ligga närmare mitten nästa år (*regression mot
 # medelvärdet*).
+#
+# **Lärandemål.** Efter lektionen kan du
+# - beskriva en kommuns utveckling med trend, förändring och osäkerhet i stället för med en placering,
+# - förklara regression mot medelvärdet och varför den gör topplistor missvisande,
+# - avgöra när en förändring är säker och när den ryms i slumpen.
 
 # %% tags=["parameters"]
 kommun = "1381"          # Laholm

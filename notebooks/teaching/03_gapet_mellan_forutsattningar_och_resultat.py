@@ -24,6 +24,11 @@
 # kommuner, läser residualerna med deras prediktionsintervall, diskuterar varför en residual inte är en
 # placering och jämför med Koladas officiella avvikelse.
 #
+# **Lärandemål.** Efter lektionen kan du
+# - förklara hur ett modellberäknat värde tas fram utifrån elevernas bakgrund,
+# - läsa en avvikelse med dess prediktionsintervall och förklara varför den inte är en rangordning,
+# - jämföra modellens avvikelser med Koladas officiella och förklara varför de skiljer sig åt.
+#
 # *Teknisk not:* modellen är projektets `fgte_research.gaps`: `gaps.fit_salsa` (ett år, alla kommuner),
 # `gaps.salsa_gap` (en kommun år för år) och `gaps.validate_against_kolada` (jämförelse med Kolada).
 # Varje resultat har `.tidy()` (skattningarna), `.data()` (värdena per år eller kommun), `.summary_sv()`

@@ -21,6 +21,11 @@
 # årsvärden per kommun är det svårt att veta. Vi jämför fyra upplägg på samma data: enkel före/efter,
 # avbruten tidsserie (ITS), jämförelsegrupp (difference-in-differences, DiD) och syntetisk kontroll,
 # och avslutar med placebotest.
+#
+# **Lärandemål.** Efter lektionen kan du
+# - förklara vilket antagande var och en av de fyra metoderna vilar på,
+# - förklara varför resultaten jämförs med hur landets kommuner rörde sig samma år,
+# - använda ett placebotest för att bedöma om en skillnad efter en insats kan vara slump.
 
 # %% tags=["parameters"]
 insats = "fgte"          # id i params/interventions.yaml
