@@ -8,6 +8,7 @@ is HTML-escaped here; names, never ids, where a reader looks; ids only in the bi
 from __future__ import annotations
 
 import math
+import re
 from html import escape
 
 import pandas as pd
@@ -15,12 +16,12 @@ import pandas as pd
 from . import catalogue, plots
 from . import municipalities as mun
 from .contract import DataMissing
+from .report import KOLADA_LAST_YEAR, annual_results, interventions_for
 from .text_sv import fmt_ci, fmt_num, years_sv
 from .verdicts import DECREASE, INCREASE, UNCERTAIN, verdict
 
 #: The first spring term FGTE could affect (kick-off August 2017).
 FGTE_FIRST_YEAR = 2018
-KOLADA_LAST_YEAR = 2022
 
 ARROWS = {INCREASE: "↑", DECREASE: "↓", UNCERTAIN: "→"}
 
@@ -38,17 +39,11 @@ def baseline_for(municipality_id: str) -> tuple[int | None, str]:
 
 def results_for(municipality_id: str, year: int, comparison_group: str = "grundskola") -> dict:
     """Progression of every indicator with data, change counted from the intervention start where there is one."""
-    from .report import annual_results
-
     return annual_results(municipality_id, year, comparison_group=comparison_group,
                           baseline_year=baseline_for(municipality_id)[0])
 
 
 # ---------------------------------------------------------------- small pieces
-def _num(x, decimals: int = 1, signed: bool = False) -> str:
-    return "saknas" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt_num(x, decimals, signed)
-
-
 def _count_sv(n: int) -> str:
     return ["ingen", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv",
             "tretton"][n] if 0 <= n <= 13 else str(n)
@@ -56,8 +51,6 @@ def _count_sv(n: int) -> str:
 
 def _plain_reason(reason: str) -> str:
     """A missing-data reason for a reader: the first sentence, without KPI codes."""
-    import re
-
     first = reason.split(". ")[0].rstrip(".")
     return re.sub(r"\s*\((?:Kolada )?[NU]\d{5}[^)]*\)", "", first) + "."
 
@@ -120,16 +113,17 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
             out.append([name, "saknas", f"saknas: {escape(_plain_reason(r['missing']))}", "", ""])
             continue
         unit = _unit_short(r["unit"])
-        latest = f"{_num(r['latest'])} {unit} ({r['latest_year']})"
+        latest = f"{fmt_num(r['latest'])} {unit} ({r['latest_year']})"
         if r["latest_year"] < year:
             latest += " <span class=\"fgte-note\">äldre data</span>"
         if "change" in r:
-            change = (f"{_num(r['change'], signed=True)} {_change_unit(r['unit'])} {r['change_from']}–{r['change_to']}"
+            change = (f"{fmt_num(r['change'], signed=True)} {_change_unit(r['unit'])} "
+                      f"{r['change_from']}–{r['change_to']}"
                       f"<br><span class=\"fgte-note\">{fmt_ci(r['change_low'], r['change_high'])}</span>"
                       f"<br><strong>{r['change_word']}</strong>")
         else:
             change = "kan inte bedömas (för få jämförbara år)"
-        riket = f"{_num(r['riket'])} {unit}" if r.get("riket") is not None else "saknas"
+        riket = f"{fmt_num(r['riket'])} {unit}" if r.get("riket") is not None else "saknas"
         word = r.get("trend_word", "")
         trend = (f"<span aria-hidden=\"true\">{ARROWS.get(word, '')}</span> {word} (hela perioden "
                  f"{r['trend_years']})"
@@ -140,27 +134,36 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
                    "Trend (alla jämförbara år)"], out, "fgte-summary")
 
 
-def gap_sentence_html(municipality_id: str, year: int) -> str:
-    """The FGTE question in one plain paragraph: the gap between expected and actual results, and its direction."""
+def merit_gap(municipality_id: str, year: int):
+    """The merit-value gap (the main SALSA-like model) up to ``year``, capped at the model's last year."""
     from . import gaps
 
+    return gaps.salsa_gap(municipality_id, "N15505", min(year, KOLADA_LAST_YEAR))
+
+
+def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
+    """The FGTE question in one plain paragraph: the gap between expected and actual results, and its direction.
+
+    ``res``: the merit gap already computed by the caller (else computed here)."""
     name = escape(mun.name_of(municipality_id))
     try:
-        res = gaps.salsa_gap(municipality_id, "N15505", min(year, KOLADA_LAST_YEAR))
+        res = res if res is not None else merit_gap(municipality_id, year)
     except DataMissing as exc:
         return f"<p><strong>Gapet:</strong> kan inte beräknas för {name} ({escape(str(exc))}).</p>"
-    ok = res.data()[res.data()["status"] == "ok"]
+    table = res.data()
+    ok = table[table["status"] == "ok"]
     last = ok.iloc[-1]
     where = ("säkert högre än" if last["residual_low"] > 0 else "säkert lägre än" if last["residual_high"] < 0
              else "inte säkert skilt från")
     text = (f"<p><strong>Är gapet på väg att slutas?</strong> {int(last['year'])} var meritvärdet i åk 9 i {name}s "
-            f"kommunala skolor {_num(last['actual'])} poäng, {where} vad elevernas bakgrund förutsäger "
-            f"({_num(last['expected'])} poäng; skillnad {_num(last['residual'], signed=True)} poäng, men kommuner "
-            f"med samma bakgrund hamnar normalt mellan {_num(last['residual_low'], signed=True)} och "
-            f"{_num(last['residual_high'], signed=True)}).")
+            f"kommunala skolor {fmt_num(last['actual'])} poäng, {where} vad elevernas bakgrund förutsäger "
+            f"({fmt_num(last['expected'])} poäng; skillnad {fmt_num(last['residual'], signed=True)} poäng, men "
+            "kommuner "
+            f"med samma bakgrund hamnar normalt mellan {fmt_num(last['residual_low'], signed=True)} och "
+            f"{fmt_num(last['residual_high'], signed=True)}).")
     if not math.isnan(last["official_deviation"]):
         text += (f" Koladas officiella beräkning (SKR:s modell, som också tar hänsyn till behov av ekonomiskt "
-                 f"bistånd) ger {_num(last['official_deviation'], signed=True)} poäng samma år.")
+                 f"bistånd) ger {fmt_num(last['official_deviation'], signed=True)} poäng samma år.")
     since = ok[ok["year"] >= FGTE_FIRST_YEAR]
     trend_row = res.tidy()
     trend_row = trend_row[trend_row["term"] == "trend_residual_centred_per_year"]
@@ -170,7 +173,7 @@ def gap_sentence_html(municipality_id: str, year: int) -> str:
                 DECREASE: "ökat (resultaten har ökat mindre än bakgrunden förutsäger)"}.get(
             t["verdict"], "inte förändrats säkert — förändringen ryms i osäkerheten")
         text += (f" Räknat mot hur alla kommuners avvikelser rörde sig samma år har gapet {t['years']} {word}: "
-                 f"{_num(t['estimate'], 2, signed=True)} poäng per år ({fmt_ci(t['ci_low'], t['ci_high'], 2)}).")
+                 f"{fmt_num(t['estimate'], 2, signed=True)} poäng per år ({fmt_ci(t['ci_low'], t['ci_high'], 2)}).")
     if year > KOLADA_LAST_YEAR:
         text += (f" Modellens bakgrundsuppgifter slutar {KOLADA_LAST_YEAR}; åren därefter beräknas med en enklare "
                  "modell och står i bilagan.")
@@ -220,8 +223,8 @@ def _alt(ind, res, year: int) -> str:
     last = ok.iloc[-1]
     riket = _riket_value(part, int(last["year"]))
     return (f"Linjediagram: {ind.title_sv} i {res.municipality_name} {int(ok['year'].min())}–{int(last['year'])}, "
-            f"med riket och länet. Senaste värde {_num(last['value'])} {_unit_short(part.meta.unit)} "
-            f"({int(last['year'])})" + (f", riket {_num(riket)}." if riket is not None else "."))
+            f"med riket och länet. Senaste värde {fmt_num(last['value'])} {_unit_short(part.meta.unit)} "
+            f"({int(last['year'])})" + (f", riket {fmt_num(riket)}." if riket is not None else "."))
 
 
 def _data_table(res) -> str:
@@ -231,7 +234,7 @@ def _data_table(res) -> str:
             if key in ("riket", "lan")}
     years = sorted(set(own.index) | {y for s in refs.values() for y in s.index})
     header = ["År", escape(res.municipality_name)] + [escape(k) for k in refs]
-    rows = [[str(y), _num(own.get(y))] + [_num(s.get(y)) for s in refs.values()] for y in years]
+    rows = [[str(y), fmt_num(own.get(y))] + [fmt_num(s.get(y)) for s in refs.values()] for y in years]
     return ("<details><summary>Siffrorna i diagrammet</summary>"
             + _table(f"{escape(part.meta.title_sv)} per år", header, rows, "fgte-data") + "</details>")
 
@@ -245,16 +248,16 @@ def indicator_block_html(ind, res, year: int) -> str:
     part = res.parts[0]
     ok = part.own.dropna(subset=["value"])
     last = ok.iloc[-1]
-    lines = [f"Senast {_num(last['value'])} {_unit_short(part.meta.unit)} ({int(last['year'])})."]
+    lines = [f"Senast {fmt_num(last['value'])} {_unit_short(part.meta.unit)} ({int(last['year'])})."]
     if int(last["year"]) < year:
         lines.append(f'<span class="fgte-note">Serien slutar {int(last["year"])} i projektets data.</span>')
     if part.trend:
         t = part.trend
-        lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {_num(t.ols_slope, 2, signed=True)} per år "
+        lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} per år "
                      f"({fmt_ci(*t.ols_ci, decimals=2)}): <strong>{verdict(*t.ols_ci)}</strong>.")
     if part.change:
         c = part.change
-        lines.append(f"Förändring {c['first']}–{c['last']}: {_num(c['estimate'], signed=True)} "
+        lines.append(f"Förändring {c['first']}–{c['last']}: {fmt_num(c['estimate'], signed=True)} "
                      f"{_change_unit(part.meta.unit)} ({fmt_ci(c['ci_low'], c['ci_high'])}): "
                      f"<strong>{verdict(c['ci_low'], c['ci_high'])}</strong>.")
     caveats = [w for w in res.warnings if not w.startswith(("Förändringen i ", "Från läsåret 2023/24"))][:1]
@@ -282,7 +285,6 @@ def fordjupning_indicators_html(results: dict, year: int) -> str:
 def interventions_html(municipality_id: str, year: int) -> str:
     """Registered interventions: the combined verdict per indicator in words; details go to the bilaga."""
     from .intervention_study import study
-    from .report import interventions_for
 
     name = escape(mun.name_of(municipality_id))
     entries = interventions_for(municipality_id)
@@ -318,27 +320,28 @@ def interventions_html(municipality_id: str, year: int) -> str:
 
 def gap_block_html(municipality_id: str, year: int) -> str:
     """Fördjupning: the merit-value gap over the years as a figure with its sentence; every year in the bilaga."""
-    from . import gaps
-
-    out = ['<section><h2>Gapet mellan förutsättningar och resultat</h2>', gap_sentence_html(municipality_id, year)]
+    out = ['<section><h2>Gapet mellan förutsättningar och resultat</h2>']
     try:
-        res = gaps.salsa_gap(municipality_id, "N15505", min(year, KOLADA_LAST_YEAR))
-        ok = res.data()[res.data()["status"] == "ok"]
+        res = merit_gap(municipality_id, year)
+    except DataMissing:
+        res = None
+    out.append(gap_sentence_html(municipality_id, year, res))
+    if res is not None:
+        table = res.data()
+        ok = table[table["status"] == "ok"]
         alt = (f"Diagram: avvikelsen från modellberäknat meritvärde i {mun.name_of(municipality_id)} "
                f"{int(ok['year'].min())}–{int(ok['year'].max())} med 95 % prediktionsintervall; senast "
-               f"{_num(ok['residual'].iloc[-1], signed=True)} poäng ({int(ok['year'].iloc[-1])}).")
+               f"{fmt_num(ok['residual'].iloc[-1], signed=True)} poäng ({int(ok['year'].iloc[-1])}).")
         out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(res.plot())}" '
                    f'alt="{escape(alt)}"><figcaption>Avvikelse = faktiskt minus modellberäknat värde. Noll betyder '
                    "som kommuner med liknande elever samma år. Ingen rangordning.</figcaption></figure>")
-        rows = [[str(int(r.year)), _num(r.actual), _num(r.expected), _num(r.residual, signed=True),
-                 f"{_num(r.residual_low, signed=True)} till {_num(r.residual_high, signed=True)}",
-                 _num(r.official_deviation, signed=True)] for r in ok.itertuples()]
+        rows = [[str(int(r.year)), fmt_num(r.actual), fmt_num(r.expected), fmt_num(r.residual, signed=True),
+                 f"{fmt_num(r.residual_low, signed=True)} till {fmt_num(r.residual_high, signed=True)}",
+                 fmt_num(r.official_deviation, signed=True)] for r in ok.itertuples()]
         out.append("<details><summary>Siffrorna i diagrammet</summary>" + _table(
             "Meritvärde åk 9: faktiskt, modellberäknat och avvikelse per år",
             ["År", "Faktiskt", "Modellberäknat", "Avvikelse", "95 % prediktionsintervall", "Koladas avvikelse"],
             rows, "fgte-data") + "</details>")
-    except DataMissing:
-        pass
     out.append("<p class=\"fgte-note\">Modellen, varje år, alla kommunala skolformers mått och andra gapmått "
                "(flickor och pojkar, nyanlända, spridning mellan skolor) står i bilagan.</p></section>")
     return "".join(out)
@@ -378,7 +381,7 @@ def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) ->
             rows.append([name, "saknas"] + [""] * len(ids))
             continue
         agg = reg.aggregate.dropna(subset=["value"])
-        group = (f"{_num(agg['value'].iloc[-1])} {_unit_short(ind.unit)} ({int(agg['year'].iloc[-1])})"
+        group = (f"{fmt_num(agg['value'].iloc[-1])} {_unit_short(ind.unit)} ({int(agg['year'].iloc[-1])})"
                  if len(agg) else "saknas")
         cells = []
         by_id = {r.municipality_id: r for r in reg.results}

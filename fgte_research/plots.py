@@ -1,4 +1,4 @@
-"""Presentation figures that compose analysis results: the indicator grid, and showing a figure in a notebook.
+"""Presentation figures drawn from analysis results: one indicator's small figure, and showing a figure compactly.
 
 Each analysis result draws itself (``result.plot()`` returns a Figure); this module only arranges results it is
 given and never computes one. The shared look lives in :mod:`fgte_research.style` (re-exported here).
@@ -6,7 +6,6 @@ given and never computes one. The shared look lives in :mod:`fgte_research.style
 
 from __future__ import annotations
 
-from . import catalogue
 from .style import (  # noqa: F401  (re-exported: notebooks call plots.apply_style())
     OWN_STYLE,
     PALETTE,
@@ -19,65 +18,22 @@ from .style import (  # noqa: F401  (re-exported: notebooks call plots.apply_sty
 )
 
 
-def indicator_grid(results: dict, indicators=None, ncols: int = 3, references=("riket", "lan")):
-    """Small multiples of the indicators' first headline series, drawn from the results it is given.
-
-    ``results``: indicator id → ProgressionResult (e.g. ``report.annual_results``). An indicator without a
-    result (or without a municipal series) is drawn as "saknas". Plots only draw; they compute nothing.
-    """
-    apply_style()
-    inds = [catalogue.indicator(i) for i in indicators] if indicators else list(catalogue.INDICATORS)
-    nrows = -(-len(inds) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.9 * nrows), squeeze=False)
-    for a, ind in zip(axes.flat, inds):
-        res = results.get(ind.id)
-        if not ind.available or res is None or not res.parts:
-            a.axis("off")
-            a.text(0.0, 0.5, f"{ind.number}. {ind.title_sv}\nsaknas: ingen kommunal serie i datan", fontsize=8,
-                   va="center", wrap=True)
-            continue
-        part = res.parts[0]
-        _draw_lines(a, res, references, scale=0.9)
-        if part.own["value"].isna().all():
-            a.text(0.5, 0.5, "saknas", transform=a.transAxes, ha="center", fontsize=9, color="#555555")
-        title = f"{ind.number}. {ind.title_sv}"
-        if len(ind.headline) > 1:  # e.g. åk 3: only the first subject fits the panel; say which one it is
-            title += f"\n({part.meta.title_sv})"
-        a.set_title(title, fontsize=8, wrap=True)
-        a.tick_params(labelsize=7)
-        decimal_comma(a)
-    for a in axes.flat[len(inds):]:
-        a.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels() if inds and inds[0].available else ([], [])
-    if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False,
-                   bbox_to_anchor=(0.5, 0.018))
-    # Caption and legend inside the figure and a fixed layout: the grid needs neither tight_layout nor a
-    # tight bounding box when saved (together ~2 s per report for 15 panels), see show().
-    fig.text(0.01, 0.004, "Bearbetning av data från Kolada · Källa: Skolverket, egen bearbetning. Åk 9-serierna: "
-             "kommunala skolor; se datanoterna för populationer och seriebrott.", ha="left", va="bottom",
-             fontsize=8, color="#333333")
-    fig.subplots_adjust(left=0.05, right=0.98, top=0.96, bottom=0.075, wspace=0.22, hspace=0.62)
-    return fig
-
-
-def _draw_lines(ax, result, references, scale: float = 1.0) -> None:
+def _draw_lines(ax, result, references) -> None:
     """The municipality (solid black) and the chosen references of a result's first series, with breaks marked."""
     part = result.parts[0]
     shown = part.references[part.references["reference"].isin(references)]
     for (key, label), grp in shown.groupby(["reference", "label"], sort=False):
-        ax.plot(grp["year"], grp["value"], label=label, linewidth=1.2 * scale, markersize=3.5 * scale,
-                **REFERENCE_STYLE.get(key, {}))
+        ax.plot(grp["year"], grp["value"], label=label, linewidth=1.2, markersize=3.5, **REFERENCE_STYLE.get(key, {}))
     ax.plot(part.own["year"], part.own["value"], label=result.municipality_name,
-            **{**OWN_STYLE, "markersize": 4 * scale, "linewidth": 2.0 * scale})
+            **{**OWN_STYLE, "markersize": 4, "linewidth": 2.0})
     mark_breaks(ax, part.series_id, [int(y) for y in part.own.dropna(subset=["value"])["year"]])
 
 
 def show(fig, alt: str | None = None, tight: bool = True) -> None:
     """Display a figure in a notebook as a compact PNG and close it; with ``alt`` as an <img> with that alt text.
 
-    ``tight=False`` skips the tight bounding box (for figures whose captions lie inside, like
-    indicator_grid), which saves a full extra layout pass on large figures.
+    ``tight=False`` skips the tight bounding box (for figures whose captions lie inside), which saves a full
+    extra layout pass on large figures.
     """
     from html import escape
 
