@@ -23,7 +23,7 @@ def test_detrended_matches_polyfit_on_real_series(series_id):
     frame = series_values(series_id, include_aggregates=False)
     wide = frame.pivot_table(index="municipality_id", columns="year", values="value", aggfunc="first")
     Y = wide.to_numpy(dtype=float)
-    assert len(wide) > 250  # every municipality, as pooled ρ uses them
+    assert len(wide) > 200  # (nearly) every municipality, as pooled ρ uses them
     fast, slow = detrended(Y, wide.columns.to_numpy()), _row_by_row(Y, wide.columns.to_numpy())
     assert np.array_equal(np.isnan(fast), np.isnan(slow))
     assert np.nanmax(np.abs(fast - slow)) < 1e-8
