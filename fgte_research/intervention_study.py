@@ -21,6 +21,7 @@ from . import breaks, catalogue, style
 from . import interventions as iv
 from .interventions import placebo
 from . import municipalities as mun
+from . import store
 from .contract import (
     CANNOT_ASSESS,
     MISSING,
@@ -222,6 +223,15 @@ def series_for(ind: catalogue.Indicator, start: int | None, treated: list[str], 
     return candidates[0]
 
 
+def _plain(value):
+    """Arguments as a store key: strings, numbers and tuples of them; None for anything else (not stored)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int)) for v in value):
+        return tuple(value)
+    raise TypeError
+
+
 def study(intervention_id: str, indicator=None, year: int | None = None, *, series: str | None = None,
           designs=DESIGNS, first_treated_year: int | None = None, comparison=None, donors=None, municipalities=None,
           window: tuple[int, int] | None = None, force_across_break: bool = False,
@@ -231,7 +241,28 @@ def study(intervention_id: str, indicator=None, year: int | None = None, *, seri
     ``year`` is the last year to use (a report's year): nothing after it is read. ``window`` (first, last year)
     limits the years used; by default the longest run of years with no registered series break inside it that
     holds the start year. A window across a break is refused unless ``force_across_break=True``.
+
+    The result is read from the results store when it is there (the same call in a report or in JupyterLab).
     """
+    args = dict(series=series, designs=designs, first_treated_year=first_treated_year, comparison=comparison,
+                donors=donors, municipalities=municipalities, window=window, force_across_break=force_across_break,
+                n_boot=n_boot)
+
+    def compute():
+        return _study(intervention_id, indicator, year, **args)
+
+    try:
+        ind_key = catalogue.indicator(indicator).id if indicator is not None else None
+        key = (str(intervention_id), ind_key, year, *(_plain(v) for v in args.values()))
+    except (TypeError, KeyError, ValueError):
+        return compute()  # e.g. a hand-made comparison frame: computed, not stored
+    return store.cached("study", key, compute)
+
+
+def _study(intervention_id: str, indicator=None, year: int | None = None, *, series: str | None = None,
+           designs=DESIGNS, first_treated_year: int | None = None, comparison=None, donors=None,
+           municipalities=None, window: tuple[int, int] | None = None, force_across_break: bool = False,
+           n_boot: int = 1999) -> StudyResult:
     entry = iv.get_intervention(intervention_id)
     ind = catalogue.indicator(indicator) if indicator is not None else None
     if series is None:

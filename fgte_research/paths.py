@@ -8,18 +8,25 @@ FGTE_REPORTS_DIR.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 
+@functools.lru_cache(maxsize=64)
+def _resolved(path: str) -> Path:
+    # resolve() is a few system calls; these paths are looked up thousands of times per report
+    return Path(path).resolve()
+
+
 def project_root() -> Path:
     env = os.environ.get("FGTE_ROOT")
-    return Path(env).resolve() if env else Path(__file__).resolve().parents[1]
+    return _resolved(env) if env else _resolved(__file__).parents[1]
 
 
 def _dir(env_name: str, *parts: str) -> Path:
     env = os.environ.get(env_name)
-    return Path(env).resolve() if env else project_root().joinpath(*parts)
+    return _resolved(env) if env else project_root().joinpath(*parts)
 
 
 def raw_dir() -> Path:

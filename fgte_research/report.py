@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import __version__, breaks, catalogue
 from . import municipalities as mun
+from . import store
 from .contract import DataMissing, escape_markdown_text
 from .progression import progression
 from .text_sv import fmt_num
@@ -42,6 +43,13 @@ def annual_results(municipality, year: int, panel: pd.DataFrame | None = None,
     has no value up to ``year`` is left out (the summary lists it as "saknas").
     """
     municipality_id = mun.resolve(municipality)
+    if panel is None:  # the project's data: computed once, in the results store
+        return store.cached("annual_results", (municipality_id, int(year), comparison_group, baseline_year),
+                            lambda: _annual_results(municipality_id, year, None, comparison_group, baseline_year))
+    return _annual_results(municipality_id, year, panel, comparison_group, baseline_year)
+
+
+def _annual_results(municipality_id: str, year: int, panel, comparison_group: str, baseline_year) -> dict:
     out = {}
     for ind in catalogue.INDICATORS:
         if not ind.available:

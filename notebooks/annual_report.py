@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   fgte:
+#     precompute: annual
 #     title_template: "\xC5rsrapport {year} \u2013 {name}"
 #   jupytext:
 #     notebook_metadata_filter: fgte,-jupytext.text_representation.jupytext_version

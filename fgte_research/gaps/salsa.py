@@ -39,7 +39,7 @@ import statsmodels.api as sm
 from .. import breaks, catalogue, style
 from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
-from ..panel import memoised
+from ..panel import current_hash, memoised
 from ..text_sv import fmt_ci, fmt_num, years_sv
 from ..trend import fit_trend, pooled_rho
 from ..verdicts import level_verdict, significance_sv, verdict
@@ -430,7 +430,10 @@ class GapResult(AnalysisResult):
             pd.DataFrame()
 
     def specification_sv(self) -> str:
-        return _specification_sv(self.spec, self.fits)
+        key = (current_hash(), self.spec, tuple(sorted(self.fits)), self.last_year)
+        if key not in _SPEC_TEXT:  # the same text for every municipality of one model and years
+            _SPEC_TEXT[key] = _specification_sv(self.spec, self.fits)
+        return _SPEC_TEXT[key]
 
     def summary_sv(self) -> str:
         meta = catalogue.series(self.spec.outcome.series_id)
@@ -464,12 +467,13 @@ class GapResult(AnalysisResult):
         return "\n".join(lines)
 
     def residual_rho(self) -> float:
-        """AR(1) autocorrelation of the re-centred residuals, pooled over every municipality in the fitted years."""
+        """AR(1) autocorrelation of the re-centred residuals, pooled over every municipality in the fitted years.
+
+        The same for every municipality of one model: computed once per (model, years) and process."""
         if len(self.fits) < 4:
             return 0.0
-        wide = pd.concat({y: f.table.set_index("municipality_id")["residual_centred"] for y, f in self.fits.items()},
-                         axis=1).sort_index(axis=1)
-        return pooled_rho(wide.to_numpy(dtype=float), np.asarray(wide.columns, dtype=float))
+        return _residual_rho(self.spec, tuple(sorted(self.fits)), self.last_year,
+                             lambda: self.fits)
 
     def _centre_sv(self) -> str:
         return next(iter(self.fits.values())).centre_method_sv if self.fits else ""
@@ -506,6 +510,22 @@ class GapResult(AnalysisResult):
         return fig
 
 
+_SPEC_TEXT: dict = {}
+_RHO: dict = {}
+
+
+def _residual_rho(spec: Spec, years: tuple, last_year, fits) -> float:
+    """Pooled ρ of one model's re-centred residuals; ``fits()`` gives the fits (only called when not known yet).
+    The fits are a pure function of (spec, year, last_year) and the data: keyed on the data's hash too."""
+    key = (current_hash(), spec, years, last_year)
+    if key not in _RHO:
+        found = fits()
+        wide = pd.concat({y: f.table.set_index("municipality_id")["residual_centred"] for y, f in found.items()},
+                         axis=1).sort_index(axis=1)
+        _RHO[key] = pooled_rho(wide.to_numpy(dtype=float), np.asarray(wide.columns, dtype=float))
+    return _RHO[key]
+
+
 def _dec(x: float) -> int:
     return 3 if abs(x) < 0.1 else 2
 
@@ -533,6 +553,7 @@ def _specification_sv(spec: Spec, fits: dict[int, SalsaResult]) -> str:
     return text
 
 
+@memoised(maxsize=16)
 def skolverket_only_accuracy(outcome: str) -> tuple[float, float]:
     """(median, lowest) yearly correlation 2017–2022 of the Skolverket-only model with Kolada's deviation."""
     table = validate_against_kolada(outcome, covariates=SKOLVERKET_ONLY)

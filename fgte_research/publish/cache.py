@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .. import __version__, paths
 from ..atomic import write_text_atomic
+from ..store import package_fingerprint
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -33,14 +34,8 @@ def _file_digest(path: Path) -> str:
 
 
 def code_fingerprint() -> str:
-    """Hash of every .py file of the fgte_research package (paths and contents)."""
-    pkg = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256()
-    for p in sorted(pkg.rglob("*.py")):
-        if "__pycache__" in p.parts:
-            continue
-        h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
+    """Hash of every .py file of the fgte_research package (paths and contents), read now."""
+    return package_fingerprint()
 
 
 #: The parameter files every report reads: the intervention registry and the publisher (footer).

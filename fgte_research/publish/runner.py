@@ -196,6 +196,40 @@ def _as_spec(runspec) -> RunSpec:
     return load_runspec(runspec)
 
 
+def _notebook_meta(path: Path, memo: dict = {}) -> dict:  # noqa: B006 - a per-process memo on purpose
+    """The notebook's ``fgte`` metadata (what the runner should do for it)."""
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in memo:
+        import json
+
+        memo[key] = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("fgte", {}) or {}
+    return memo[key]
+
+
+def compute_once(jobs: list, workers: int, progress: bool) -> str:
+    """The compute-once pass for the jobs whose notebook asks for it (``fgte.precompute: annual``): their
+    analyses go into the results store before any notebook runs. Returns a line for the run log."""
+    from .. import precompute, store
+
+    if not store.enabled():
+        return "Resultatlagret är avstängt (FGTE_RESULTS_STORE=0): varje rapport räknar själv."
+    tasks = precompute.tasks_for([job.parameters for job in jobs
+                                  if _notebook_meta(job.notebook).get("precompute") == "annual"])
+    if not tasks:
+        return ""
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tasks), desc="Beräknar", unit="kommun", file=sys.stderr, dynamic_ncols=True)
+    try:
+        summary = precompute.run(tasks, workers=workers, progress=bar.update if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    return summary.line_sv()
+
+
 def _threads_per_kernel(workers: int) -> int | None:
     if workers <= 1:
         return None
@@ -246,6 +280,7 @@ def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run
         kernel_name = ensure_kernel()
         workers = max(1, min(jobs or default_jobs(), len(to_run)))
         run_dir.mkdir(parents=True, exist_ok=True)
+        info["results_store"] = compute_once(to_run, jobs or default_jobs(), progress)
         bar = None
         if progress:
             from tqdm.auto import tqdm

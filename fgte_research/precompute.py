@@ -1,0 +1,151 @@
+"""The compute-once pass: every analysis a run's reports need, into the results store, before any notebook runs.
+
+For each (municipality, year, comparison group) of a run it computes what the annual report reads through the
+library's public calls — the progression of every indicator (``annual.results_for``) and, for municipalities
+with registered interventions, the intervention studies — so that the notebooks, executed afterwards by papermill,
+read them from :mod:`fgte_research.store` instead of computing them, and a researcher calling the same functions in
+JupyterLab gets the same objects. What is shared between municipalities (pooled noise ρ, reference aggregates, the
+SALSA model fits, placebo distributions) is computed once per worker process and reused for every municipality it
+handles; the pooled ρ detrends all municipalities at once.
+
+The pass also writes the tidy rows of all these results as one parquet table per year and comparison group
+(``store.read_tidy("annual_2025_grundskola")``): one table across municipalities, ordered by code, never ranked.
+
+It runs in ``workers`` processes (spawned, like the report workers), each taking whole municipalities; results
+already in the store are not recomputed, so a re-run with nothing changed costs a directory listing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+import pandas as pd
+
+from . import annual, store
+from .contract import DataMissing
+from .report import interventions_for
+
+#: The designs the annual report (its summary and its bilaga) runs for every registered intervention.
+REPORT_DESIGNS = ("before_after", "its", "synth")
+REPORT_INDICATORS = ("ak9_merit", "ak3_np", "gy_examen")
+
+
+@dataclass(frozen=True)
+class Task:
+    municipality_id: str
+    year: int
+    comparison_group: str = "grundskola"
+
+
+@dataclass
+class PassSummary:
+    tasks: int
+    computed: int  # tasks with at least one result not yet in the store
+    seconds: float
+    workers: int
+
+    def line_sv(self) -> str:
+        secs = f"{self.seconds:.1f}".replace(".", ",")
+        return (f"Resultatlagret: {self.tasks} kommuner och år, {self.computed} beräknade nu, "
+                f"{self.tasks - self.computed} fanns redan ({secs} s, {self.workers} processer).")
+
+
+def tasks_for(parameters: list[dict]) -> list[Task]:
+    """The pass's tasks from report parameters (``municipality``, ``year``, optional ``comparison_group``);
+    parameters without a municipality and a year (e.g. a regional overview) need nothing here."""
+    from .municipalities import resolve
+
+    out = []
+    for p in parameters:
+        if "municipality" not in p or "year" not in p:
+            continue
+        try:
+            out.append(Task(resolve(p["municipality"]), int(p["year"]), str(p.get("comparison_group", "grundskola"))))
+        except (KeyError, ValueError, TypeError):
+            continue  # the notebook itself reports a bad parameter
+    return sorted(set(out), key=lambda t: (t.year, t.comparison_group, t.municipality_id))
+
+
+def _is_stored(task: Task) -> bool:
+    baseline = annual.baseline_for(task.municipality_id)[0]
+    return store.path_of("annual_results", task.municipality_id, task.year, task.comparison_group,
+                         baseline).is_file()
+
+
+def compute_task(task: Task) -> pd.DataFrame:
+    """Every result the annual report of ``task`` reads, into the store; returns their tidy rows."""
+    from .intervention_study import study
+
+    results = annual.results_for(task.municipality_id, task.year, task.comparison_group)
+    frames = [r.tidy() for r in results.values()]
+    for entry in interventions_for(task.municipality_id):
+        if entry.first_treated_year is None:
+            continue
+        for ind_id in REPORT_INDICATORS:
+            try:
+                st = study(entry.id, ind_id, task.year, municipalities=[task.municipality_id],
+                           designs=REPORT_DESIGNS)
+            except DataMissing:
+                continue
+            frames.append(st.tidy())
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
+    return frame.assign(year_of_report=task.year, comparison_group=task.comparison_group)
+
+
+def _chunk(tasks: list[Task]) -> list[pd.DataFrame]:
+    return [compute_task(t) for t in tasks]
+
+
+def _worker_init(threads: int | None) -> None:
+    if threads is not None:
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, str(threads))
+
+
+def run(tasks: list[Task], workers: int = 1, progress=None) -> PassSummary:
+    """Fill the store for ``tasks`` (and write the tidy parquet per year and comparison group).
+
+    ``progress``: a callable taking the number of tasks just finished (e.g. a tqdm bar's ``update``).
+    """
+    started = time.perf_counter()
+    todo = [t for t in tasks if not _is_stored(t)]
+    frames: list[pd.DataFrame] = []
+    workers = max(1, min(workers, len(todo) // 8 or 1))  # a few municipalities: not worth a process start
+    if todo and workers == 1:
+        for t in todo:
+            frames.append(compute_task(t))
+            if progress:
+                progress(1)
+    elif todo:
+        # interleaved chunks: the FGTE municipalities (slow: intervention studies) spread over the workers
+        size = max(1, min(24, len(todo) // (workers * 4)))
+        chunks = [todo[i::max(1, len(todo) // size)] for i in range(max(1, len(todo) // size))]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init,
+                                 initargs=(1,)) as pool:
+            futures = {pool.submit(_chunk, c): c for c in chunks}
+            for fut in as_completed(futures):
+                frames += fut.result()
+                if progress:
+                    progress(len(futures[fut]))
+    if todo:
+        _write_tidy(tasks, frames)
+    return PassSummary(len(tasks), len(todo), time.perf_counter() - started, workers if todo else 0)
+
+
+def _write_tidy(tasks: list[Task], new: list[pd.DataFrame]) -> None:
+    """Merge the new rows into each (year, comparison group) table: tasks already stored keep their rows."""
+    if not new:
+        return
+    frame = pd.concat([f for f in new if not f.empty], ignore_index=True)
+    for (year, group), part in frame.groupby(["year_of_report", "comparison_group"]):
+        name = f"annual_{int(year)}_{group}"
+        old = store.read_tidy(name)
+        if old is not None:
+            old = old[~old["municipality_id"].isin(part["municipality_id"].unique())]
+            part = pd.concat([old, part], ignore_index=True)
+        part = part.sort_values(["municipality_id", "analysis", "series", "term"], kind="mergesort")
+        store.write_tidy(name, part.reset_index(drop=True))
