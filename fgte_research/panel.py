@@ -88,24 +88,42 @@ def series_values(series, municipalities=None, *, last_year: int | None = None, 
     ids = [series] if isinstance(series, str) else list(series)
     for sid in ids:
         catalogue.series(sid)
-    frames = [_one_series(sid, gender).assign(series=sid, gender=gender) for sid in ids]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["municipality_id", "year", "value", "status", "source", "series", "gender"])
+    wanted = None
     if municipalities is not None:
         items = [municipalities] if isinstance(municipalities, str) else list(municipalities)
-        aggregates = {str(m) for m in items if str(m) in _AGGREGATES}
-        rest = [m for m in items if str(m) not in aggregates]
-        wanted = aggregates | set(resolve_set(rest if len(rest) != 1 else rest[0]) if rest else [])
+        codes = {str(m) for m in items}
+        if codes <= _known_codes():  # plain codes (the analyses' case): no name lookup
+            wanted = codes
+        else:
+            aggregates = {c for c in codes if c in _AGGREGATES}
+            rest = [m for m in items if str(m) not in aggregates]
+            wanted = aggregates | set(resolve_set(rest if len(rest) != 1 else rest[0]) if rest else [])
         if include_aggregates:
             wanted |= set(_AGGREGATES)
-        frame = frame[frame["municipality_id"].isin(wanted)]
-    elif not include_aggregates:
-        frame = frame[~frame["municipality_id"].str.startswith("00")]
-    if last_year is not None:
-        frame = frame[frame["year"] <= int(last_year)]
-    if first_year is not None:
-        frame = frame[frame["year"] >= int(first_year)]
+    frames = []
+    for sid in ids:
+        # filter before copying: an analysis of one municipality reads a few dozen of a series' thousands of rows
+        part = _one_series(sid, gender)
+        keep = None
+        if wanted is not None:
+            keep = part["municipality_id"].isin(wanted)
+        elif not include_aggregates:
+            keep = ~part["municipality_id"].str.startswith("00")
+        if last_year is not None:
+            keep = (part["year"] <= int(last_year)) if keep is None else keep & (part["year"] <= int(last_year))
+        if first_year is not None:
+            keep = (part["year"] >= int(first_year)) if keep is None else keep & (part["year"] >= int(first_year))
+        frames.append((part[keep] if keep is not None else part).assign(series=sid, gender=gender))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["municipality_id", "year", "value", "status", "source", "series", "gender"])
     return frame[["series", "municipality_id", "year", "gender", "value", "status", "source"]].reset_index(drop=True)
+
+
+@memoised(maxsize=2)
+def _known_codes() -> frozenset:
+    from .municipalities import load_municipalities
+
+    return frozenset(load_municipalities()["municipality_id"].astype(str)) | frozenset(_AGGREGATES)
 
 
 # ---------------------------------------------------------------- schools

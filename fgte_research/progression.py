@@ -354,11 +354,19 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
                              pupils, warnings)
 
 
-def _frame(panel, series_ids, genders, last_year):
-    """The long frame an analysis reads: from the memoised accessor, or from a panel the caller passed in."""
+@memoised(maxsize=1024)
+def _years_with_values(series_ids: tuple, gender: str, last_year: int | None) -> tuple[int, ...]:
+    """Every year up to ``last_year`` in which some municipality (or aggregate) has a value of the series."""
+    frame = series_values(list(series_ids), gender=gender, last_year=last_year)
+    return tuple(sorted(int(y) for y in frame.loc[frame["status"] == "ok", "year"].unique()))
+
+
+def _frame(panel, series_ids, genders, last_year, municipality_id: str | None = None):
+    """The long frame an analysis reads: from the memoised accessor (one municipality and the aggregates when
+    ``municipality_id`` is given), or from a panel the caller passed in."""
     if panel is None:
-        frame = pd.concat([series_values(series_ids, gender=g, last_year=last_year) for g in genders],
-                          ignore_index=True)
+        frame = pd.concat([series_values(series_ids, None if municipality_id is None else [municipality_id],
+                                         gender=g, last_year=last_year) for g in genders], ignore_index=True)
     else:
         frame = panel[panel["series"].isin(series_ids) & panel["gender"].isin(genders)]
         frame = frame.astype({"series": str, "municipality_id": str, "gender": str, "status": str})
@@ -401,10 +409,16 @@ def progression(municipality, indicator=None, year: int | None = None, *, series
         return ProgressionResult(municipality_id, name, ind, [], year)
     needed = series_ids + [w for s in series_ids if (w := weight_series_for(s))] + ["N01951"]
     genders = ("T", "K", "M") if any(catalogue.series(s).has_gender for s in series_ids) or gender != "T" else ("T",)
-    frame = _frame(panel, needed, genders, window[1] if window else None)
+    last = window[1] if window else None
+    # from the project's data only this municipality's rows (and the aggregates) are read: references, ρ and
+    # the years with data come from memoised whole-panel computations shared by every municipality
+    frame = _frame(panel, needed, genders, last, municipality_id if panel is None else None)
     if window is not None:
-        have = frame.loc[frame["series"].isin(series_ids) & (frame["status"] == "ok") & (frame["gender"] == gender),
-                         "year"]
+        if panel is None:
+            have = pd.Series(_years_with_values(tuple(series_ids), gender, last), dtype=int)
+        else:
+            have = frame.loc[frame["series"].isin(series_ids) & (frame["status"] == "ok")
+                             & (frame["gender"] == gender), "year"]
         inside = have[have.between(*window)]
         if inside.empty:
             span = f"{have.min()}–{have.max()}" if not have.empty else "inga år"

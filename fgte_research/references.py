@@ -88,35 +88,49 @@ def aggregate(panel: pd.DataFrame | None, series_id: str, members, gender: str =
 
 @memoised(maxsize=4096)
 def _panel_aggregate(series_id: str, members: tuple, gender: str, last_year: int | None) -> pd.DataFrame:
+    # only the members' rows: a similar-municipality group is a handful of the 290, and every municipality has
+    # its own group, so this runs once per municipality and series
     weight_id = weight_series_for(series_id) if gender == "T" else None
-    frames = [series_values(series_id, gender=gender, last_year=last_year)]
-    if weight_id is not None:
-        frames.append(series_values(weight_id, gender="T", last_year=last_year))
-    return aggregate(pd.concat(frames, ignore_index=True), series_id, members, gender)
+    sub = _member_rows(series_id, gender, members, last_year)
+    w = _member_rows(weight_id, "T", members, last_year) if weight_id is not None else None
+    return _aggregate(sub, w, len(members))
+
+
+def _member_rows(series_id: str, gender: str, members: tuple, last_year: int | None) -> pd.DataFrame:
+    frame = series_values(series_id, gender=gender, last_year=last_year)
+    return frame[frame["municipality_id"].isin(members)]
 
 
 def _aggregate(sub: pd.DataFrame, w: pd.DataFrame | None, n_members: int) -> pd.DataFrame:
-    ok = sub[sub["status"] == "ok"][["municipality_id", "year", "value"]]
-    if w is not None:
-        ok = ok.merge(w[["municipality_id", "year", "value"]].rename(columns={"value": "weight"}),
-                      on=["municipality_id", "year"], how="left")
+    """Per year of ``sub``: the mean over members with status ok, pupil-weighted when every one of them has a
+    weight (numpy per-year sums: this runs for every municipality's own comparison group)."""
+    years = np.unique(sub["year"].to_numpy(dtype=int))
+    ok = sub[sub["status"] == "ok"]
+    yr = ok["year"].to_numpy(dtype=int)
+    val = ok["value"].to_numpy(dtype=float)
+    if w is not None and len(w):
+        lookup = dict(zip(zip(w["municipality_id"].astype(str), w["year"].astype(int)), w["value"].astype(float)))
+        weight = np.array([lookup.get(k, np.nan) for k in zip(ok["municipality_id"].astype(str), yr)], float)
     else:
-        ok = ok.assign(weight=np.nan)
-    ok = ok.assign(weighted=ok["value"] * ok["weight"])
-    per_year = ok.groupby("year").agg(mean=("value", "mean"), n_with_value=("value", "size"),
-                                      weight_sum=("weight", "sum"), weight_n=("weight", "count"),
-                                      weighted_sum=("weighted", "sum"))
-    use_weights = (per_year["weight_n"] == per_year["n_with_value"]) & (per_year["weight_sum"] > 0)
-    per_year["value"] = np.where(use_weights, per_year["weighted_sum"] / per_year["weight_sum"].where(use_weights),
-                                 per_year["mean"])
-    per_year["method"] = np.where(use_weights, "elevviktat medel av kommunernas värden",
-                                  "ovägt medel av kommunernas värden")
-    years = pd.Index(sorted(sub["year"].unique()), name="year")
-    out = per_year.reindex(years)
-    out["n_with_value"] = out["n_with_value"].fillna(0).astype(int)
-    out["method"] = out["method"].fillna("saknas")
-    out["n_members"] = n_members
-    return out.reset_index()[["year", "value", "method", "n_with_value", "n_members"]]
+        weight = np.full(len(val), np.nan)
+    pos = np.searchsorted(years, yr)
+    size = len(years)
+    n_with_value = np.bincount(pos, minlength=size)
+    has_val, has_w = ~np.isnan(val), ~np.isnan(weight)
+    n_val = np.bincount(pos, weights=has_val.astype(float), minlength=size)
+    sum_val = np.bincount(pos, weights=np.where(has_val, val, 0.0), minlength=size)
+    weight_n = np.bincount(pos, weights=has_w.astype(float), minlength=size)
+    weight_sum = np.bincount(pos, weights=np.where(has_w, weight, 0.0), minlength=size)
+    prod = val * weight
+    weighted_sum = np.bincount(pos, weights=np.where(np.isnan(prod), 0.0, prod), minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n_val > 0, sum_val / n_val, np.nan)
+        use_weights = (weight_n == n_with_value) & (weight_sum > 0) & (n_with_value > 0)
+        value = np.where(use_weights, weighted_sum / np.where(use_weights, weight_sum, 1.0), mean)
+    method = np.where(use_weights, "elevviktat medel av kommunernas värden",
+                      np.where(n_with_value > 0, "ovägt medel av kommunernas värden", "saknas"))
+    return pd.DataFrame({"year": years, "value": np.where(n_with_value > 0, value, np.nan), "method": method,
+                         "n_with_value": n_with_value.astype(int), "n_members": n_members})
 
 
 def reference_table(panel: pd.DataFrame | None, series_id: str, municipality_id: str,
