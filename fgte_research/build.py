@@ -106,17 +106,44 @@ def content_hash(tables: Tables) -> str:
 
 
 # ---------------------------------------------------------------- reading the sources
-def _read_fetched(raw: Path) -> pd.DataFrame | None:
+def merge_newest(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Combine tidy Kolada frames given oldest first into one row per (series, municipality, year, gender).
+
+    The rule, for every cell: the newest frame that has a number for it wins; a null (Kolada's "Missing") never
+    replaces an older number, and fills the cell only where no frame has a number. A fetch asks for whole year
+    ranges, and Kolada answers null where it has published nothing (yet); that is absence, not a correction.
+    """
+    key = ["series", "municipality_id", "year", "gender"]
+    parts = [f.assign(_order=i) for i, f in enumerate(frames) if len(f)]
+    if not parts:
+        return frames[0].iloc[0:0] if frames else pd.DataFrame(columns=TIDY_COLUMNS)
+    both = pd.concat(parts, ignore_index=True)
+    both["_has"] = both["value"].notna()
+    both = both.sort_values(["_has", "_order"], kind="mergesort")
+    out = both.drop_duplicates(key, keep="last").drop(columns=["_order", "_has"])
+    return out.sort_values(key, kind="mergesort").reset_index(drop=True)
+
+
+def fetched_files(raw: Path) -> list[Path]:
+    """The files `fgte data fetch`/`update` wrote, oldest first: in the order of their rows in MANIFEST.csv
+    (rows are only ever appended), files without a row last by name (the build refuses those anyway)."""
     folder = raw / "kolada_api"
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    try:
+        order = {r.path: i for i, r in enumerate(read_manifest(raw / MANIFEST_NAME))}
+    except (FileNotFoundError, ValueError):
+        order = {}
+    return sorted(files, key=lambda f: (order.get(f"kolada_api/{f.name}", len(order)), f.name))
+
+
+def _read_fetched(raw: Path) -> pd.DataFrame | None:
+    files = fetched_files(raw)
     if not files:
         return None
     from .sources import kolada_api
 
-    # Later fetches supersede earlier ones (file names start with the fetch date).
-    frames = [kolada_api.read_fetched(f) for f in files]
-    return pd.concat(frames, ignore_index=True).drop_duplicates(
-        ["series", "municipality_id", "year", "gender"], keep="last")
+    # Later fetches supersede earlier ones cell by cell (merge_newest).
+    return merge_newest([kolada_api.read_fetched(f) for f in files])
 
 
 def _read_skolverket(raw: Path) -> pd.DataFrame:
@@ -191,13 +218,12 @@ def _missing_grid(frame: pd.DataFrame, municipality_ids: list[str]) -> pd.DataFr
 
 def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFrame, dict]:
     try:
-        kol = kolada.read_kpis(raw, catalogue.all_kolada_kpis())
+        kol = kolada.read_kpis(raw, catalogue.shipped_kolada_kpis())
         fetched = _read_fetched(raw)
         if fetched is not None:
             known = set(catalogue.all_kolada_kpis())
             fetched = fetched[fetched["series"].isin(known)]
-            kol = pd.concat([kol, fetched], ignore_index=True).drop_duplicates(
-                ["series", "municipality_id", "year", "gender"], keep="last")
+            kol = merge_newest([kol, fetched])  # a fetched number wins over the shipped dump's
         skv = _read_skolverket(raw)
     except (ValueError, FileNotFoundError, KeyError) as exc:
         raise BuildError(str(exc)) from exc
@@ -210,7 +236,8 @@ def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFram
 
     present = set(frame["series"].unique())
     catalogued = [s for s in catalogue.SERIES if s in present]
-    unknown = sorted(set(catalogue.SERIES) - present)
+    not_shipped = {sid for sid, s in catalogue.SERIES.items() if not s.shipped}
+    unknown = sorted(set(catalogue.SERIES) - present - not_shipped)
     if unknown:
         raise BuildError(f"serier i katalogen saknas helt i data/raw: {unknown}")
     frame = frame[frame["series"].isin(catalogued)]
@@ -226,6 +253,8 @@ def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFram
     frame["indicator"] = indicator
     frame = frame[PANEL_COLUMNS].sort_values(["series", "municipality_id", "year", "gender"], kind="mergesort")
     frame = frame.reset_index(drop=True)
+    has_value = set(frame.loc[frame["status"] == "ok", "series"].astype(str))
+    report[catalogue.FETCHED_SERIES_KEY] = sorted(not_shipped & has_value)
     report["rows"] = int(len(frame))
     report["series"] = int(frame["series"].nunique())
     report["municipalities"] = int(frame.loc[~frame["municipality_id"].str.startswith("00"),
