@@ -125,15 +125,14 @@ def merge_newest(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def fetched_files(raw: Path) -> list[Path]:
-    """The files `fgte data fetch`/`update` wrote, oldest first: in the order of their rows in MANIFEST.csv
-    (rows are only ever appended), files without a row last by name (the build refuses those anyway)."""
+    """The files `fgte data fetch`/`update` wrote, oldest first: by the fetch date in their names.
+
+    (MANIFEST.csv is kept sorted by path, so it records no order of its own.) Files of the same day have no
+    order between them; :func:`_read_fetched` refuses them if they disagree on a value.
+    """
     folder = raw / "kolada_api"
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
-    try:
-        order = {r.path: i for i, r in enumerate(read_manifest(raw / MANIFEST_NAME))}
-    except (FileNotFoundError, ValueError):
-        order = {}
-    return sorted(files, key=lambda f: (order.get(f"kolada_api/{f.name}", len(order)), f.name))
+    return sorted(files, key=lambda f: (f.name.split("_")[2] if f.name.count("_") >= 3 else "", f.name))
 
 
 def _read_fetched(raw: Path) -> pd.DataFrame | None:
@@ -142,8 +141,22 @@ def _read_fetched(raw: Path) -> pd.DataFrame | None:
         return None
     from .sources import kolada_api
 
+    frames = [kolada_api.read_fetched(f) for f in files]
+    key = ["series", "municipality_id", "year", "gender"]
+    days = [f.name.split("_")[2] for f in files]
+    for day in sorted({d for d in days if days.count(d) > 1}):
+        same = [(f, fr) for f, fr, d in zip(files, frames, days) if d == day]
+        both = pd.concat([fr.dropna(subset=["value"]).assign(_file=f.name) for f, fr in same], ignore_index=True)
+        clash = both.groupby(key, observed=True)["value"].nunique()
+        if (clash > 1).any():
+            s_, m_, y_, g_ = clash[clash > 1].index[0]
+            names = sorted(both.loc[(both.series == s_) & (both.municipality_id == m_) & (both.year == y_)
+                                    & (both.gender == g_), "_file"])
+            raise BuildError(f"data/raw/kolada_api: filerna {', '.join(names)} hämtades samma dag men ger olika "
+                             f"värden för {s_} {m_} {y_} {g_}; vilken som är nyast går inte att avgöra. "
+                             "Ta bort den fil som inte ska gälla och dess rad i MANIFEST.csv.")
     # Later fetches supersede earlier ones cell by cell (merge_newest).
-    return merge_newest([kolada_api.read_fetched(f) for f in files])
+    return merge_newest(frames)
 
 
 def _read_skolverket(raw: Path) -> pd.DataFrame:
