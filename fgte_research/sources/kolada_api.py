@@ -25,8 +25,10 @@ Every request has a timeout. 429 and 5xx answers, connection errors and timeouts
 exponential backoff (1, 2, 4, … s, at most 60 s), honouring a ``Retry-After`` header given in
 seconds (capped at 600 s), up to ``max_attempts`` attempts. Other HTTP errors (400, 404 …) are
 not retried. A malformed or wrongly shaped answer is an error naming the request URL. A KPI for
-which the API returns no record at all (unknown id: empty list or 404) is an error naming the KPI.
-Nothing is written unless every request succeeded.
+which the API returns no record at all (unknown id: empty list or 404) is an error naming the KPI, except
+with ``download(..., allow_empty=True)``, which `fgte data update` uses to report such a KPI and go on
+(:mod:`fgte_research.sources.kolada_update`). The envelope's ``count`` is never read: sources disagree on
+whether it is the page length or the total. Nothing is written unless every request succeeded.
 
 Output
 ------
