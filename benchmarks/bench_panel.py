@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from fgte_research import paths
-from fgte_research.catalogue import all_kolada_kpis
+from fgte_research.catalogue import shipped_kolada_kpis
 from fgte_research.build import PANEL_FILE, build
 from fgte_research.panel import load_panel
 
@@ -41,7 +41,7 @@ def main() -> None:
         processed = Path(tmp)
 
         def read_raw_only():
-            for k in all_kolada_kpis():
+            for k in shipped_kolada_kpis():
                 pd.read_csv(raw / "kolada" / "datapoints--by--geo--year" / f"ddf--datapoints--{k.lower()}--by--geo--year.csv")
 
         base_med, _ = _time(read_raw_only, args.repeat)

@@ -249,8 +249,7 @@ def indicator_block_html(ind, res, year: int) -> str:
     ok = part.own.dropna(subset=["value"])
     last = ok.iloc[-1]
     lines = [f"Senast {fmt_num(last['value'])} {_unit_short(part.meta.unit)} ({int(last['year'])})."]
-    if int(last["year"]) < year:
-        lines.append(f'<span class="fgte-note">Serien slutar {int(last["year"])} i projektets data.</span>')
+    lines += [note] if (note := series_end_note_html(part.series_id, int(last["year"]), year)) else []
     if part.trend:
         t = part.trend
         lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} per år "
@@ -270,6 +269,27 @@ def indicator_block_html(ind, res, year: int) -> str:
     return (f'<div class="fgte-block">{head}<div class="fgte-row"><figure>{img}<figcaption>'
             f"{escape(part.meta.caption)}. Referenser är sammanhang, inte rangordning.</figcaption></figure>"
             f'<div class="fgte-text"><p>' + "<br>".join(lines) + "</p></div></div>" + _data_table(res) + "</div>")
+
+
+def series_end_note_html(series_id: str, last_year: int, year: int) -> str:
+    """Where a series ends before the report year: the latest year with data and the command that fills it.
+
+    Kolada series that end where the shipped data end have newer values at Kolada (`fgte data update`); one that
+    ends later has been updated already, so newer values wait for Kolada's next publication. Skolverket series
+    come with a downloaded export (`fgte data add`). Empty when the series reaches the report year.
+    """
+    if last_year >= year:
+        return ""
+    text = f"Senaste år med data: {last_year}."
+    cmd = f"<code>{escape(catalogue.UPDATE_COMMAND)}</code>"
+    if catalogue.series(series_id).source != "kolada":
+        more = ("Nyare värden kommer från Skolverket: ladda ned exporten och registrera den med "
+                "<code>fgte data add FIL</code>.")
+    elif last_year <= KOLADA_LAST_YEAR:
+        more = f"Nyare värden finns hos Kolada; kör {cmd} för att hämta dem."
+    else:
+        more = f"Kolada hade inga nyare värden vid den senaste hämtningen; kör {cmd} igen när nästa år publicerats."
+    return f'<span class="fgte-note">{text} {more}</span>'
 
 
 def _first_sentence(text: str) -> str:

@@ -106,17 +106,57 @@ def content_hash(tables: Tables) -> str:
 
 
 # ---------------------------------------------------------------- reading the sources
-def _read_fetched(raw: Path) -> pd.DataFrame | None:
+def merge_newest(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Combine tidy Kolada frames given oldest first into one row per (series, municipality, year, gender).
+
+    The rule, for every cell: the newest frame that has a number for it wins; a null (Kolada's "Missing") never
+    replaces an older number, and fills the cell only where no frame has a number. A fetch asks for whole year
+    ranges, and Kolada answers null where it has published nothing (yet); that is absence, not a correction.
+    """
+    key = ["series", "municipality_id", "year", "gender"]
+    parts = [f.assign(_order=i) for i, f in enumerate(frames) if len(f)]
+    if not parts:
+        return frames[0].iloc[0:0] if frames else pd.DataFrame(columns=TIDY_COLUMNS)
+    both = pd.concat(parts, ignore_index=True)
+    both["_has"] = both["value"].notna()
+    both = both.sort_values(["_has", "_order"], kind="mergesort")
+    out = both.drop_duplicates(key, keep="last").drop(columns=["_order", "_has"])
+    return out.sort_values(key, kind="mergesort").reset_index(drop=True)
+
+
+def fetched_files(raw: Path) -> list[Path]:
+    """The files `fgte data fetch`/`update` wrote, oldest first: by the fetch date in their names.
+
+    (MANIFEST.csv is kept sorted by path, so it records no order of its own.) Files of the same day have no
+    order between them; :func:`_read_fetched` refuses them if they disagree on a value.
+    """
     folder = raw / "kolada_api"
     files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    return sorted(files, key=lambda f: (f.name.split("_")[2] if f.name.count("_") >= 3 else "", f.name))
+
+
+def _read_fetched(raw: Path) -> pd.DataFrame | None:
+    files = fetched_files(raw)
     if not files:
         return None
     from .sources import kolada_api
 
-    # Later fetches supersede earlier ones (file names start with the fetch date).
     frames = [kolada_api.read_fetched(f) for f in files]
-    return pd.concat(frames, ignore_index=True).drop_duplicates(
-        ["series", "municipality_id", "year", "gender"], keep="last")
+    key = ["series", "municipality_id", "year", "gender"]
+    days = [f.name.split("_")[2] for f in files]
+    for day in sorted({d for d in days if days.count(d) > 1}):
+        same = [(f, fr) for f, fr, d in zip(files, frames, days) if d == day]
+        both = pd.concat([fr.dropna(subset=["value"]).assign(_file=f.name) for f, fr in same], ignore_index=True)
+        clash = both.groupby(key, observed=True)["value"].nunique()
+        if (clash > 1).any():
+            s_, m_, y_, g_ = clash[clash > 1].index[0]
+            names = sorted(both.loc[(both.series == s_) & (both.municipality_id == m_) & (both.year == y_)
+                                    & (both.gender == g_), "_file"])
+            raise BuildError(f"data/raw/kolada_api: filerna {', '.join(names)} hämtades samma dag men ger olika "
+                             f"värden för {s_} {m_} {y_} {g_}; vilken som är nyast går inte att avgöra. "
+                             "Ta bort den fil som inte ska gälla och dess rad i MANIFEST.csv.")
+    # Later fetches supersede earlier ones cell by cell (merge_newest).
+    return merge_newest(frames)
 
 
 def _read_skolverket(raw: Path) -> pd.DataFrame:
@@ -191,13 +231,12 @@ def _missing_grid(frame: pd.DataFrame, municipality_ids: list[str]) -> pd.DataFr
 
 def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFrame, dict]:
     try:
-        kol = kolada.read_kpis(raw, catalogue.all_kolada_kpis())
+        kol = kolada.read_kpis(raw, catalogue.shipped_kolada_kpis())
         fetched = _read_fetched(raw)
         if fetched is not None:
             known = set(catalogue.all_kolada_kpis())
             fetched = fetched[fetched["series"].isin(known)]
-            kol = pd.concat([kol, fetched], ignore_index=True).drop_duplicates(
-                ["series", "municipality_id", "year", "gender"], keep="last")
+            kol = merge_newest([kol, fetched])  # a fetched number wins over the shipped dump's
         skv = _read_skolverket(raw)
     except (ValueError, FileNotFoundError, KeyError) as exc:
         raise BuildError(str(exc)) from exc
@@ -210,7 +249,8 @@ def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFram
 
     present = set(frame["series"].unique())
     catalogued = [s for s in catalogue.SERIES if s in present]
-    unknown = sorted(set(catalogue.SERIES) - present)
+    not_shipped = {sid for sid, s in catalogue.SERIES.items() if not s.shipped}
+    unknown = sorted(set(catalogue.SERIES) - present - not_shipped)
     if unknown:
         raise BuildError(f"serier i katalogen saknas helt i data/raw: {unknown}")
     frame = frame[frame["series"].isin(catalogued)]
@@ -226,6 +266,8 @@ def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFram
     frame["indicator"] = indicator
     frame = frame[PANEL_COLUMNS].sort_values(["series", "municipality_id", "year", "gender"], kind="mergesort")
     frame = frame.reset_index(drop=True)
+    has_value = set(frame.loc[frame["status"] == "ok", "series"].astype(str))
+    report[catalogue.FETCHED_SERIES_KEY] = sorted(not_shipped & has_value)
     report["rows"] = int(len(frame))
     report["series"] = int(frame["series"].nunique())
     report["municipalities"] = int(frame.loc[~frame["municipality_id"].str.startswith("00"),

@@ -12,9 +12,12 @@ pupils resident in the municipality ("hemkommun") that is used and stated.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
+
+from . import paths
 
 KOLADA_CAPTION = "Bearbetning av data från Kolada"
 SKOLVERKET_CAPTION = "Källa: Skolverket, egen bearbetning"
@@ -28,6 +31,8 @@ class Series:
     population: str  # "kommunala skolor", "hemkommun", "samtliga", "fristående skolor", "kommunen"
     unit: str
     has_gender: bool = False
+    #: False for a Kolada KPI that is not in the shipped dump: its values come only with `fgte data update`.
+    shipped: bool = True
 
     @property
     def caption(self) -> str:
@@ -49,11 +54,20 @@ class Indicator:
 
     @property
     def available(self) -> bool:
-        return bool(self.headline)
+        """True when the indicator has a series with values in the project's data.
+
+        An indicator measured by a series that is not shipped (``Series.shipped`` False) is available only once
+        `fgte data update` has fetched values for it and the build has used them; until then it is "saknas" with
+        ``missing_reason``.
+        """
+        if not self.headline:
+            return False
+        pending = [sid for sid in self.headline if not SERIES[sid].shipped]
+        return not pending or set(pending) <= fetched_series_present()
 
 
-def _k(id_, title, population, unit="andel (%)", gender=True):
-    return Series(id_, title, "kolada", population, unit, gender)
+def _k(id_, title, population, unit="andel (%)", gender=True, shipped=True):
+    return Series(id_, title, "kolada", population, unit, gender, shipped)
 
 
 def _s(id_, title, population, unit="andel (%)"):
@@ -127,6 +141,20 @@ SERIES: dict[str, Series] = {s.id: s for s in [
     _k("N17452", "Examen inom 3 år, högskoleförberedande program, kommunala skolor", "kommunala skolor"),
     _k("N17453", "Examen inom 3 år, yrkesprogram, kommunala skolor", "kommunala skolor"),
     _k("N17461", "Gymnasieelever med examen inom 4 år, hemkommun", "hemkommun"),
+    # Not in the shipped dump (it ends 2022 and lacks them); they come with `fgte data update`. Every id checked
+    # against data/raw/kolada_meta/kolada_kpi_catalogue.csv (tests/test_kolada_update.py checks it again).
+    _k("N17694", "Genomsnittlig betygspoäng, gymnasieelever med examen, högskoleförberedande program, "
+       "kommunala skolor", "kommunala skolor", GBP, shipped=False),
+    _k("N17697", "Genomsnittlig betygspoäng, gymnasieelever med examen, yrkesprogram, kommunala skolor",
+       "kommunala skolor", GBP, shipped=False),
+    _k("N17699", "Genomsnittlig betygspoäng, gymnasieelever med examen, högskoleförberedande program, hemkommun",
+       "hemkommun", GBP, shipped=False),
+    _k("N17700", "Genomsnittlig betygspoäng, gymnasieelever med examen, yrkesprogram, hemkommun", "hemkommun",
+       GBP, shipped=False),
+    _k("N17446", "Examen inom 3 år, högskoleförberedande program, hemkommun", "hemkommun", shipped=False),
+    _k("N17447", "Examen inom 3 år, yrkesprogram, hemkommun", "hemkommun", shipped=False),
+    _k("N15540", "Åk 6 uppnått betygskriterierna i alla ämnen, kommunala skolor", "kommunala skolor",
+       shipped=False),
     _k("N17467", "Gymnasieelever med examen inom 4 år, kommunala skolor", "kommunala skolor"),
     # Covariates
     _k("N15820", "Elever med föräldrar med eftergymnasial utbildning, åk 1–9, kommunala skolor",
@@ -176,8 +204,11 @@ SERIES: dict[str, Series] = {s.id: s for s in [
 ]}
 
 _SMALL = ("Värden för små kommuner varierar kraftigt mellan åren; en enskild årsförändring kan vara slump.")
-_NO_GBP_SPLIT = ("Det finns ingen kommunal serie för betygspoäng per programtyp i projektets data "
-                 "(Kolada N17693–N17701 ingår inte i datauttaget).")
+#: The command that fetches the newest Kolada values (and the series the shipped dump lacks).
+UPDATE_COMMAND = "fgte data update"
+_NO_GBP_SPLIT = ("Det finns ingen kommunal serie för betygspoäng per programtyp i projektets data: Kolada "
+                 "publicerar den (N17694 och N17697, kommunala skolor), men den ingår inte i det levererade "
+                 f"datauttaget. Kör `{UPDATE_COMMAND}` på en dator med internet för att hämta den.")
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
@@ -231,10 +262,20 @@ INDICATORS: tuple[Indicator, ...] = (
                  "(t.ex. Hylte efter 2017).", "Serien finns 2014–2022; 2023–2024 saknas.", _SMALL)),
     Indicator(
         "gy_gbp_hf", 9, "Genomsnittlig betygspoäng högskoleförberedande program (åk 3)", "gymnasiet", GBP,
-        headline=(), missing_reason=_NO_GBP_SPLIT),
+        headline=("N17694",),
+        caveats=("Avser kommunala gymnasieskolor i kommunen, som indikator 8; kommuner utan egen gymnasieskola "
+                 "saknar värde. Hemkommunsvarianten (N17699) hämtas också men visas inte.",
+                 "Serien hämtas från Kolada med `fgte data update`; den ingår inte i det levererade datauttaget.",
+                 _SMALL),
+        missing_reason=_NO_GBP_SPLIT),
     Indicator(
         "gy_gbp_yp", 10, "Genomsnittlig betygspoäng yrkesprogram (åk 3)", "gymnasiet", GBP,
-        headline=(), missing_reason=_NO_GBP_SPLIT),
+        headline=("N17697",),
+        caveats=("Avser kommunala gymnasieskolor i kommunen, som indikator 8; kommuner utan egen gymnasieskola "
+                 "saknar värde. Hemkommunsvarianten (N17700) hämtas också men visas inte.",
+                 "Serien hämtas från Kolada med `fgte data update`; den ingår inte i det levererade datauttaget.",
+                 _SMALL),
+        missing_reason=_NO_GBP_SPLIT),
     Indicator(
         "gy_examen", 11, "Andel elever som tar gymnasieexamen efter 3 år", "gymnasiet", "andel (%)",
         headline=("N17445",), alternatives=("N17451", "N17461"),
@@ -305,22 +346,54 @@ def series(series_id: str) -> Series:
 
 
 def all_kolada_kpis() -> set[str]:
-    """Every Kolada KPI the workbench reads (the raw files shipped in data/raw/kolada)."""
+    """Every Kolada KPI the workbench reads: the shipped ones and those only `fgte data update` fetches."""
     return {s.id for s in SERIES.values() if s.source == "kolada"}
+
+
+def shipped_kolada_kpis() -> set[str]:
+    """The Kolada KPIs whose raw files are shipped in data/raw/kolada (the open-numbers dump)."""
+    return {s.id for s in SERIES.values() if s.source == "kolada" and s.shipped}
+
+
+#: Key of the build manifest (data/processed/build_manifest.json) listing the not-shipped series with values.
+FETCHED_SERIES_KEY = "fetched_only_series"
+_PRESENT_CACHE: dict[tuple, frozenset] = {}
+
+
+def fetched_series_present() -> frozenset[str]:
+    """Not-shipped series that the last build found values for (read from the build manifest; empty if none).
+
+    The catalogue is below the data layer, so it reads the one plain JSON file the build writes last, keyed on
+    its path and modification time; `fgte data update` rebuilds, so the file is current after an update.
+    """
+    path = paths.processed_dir() / "build_manifest.json"
+    try:
+        st = path.stat()
+    except OSError:
+        return frozenset()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _PRESENT_CACHE:
+        try:
+            found = json.loads(path.read_text(encoding="utf-8")).get(FETCHED_SERIES_KEY, [])
+        except (OSError, ValueError, AttributeError):
+            found = []
+        _PRESENT_CACHE.clear()
+        _PRESENT_CACHE[key] = frozenset(str(x) for x in found)
+    return _PRESENT_CACHE[key]
 
 
 def indicators_frame() -> pd.DataFrame:
     """The catalogue as a table (one row per indicator), for `fgte indicators` and notebooks."""
     rows = []
     for ind in INDICATORS:
-        first = SERIES[ind.headline[0]] if ind.headline else None
+        first = SERIES[ind.headline[0]] if ind.available else None
         rows.append({
             "nr": ind.number, "id": ind.id, "indikator": ind.title_sv, "skolstadium": ind.stage,
-            "enhet": ind.unit, "serier": ", ".join(ind.headline) or "saknas",
+            "enhet": ind.unit, "serier": ", ".join(ind.headline) if ind.available else "saknas",
             "population": first.population if first else "–",
             "alternativa_serier": ", ".join(ind.alternatives),
             "högre_är_bättre": ind.higher_is_better,
-            "kommentar": ind.missing_reason or " ".join(ind.caveats),
+            "kommentar": " ".join(ind.caveats) if ind.available else (ind.missing_reason or ""),
         })
     return pd.DataFrame(rows)
 
@@ -332,7 +405,7 @@ def indicators_frame() -> pd.DataFrame:
 #: post-secondary education in a gymnasium, does not occur in a municipality that has the pupils.
 ZERO_MEANS_MISSING: dict[str, str] = {
     **{sid: "0 i källan: kommunen har ingen egen gymnasieskola med sådana elever det året"
-       for sid in ("N17451", "N17452", "N17453", "N17467", "N17691", "N17831", "N17832")},
+       for sid in ("N17451", "N17452", "N17453", "N17467", "N17691", "N17694", "N17697", "N17831", "N17832")},
     **{sid: "0 % i källan: inget resultat rapporterat för åk 3 det året"
        for sid in ("N15452", "N15454", "N15472", "N15473")},
 }

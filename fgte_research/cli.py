@@ -80,6 +80,73 @@ def cmd_data_fetch(args) -> int:
     return 0
 
 
+def _year_arg(text: str | None, name: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        year = int(text.strip())
+    except ValueError:
+        raise ValueError(f"{name} {text!r} är inget år (skriv t.ex. {name} 2023)") from None
+    if not 1990 <= year <= date.today().year + 1:
+        raise ValueError(f"{name} {year} ligger utanför 1990–{date.today().year + 1}")
+    return year
+
+
+def cmd_data_update(args) -> int:
+    """Fetch the newest Kolada values of every catalogued series, write them as a dated raw file, rebuild."""
+    from .build import BuildError, build
+    from .sources import kolada_api, kolada_update
+
+    try:
+        since, until = _year_arg(args.since, "--since"), _year_arg(args.until, "--until")
+        if since is not None and until is not None and since > until:
+            raise ValueError(f"--since {since} ligger efter --until {until}")
+    except ValueError as exc:
+        _err(f"ogiltigt argument: {exc}")
+        return 2
+    try:
+        result = kolada_update.update(paths.raw_dir(), since=since, until=until, base_url=args.base_url,
+                                      progress=not args.quiet, max_attempts=args.max_attempts)
+    except kolada_api.KoladaUnknownKpiError as exc:
+        _err(f"uppdateringen avbröts innan något hämtades, inget skrevs: {exc}")
+        return 2
+    except kolada_api.KoladaHTTPError as exc:
+        if exc.status is None:  # no answer at all: offline, DNS, firewall, or a silent server
+            reason = str(exc).removesuffix(f": {exc.url}").rstrip(".")
+            _err(f"Kolada ({args.base_url}) kan inte nås: {reason}. Kontrollera internetanslutningen och kör "
+                 "`fgte data update` igen (eller kör kommandot på en dator med internet och kopiera "
+                 "data/raw/kolada_api/ och data/raw/MANIFEST.csv hit). Inget skrevs.")
+        else:
+            _err(f"uppdateringen misslyckades, inget skrevs: {exc} Försök igen senare.")
+        return 1
+    except (kolada_api.KoladaError, FileExistsError, FileNotFoundError, ValueError) as exc:
+        _err(f"uppdateringen misslyckades, inget skrevs: {exc}")
+        return 1
+    if not result.asked:
+        print("Alla serier har redan värden till och med innevarande år; inget att hämta.")
+        return 0
+    if not args.quiet:
+        for line in result.lines_sv():
+            print(f"  {line}")
+    if result.path is None:
+        print(f"Kolada hade inga nya värden för de {len(result.asked)} serierna; inget skrevs.")
+        return 0
+    print(f"Skrev {result.path} ({sum(result.values.values())} värden, {len(result.values)} av "
+          f"{len(result.asked)} serier, {result.requests} anrop, {result.seconds} s) och en rad i MANIFEST.csv.")
+    if result.empty:
+        print(f"Utan nya värden: {', '.join(result.empty)}.")
+    if args.no_build:
+        print("Kör `fgte data build` för att använda datan.")
+        return 0
+    try:
+        manifest = build()
+    except BuildError as exc:
+        _err(f"datan hämtades och sparades, men bygget misslyckades; data/processed är orörd.\n{exc}")
+        return 1
+    print(f"data/processed byggd på nytt ({manifest['rows']} rader); rapporterna använder de nya värdena.")
+    return 0
+
+
 def cmd_data_add(args) -> int:
     """Register a hand-downloaded Skolverket export: copy it into data/raw/skolverket with a manifest row."""
     from .manifest import ManifestRow, append_rows, sha256_of
@@ -174,6 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--base-url", default="https://api.kolada.se/v3")
     fetch.add_argument("--max-attempts", type=int, default=5, help="försök per anrop vid 429/5xx (standard 5)")
     fetch.set_defaults(func=cmd_data_fetch)
+    upd = data.add_parser("update", help="hämta de senaste Kolada-värdena för alla serier verkstaden använder")
+    upd.add_argument("--since", help="första år att hämta för alla serier (standard: året efter det senaste "
+                                     "som finns i data/raw, per serie)")
+    upd.add_argument("--until", help="sista år att hämta (standard: innevarande år)")
+    upd.add_argument("-q", "--quiet", action="store_true", help="ingen förloppsindikator och ingen rad per serie")
+    upd.add_argument("--no-build", action="store_true", help="bygg inte om data/processed efteråt")
+    upd.add_argument("--base-url", default="https://api.kolada.se/v3")
+    upd.add_argument("--max-attempts", type=int, default=5, help="försök per anrop vid 429/5xx (standard 5)")
+    upd.set_defaults(func=cmd_data_update)
     add = data.add_parser("add", help="registrera en nedladdad Skolverket-export i data/raw")
     add.add_argument("file")
     add.add_argument("--source", default="Skolverket, Sök statistik (nedladdad för hand)")

@@ -398,7 +398,8 @@ def progression(municipality, indicator=None, year: int | None = None, *, series
     ind = catalogue.indicator(indicator) if indicator is not None else None
     if series is None and ind is None:
         raise ValueError("ange en indikator (t.ex. 'ak9_merit' eller 5) eller serie(r)")
-    series_ids = [series] if isinstance(series, str) else list(series) if series is not None else list(ind.headline)
+    series_ids = [series] if isinstance(series, str) else list(series) if series is not None else (
+        list(ind.headline) if ind.available else [])  # not available: its series is not in the data (yet)
     for sid in series_ids:
         catalogue.series(sid)
     window = _window(year, years)

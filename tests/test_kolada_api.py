@@ -73,12 +73,21 @@ class FakeKolada:
 
     ``override(fake, handler, url, call_no)`` may return (status, headers, body-bytes) to replace an
     answer; ``record_hook(record)`` may edit each record before it is served.
+
+    Like the real API (facts in the module docstring of fgte_research.sources.kolada_api): a path segment
+    with more than 25 ids is refused (HTTP 400); an unknown KPI gives 200 with an empty list. Switches:
+    ``paging_field`` "next_url" (v3) or "next_page" (older clients' name); ``count_mode`` "page" (page length),
+    "total" (all records) or "lie" (a number unrelated to either), since ``count`` has no reliable meaning;
+    ``aliases`` {served id: id whose real values are served}, for a stand-in of a series the dump lacks.
     """
 
     def __init__(self):
         self.requests: list[str] = []  # every path+query the server saw, in order
         self.override = None
         self.record_hook = None
+        self.paging_field = "next_url"
+        self.count_mode = "page"
+        self.aliases: dict[str, str] = {}
         self.lock = threading.Lock()
         fake = self
 
@@ -123,12 +132,14 @@ class FakeKolada:
         if len(seg) != 8 or seg[:3] != ["v3", "data", "kpi"] or seg[4] != "municipality" or seg[6] != "year":
             return 404, {"Content-Type": "application/json"}, b'{"error": "not found"}'
         kpis, munis, years = seg[3].split(","), seg[5].split(","), [int(y) for y in seg[7].split(",")]
+        if max(len(kpis), len(munis), len(years)) > ka.MAX_IDS_PER_SEGMENT:
+            return 400, {"Content-Type": "application/json"}, b'{"error": "too many ids in a path segment"}'
         query = urllib.parse.parse_qs(parts.query)
         per_page = int(query.get("per_page", ["5000"])[0])
         page = int(query.get("page", ["1"])[0])
         records = []
         for kpi in sorted(kpis):
-            data = real_values(kpi)
+            data = real_values(self.aliases.get(kpi, kpi))
             for m in sorted(munis):
                 for y in sorted(years):
                     vals = data.get((m, y))
@@ -142,12 +153,15 @@ class FakeKolada:
                     if rec is not None:
                         records.append(rec)
         chunk = records[(page - 1) * per_page: page * per_page]
-        body = {"count": len(chunk), "values": chunk}
+        count = {"page": len(chunk), "total": len(records), "lie": 7 * len(records) + 3}[self.count_mode]
+        body = {"count": count, "values": chunk}
         if page * per_page < len(records):
             q = dict(query)
             q["page"] = [str(page + 1)]
             q["per_page"] = [str(per_page)]
-            body["next_url"] = f"http://{host}{parts.path}?{urllib.parse.urlencode(q, doseq=True)}"
+            body[self.paging_field] = f"http://{host}{parts.path}?{urllib.parse.urlencode(q, doseq=True)}"
+        elif self.paging_field == "next_page":
+            body["next_page"] = None  # older answers carry the field as null on the last page
         if page > 1:
             q = dict(query)
             q["page"] = [str(page - 1)]

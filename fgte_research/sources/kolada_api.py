@@ -25,8 +25,10 @@ Every request has a timeout. 429 and 5xx answers, connection errors and timeouts
 exponential backoff (1, 2, 4, … s, at most 60 s), honouring a ``Retry-After`` header given in
 seconds (capped at 600 s), up to ``max_attempts`` attempts. Other HTTP errors (400, 404 …) are
 not retried. A malformed or wrongly shaped answer is an error naming the request URL. A KPI for
-which the API returns no record at all (unknown id: empty list or 404) is an error naming the KPI.
-Nothing is written unless every request succeeded.
+which the API returns no record at all (unknown id: empty list or 404) is an error naming the KPI, except
+with ``download(..., allow_empty=True)``, which `fgte data update` uses to report such a KPI and go on
+(:mod:`fgte_research.sources.kolada_update`). The envelope's ``count`` is never read: sources disagree on
+whether it is the page length or the total. Nothing is written unless every request succeeded.
 
 Output
 ------
@@ -369,8 +371,14 @@ def data_urls(kpis: list[str], municipalities: list[str], years: list[int], *, b
 
 def download(kpis, municipalities, years, *, base_url: str = DEFAULT_BASE_URL, per_page: int = MAX_PER_PAGE,
              sleep: Callable[[float], None] = time.sleep, timeout: float = 30,
-             max_attempts: int = 5) -> list[ValueRow]:
-    """Fetch all values (all pages of all requests) and return them sorted; raise on any failure."""
+             max_attempts: int = 5, allow_empty: bool = False,
+             on_request: Callable[[], None] | None = None) -> list[ValueRow]:
+    """Fetch all values (all pages of all requests) and return them sorted; raise on any failure.
+
+    ``allow_empty``: a KPI for which Kolada returns no record (an unknown id gives HTTP 200 with an empty list)
+    is not an error; the caller sees it by its absence from the rows. ``on_request`` is called once each
+    request (all its pages) is done, for a progress bar; :func:`data_urls` tells how many there are.
+    """
     kpis, municipalities, years = _norm_kpis(kpis), _norm_municipalities(municipalities), _norm_years(years)
     if not 1 <= int(per_page) <= MAX_PER_PAGE:
         raise ValueError(f"per_page måste vara mellan 1 och {MAX_PER_PAGE}")
@@ -413,8 +421,10 @@ def download(kpis, municipalities, years, *, base_url: str = DEFAULT_BASE_URL, p
                 if urllib.parse.urlsplit(next_url)[:2] != origin:
                     raise KoladaResponseError(f"Koladas svar på {url} pekar 'next_url' till en annan värd: {next_url}")
             url = next_url
+        if on_request is not None:
+            on_request()
     missing = [k for k in kpis if k not in seen_kpis]
-    if missing:
+    if missing and not allow_empty:
         urls = sorted({u for k in missing for u in asked[k]})
         raise KoladaUnknownKpiError(
             f"Kolada returnerade inga värden för nyckeltal {', '.join(missing)} "
@@ -453,13 +463,20 @@ def fetch(kpis, municipalities, years, *, raw_dir: Path, base_url: str = DEFAULT
     if all requests succeeded. An existing file with the same name is never overwritten.
     """
     raw_dir = Path(raw_dir)
-    manifest = raw_dir / MANIFEST_NAME
-    listed = {r.path for r in read_manifest(manifest)}  # fails before any request if the manifest is bad
+    read_manifest(raw_dir / MANIFEST_NAME)  # fails before any request if the manifest is bad
     if check_catalogue:
         check_kpis_in_catalogue(kpis, raw_dir / CATALOGUE)
-    day = (today or date.today()).isoformat()
     rows = download(kpis, municipalities, years, base_url=base_url, per_page=per_page, sleep=sleep,
                     timeout=timeout, max_attempts=max_attempts)
+    return write_rows(rows, raw_dir=raw_dir, today=today)
+
+
+def write_rows(rows: list[ValueRow], *, raw_dir: Path, today: date | None = None) -> Path:
+    """Write downloaded rows as a new dated raw file with its MANIFEST row (atomic; never overwrites)."""
+    raw_dir = Path(raw_dir)
+    manifest = raw_dir / MANIFEST_NAME
+    listed = {r.path for r in read_manifest(manifest)}
+    day = (today or date.today()).isoformat()
     data = render_csv(rows)
     digest = hashlib.sha256(data).hexdigest()
     rel = f"{SUBDIR}/kolada_v3_{day}_{digest[:8]}.csv"
