@@ -81,7 +81,7 @@ def figure_data_uri(fig, fmt: str = "png", dpi: int = 110, bbox_inches=None) -> 
         small = io.BytesIO()
         # the fast octree palette: a fifth of the median-cut time for the same size on these charts
         Image.open(io.BytesIO(data)).convert("RGB").quantize(colors=48, method=Image.Quantize.FASTOCTREE).save(
-            small, format="PNG", optimize=True)
+            small, format="PNG")
         data = small.getvalue()
     mime = "image/svg+xml" if fmt == "svg" else "image/png"
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
