@@ -3,7 +3,8 @@
 - Code input is really removed (``exclude_input``; papermill's ``report_mode`` is ignored by
   nbconvert), as are input/output prompts, the ``parameters``/``injected-parameters`` cells,
   cells tagged ``remove_cell``/``remove-cell``, inputs tagged ``remove_input``/``hide_input``
-  and outputs tagged ``remove_output``. ``show_code=True`` (teaching notebooks) keeps the code.
+  and outputs tagged ``remove_output``. ``show_code=True`` (teaching notebooks) keeps the code, and
+  with it the ``parameters`` cell, which the exercises ask the student to change.
 - Variants: ``student`` additionally removes cells tagged ``solution``; ``teacher`` keeps them.
 - Figures are already base64 ``data:`` URIs in the outputs; markdown attachments and linked
   images are embedded too (``embed_images``). No external scripts: require.js, MathJax, mermaid
@@ -180,10 +181,11 @@ def _report_notebook(nb, show_code: bool):
     """Drop what a reader must never see; leaves ``nb`` untouched."""
     out = copy.deepcopy(nb)
     out.metadata.pop("widgets", None)  # would pull the widget manager from a CDN
+    removed = ALWAYS_REMOVED_TAGS - {"parameters"} if show_code else ALWAYS_REMOVED_TAGS
     cells = []
     for cell in out.cells:
         tags = _tags(cell)
-        if tags & ALWAYS_REMOVED_TAGS:
+        if tags & removed:
             continue
         if cell.cell_type == "code":
             if tags & REMOVE_OUTPUT_TAGS:
