@@ -30,7 +30,7 @@ from .text_sv import fmt_ci, fmt_num
 
 __all__ = ["municipal_values", "inhabitants", "mean_ci", "population_pair", "status_counts", "year_to_year_swings",
            "break_difference", "RegressionToMean", "regression_to_mean", "table", "LABELS_SV", "indicator_title",
-           "indicators"]
+           "indicators", "headline_rows"]
 
 #: Swedish headers of the lesson helpers' own columns (added to ``fgte_research.tables.COLUMNS_SV``).
 LABELS_SV = {
@@ -39,7 +39,7 @@ LABELS_SV = {
     "andel_utan_värde_%": "Andel utan exakt värde (%)", "kommun": "Kommun", "kod": "Kod", "invånare": "Invånare",
     "antal_årspar": "Antal årspar", "sd_årsförändring": "SD för årsförändring",
     "största_årsförändring": "Största årsförändring", "gammal": "Gammal serie", "ny": "Ny serie",
-    "mean": "Medelskillnad", "andel_exakt_lika_%": "Exakt lika (% av kommunerna)",
+    "mean": "Medelskillnad", "andel_exakt_lika_%": "Exakt lika (% av kommunerna)", "bredd": "Intervallets bredd",
 }
 #: Decimals of the lesson helpers' whole-number columns.
 _DECIMALS = {"invånare": 0, "antal_årspar": 0, "n": 0}
@@ -194,6 +194,18 @@ def break_difference(old: str = "N15505", new: str = "skv.ak9.merit17.kommunal",
         summary.append({"år": y, **mean_ci(d), "andel_exakt_lika_%": 100 * float((d.abs() < 0.05).mean())
                         if len(d) else math.nan})
     return both, pd.DataFrame(summary)
+
+
+def headline_rows(st) -> pd.DataFrame:
+    """One row per design and treated unit of an intervention study: its headline term (``st.details()``'s
+    first row) with the verdict from ``st.tidy()`` and the interval's width (``bredd``)."""
+    details = st.details()
+    head = details.groupby(["design", "treated"], sort=False).head(1)
+    verdicts = (st.tidy().groupby(["analysis", "municipality_id"], sort=False).head(1)
+                .rename(columns={"analysis": "design", "municipality_id": "treated"})[["design", "treated", "verdict"]])
+    out = head.merge(verdicts, on=["design", "treated"], how="left")
+    out["bredd"] = out["ci_high"] - out["ci_low"]
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
