@@ -228,6 +228,9 @@ def test_student_and_teacher_versions(run_dir):
     for html in (student_html, teacher_html):
         assert "kommunkod med fyra tecken" in html and "en liten kommun (Bjurholm)" in html
     assert "LÖSNING" not in student_html
+    # an empty answer cell per exercise in the student version only, as in the working copies
+    assert student_html.count("Ditt svar 1.") == len({re.search(r"\d+\.\d+", m).group() for m in markers}) > 0
+    assert "Ditt svar" not in teacher_html
     # the exercises themselves stay in the student version
     assert "Övning 1.1" in student_html and "Övning 1.1" in teacher_html
 
