@@ -52,7 +52,7 @@ panel = fr.load_panel()  # hela panelen i långt format: en rad per serie, kommu
 # %% [markdown]
 # ## 1. Kommunen mot sig själv och mot referenser
 #
-# Figuren visar kommunens värden och referenslinjerna. Texten under räknas fram ur data: förändring
+# Figuren visar kommunens värden och referenslinjerna. Texten under figuren räknas fram ur data: förändring
 # mot basåret och trend per år, båda med 95-procentigt konfidensintervall (KI), samt skillnaden mot
 # varje referens.
 

@@ -19,7 +19,7 @@
 #
 # *Lektionsmaterial, cirka 35 minuter.* SKR:s SALSA-liknande modell och Koladas "avvikelse från
 # modellberäknat värde" bygger på en enkel idé: skatta vilket resultat man kan *förvänta* sig utifrån
-# elevernas bakgrund (föräldrarnas utbildning, andel pojkar, andel nyinvandrade) och jämför med det
+# elevernas bakgrund (föräldrarnas utbildning, andel pojkar, andel nyinvandrade) och jämföra med det
 # faktiska resultatet. Skillnaden kallas residual eller avvikelse. Vi anpassar en sådan modell på alla
 # kommuner, läser residualerna med deras prediktionsintervall, diskuterar varför en residual inte är en
 # placering och jämför med Koladas officiella avvikelse.
