@@ -45,8 +45,17 @@ def _clean(nb):
 
 
 def student_copy(nb):
-    """Solutions removed; an answer cell (text and code) after every exercise."""
-    out = _clean(nb)
+    """Solutions removed; an answer cell (text and code) after every exercise; no outputs."""
+    return with_answer_cells(_clean(nb))
+
+
+def with_answer_cells(nb):
+    """A copy of ``nb`` without solutions and with an answer cell (text and code) after every exercise.
+
+    Outputs are kept: the student HTML (``fgte_research.publish.html.variant_notebook``) is made from an
+    executed notebook.
+    """
+    out = copy.deepcopy(nb)
     cells = []
     for cell in out.cells:
         if SOLUTION_TAG in _tags(cell):

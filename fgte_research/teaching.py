@@ -7,6 +7,10 @@ in ``fgte_research.explorer``.
 
     from fgte_research import teaching
     teaching.population_pair("1380", "N15505", "N15507")
+
+Every frame here stays numeric, for computing on. A student sees it through ``teaching.table(frame)``
+(``fgte_research.tables.for_readers`` with the lesson columns' Swedish headers): Swedish headers, decimal comma,
+no e-notation, "saknas" for missing values and p-values as "< 0,001".
 """
 
 from __future__ import annotations
@@ -21,10 +25,54 @@ from scipy import stats
 from . import catalogue
 from . import municipalities as mun
 from .progression import SMALL_POPULATION
+from .tables import for_readers
 from .text_sv import fmt_ci, fmt_num
 
 __all__ = ["municipal_values", "inhabitants", "mean_ci", "population_pair", "status_counts", "year_to_year_swings",
-           "break_difference", "RegressionToMean", "regression_to_mean"]
+           "break_difference", "RegressionToMean", "regression_to_mean", "table", "LABELS_SV", "indicator_title",
+           "indicators", "headline_rows"]
+
+#: Swedish headers of the lesson helpers' own columns (added to ``fgte_research.tables.COLUMNS_SV``).
+LABELS_SV = {
+    "år": "År", "skillnad": "Skillnad", "storlek": "Kommunstorlek", "serie": "Serie",
+    "ok": "Med värde", "suppressed": "Prickade", "rounded": "Avrundade", "missing": "Saknas",
+    "andel_utan_värde_%": "Andel utan exakt värde (%)", "kommun": "Kommun", "kod": "Kod", "invånare": "Invånare",
+    "antal_årspar": "Antal årspar", "sd_årsförändring": "SD för årsförändring",
+    "största_årsförändring": "Största årsförändring", "gammal": "Gammal serie", "ny": "Ny serie",
+    "mean": "Medelskillnad", "andel_exakt_lika_%": "Exakt lika (% av kommunerna)", "bredd": "Intervallets bredd",
+}
+#: Decimals of the lesson helpers' whole-number columns.
+_DECIMALS = {"invånare": 0, "antal_årspar": 0, "n": 0}
+
+
+def table(frame: pd.DataFrame, columns=None, *, decimals: int | dict = 1, **kwargs) -> pd.DataFrame:
+    """``frame`` for display in a lesson: Swedish headers and numbers (see ``tables.for_readers``).
+
+    The lesson columns' headers (``LABELS_SV``) come on top of the library's; ``columns`` (a list, or a dict
+    {name: header}) chooses, orders and relabels. ``decimals`` is one number or {name: decimals}.
+    """
+    dec = {c: _DECIMALS.get(c, decimals if isinstance(decimals, int) else 1) for c in frame.columns}
+    if isinstance(decimals, dict):
+        dec.update(decimals)
+    return for_readers(frame, columns, decimals=dec, labels={**LABELS_SV, **kwargs.pop("labels", {})}, **kwargs)
+
+
+#: The FGTE plan's titles are kept verbatim in the catalogue; a lesson shows them in correct Swedish.
+_TITLE_FIXES = {"Genomsnittligt meritvärden": "Genomsnittligt meritvärde"}
+
+
+def indicator_title(title: str) -> str:
+    """An indicator's title from the plan, with the plan's grammar slip corrected for readers."""
+    for wrong, right in _TITLE_FIXES.items():
+        title = title.replace(wrong, right)
+    return title
+
+
+def indicators() -> pd.DataFrame:
+    """The thirteen indicators (``fgte_research.indicators_frame``) with titles in correct Swedish."""
+    frame = catalogue.indicators_frame()
+    frame["indikator"] = frame["indikator"].map(indicator_title)
+    return frame
 
 
 # ------------------------------------------------------------------------------------------------
@@ -146,6 +194,18 @@ def break_difference(old: str = "N15505", new: str = "skv.ak9.merit17.kommunal",
         summary.append({"år": y, **mean_ci(d), "andel_exakt_lika_%": 100 * float((d.abs() < 0.05).mean())
                         if len(d) else math.nan})
     return both, pd.DataFrame(summary)
+
+
+def headline_rows(st) -> pd.DataFrame:
+    """One row per design and treated unit of an intervention study: its headline term (``st.details()``'s
+    first row) with the verdict from ``st.tidy()`` and the interval's width (``bredd``)."""
+    details = st.details()
+    head = details.groupby(["design", "treated"], sort=False).head(1)
+    verdicts = (st.tidy().groupby(["analysis", "municipality_id"], sort=False).head(1)
+                .rename(columns={"analysis": "design", "municipality_id": "treated"})[["design", "treated", "verdict"]])
+    out = head.merge(verdicts, on=["design", "treated"], how="left")
+    out["bredd"] = out["ci_high"] - out["ci_low"]
+    return out
 
 
 # ------------------------------------------------------------------------------------------------

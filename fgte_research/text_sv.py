@@ -22,10 +22,19 @@ def fmt_ci(lo: float, hi: float, decimals: int = 1, level: int = 95) -> str:
     return f"{level}\u00a0% KI {fmt_num(lo, decimals)} till {fmt_num(hi, decimals)}"
 
 
+def fmt_p_value(p: float | None) -> str:
+    """A p-value for a table cell: '< 0,001', '0,034'; NaN -> 'saknas'. Never e-notation."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "saknas"
+    return "< 0,001" if p < 0.001 else fmt_num(p, 3)
+
+
 def fmt_p(p: float) -> str:
+    """A p-value in a sentence: 'p < 0,001', 'p = 0,034', 'p saknas'."""
     if p is None or math.isnan(p):
         return "p saknas"
-    return "p < 0,001" if p < 0.001 else f"p = {fmt_num(p, 3)}"
+    text = fmt_p_value(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def years_sv(first: int, last: int) -> str:

@@ -28,8 +28,8 @@ def _png() -> str:
 def executed_notebook(title_md="# Årsrapport 2025 – Halmstad", metadata=None):
     cells = [
         new_markdown_cell("*Pipeline-fixtur.*"),
-        new_code_cell('municipality = "1380"', metadata={"tags": ["parameters"]}, execution_count=1),
-        new_code_cell('municipality = "1380"\nyear = 2025', metadata={"tags": ["injected-parameters"]},
+        new_code_cell('municipality = "1380"  # PARAMETERCELL', metadata={"tags": ["parameters"]}, execution_count=1),
+        new_code_cell('municipality = "1380"\nyear = 2025  # INJICERAD', metadata={"tags": ["injected-parameters"]},
                       execution_count=2),
         new_code_cell("display(Markdown(rubrik))", execution_count=3,
                       outputs=[new_output("display_data", data={"text/markdown": title_md})]),
@@ -93,6 +93,7 @@ def test_noise_and_removed_cells(page):
     assert "synlig text" in page
     assert "FutureWarning" not in page, "stderr is dropped from published reports"
     assert "DOLD_CELL" not in page
+    assert "PARAMETERCELL" not in page and "INJICERAD" not in page  # a report shows no code at all
     # the default (no variant) keeps solution cells; variants decide
     assert "FACIT_42" in page
 
@@ -105,6 +106,9 @@ def test_student_and_teacher_variants():
     assert "FACIT_42" in teacher and "FACIT_TEXT" in teacher
     # show_code keeps code (teaching), still without prompts
     assert "HEMLIG_KOD" in teacher and "In&nbsp;[" not in teacher and "In [" not in teacher.split("<body", 1)[1]
+    # the parameter cell the exercises ask to change is shown in both versions; papermill's injected cell is not
+    for version in (student, teacher):
+        assert "PARAMETERCELL" in version and "INJICERAD" not in version
     with pytest.raises(ValueError):
         H.variant_notebook(nb, "elev")
 

@@ -224,7 +224,13 @@ def test_student_and_teacher_versions(run_dir):
     for m in markers:
         assert m in teacher_html, f"teacher version lacks {m}"
         assert m not in student_html, f"student version shows {m}"
+    # the parameter cell the exercises ask the student to change is shown in both versions (its comment text)
+    for html in (student_html, teacher_html):
+        assert "kommunkod med fyra tecken" in html and "en liten kommun (Bjurholm)" in html
     assert "LÖSNING" not in student_html
+    # an empty answer cell per exercise in the student version only, as in the working copies
+    assert student_html.count("Ditt svar 1.") == len({re.search(r"\d+\.\d+", m).group() for m in markers}) > 0
+    assert "Ditt svar" not in teacher_html
     # the exercises themselves stay in the student version
     assert "Övning 1.1" in student_html and "Övning 1.1" in teacher_html
 
@@ -278,3 +284,92 @@ def test_each_lesson_opens_with_learning_goals_and_its_time(path):
     assert "**Lärandemål.** Efter lektionen kan du" in first
     assert len(re.findall(r"^- ", first, re.M)) >= 3
     assert re.search(r"cirka \d+ minuter", first)
+
+
+# ------------------------------------------------------------------------------------------------ reader formatting
+# Column names the library's frames use: none may reach a table a student sees.
+ENGLISH_COLUMNS = {"year", "value", "status", "series", "term", "estimate", "ci_low", "ci_high", "p_value", "n_pre",
+                   "n_post", "design", "treated", "municipality_id", "label", "actual", "expected", "pi_low",
+                   "pi_high", "residual", "residual_low", "residual_high", "residual_centred", "residual_std",
+                   "official_deviation", "deviation", "correlation", "r2", "mean", "mean_abs_difference", "note",
+                   "method", "verdict", "ok", "suppressed", "rounded", "missing", "years", "analysis"}
+E_NOTATION = re.compile(r"\d(?:\.\d+)?e[-+]\d", re.IGNORECASE)
+NAN = re.compile(r"\b(?:nan|NaN|NaT|None|<NA>)\b")
+
+
+def _tables(nb) -> list[str]:
+    return [out["data"]["text/html"] for c in nb.cells for out in c.get("outputs", [])
+            if "<table" in out.get("data", {}).get("text/html", "")]
+
+
+def _cells(table_html: str, tag: str) -> list[str]:
+    import html as html_lib
+
+    return [html_lib.unescape(re.sub(r"<[^>]+>", "", m)).strip()
+            for m in re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", table_html, re.S)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", TEACHING, ids=lambda p: p.stem)
+def test_every_table_and_number_a_student_sees_is_formatted_for_readers(path, run_dir):
+    """What teacher and student versions show (the source's outputs; the versions differ only in solutions)."""
+    nb = executed(path, run_dir)
+    text = _texts(nb)
+    assert not E_NOTATION.search(text), E_NOTATION.search(text).group()
+    assert not NAN.search(text), text[max(0, NAN.search(text).start() - 200):NAN.search(text).end() + 50]
+    assert not re.search(r"\b(?:True|False)\b", text), "booleans are shown as ja/nej"
+    for m in re.finditer(r"\bp (?:=|<) ?\d+(?:[.,]\d+)*(?:e[-+]?\d+)?", text):  # p-values in sentences
+        assert re.fullmatch(r"p (?:= \d,\d{3}|< 0,001)", m.group()), m.group()
+    tables = _tables(nb)
+    assert tables, "expected tables"
+    for table in tables:
+        assert "fgte-reader-table" in table, "every table goes through teaching.table / tables.for_readers"
+        headers = _cells(table, "th")
+        assert not set(headers) & ENGLISH_COLUMNS, sorted(set(headers) & ENGLISH_COLUMNS)
+        assert not any("_" in h for h in headers), headers
+        cells = _cells(table, "td")
+        assert not any(re.search(r"\d\.\d", c) for c in cells), [c for c in cells if re.search(r"\d\.\d", c)][:5]
+        if "p-värde" in headers:
+            col = headers.index("p-värde")
+            values = cells[col::len(headers)]
+            assert values and all(re.fullmatch(r"< 0,001|[01],\d{3}|saknas", v) for v in values), values
+    assert re.search(r"<td>\d+,\d+</td>", "\n".join(tables)), "decimal comma in the tables"
+
+
+def test_for_readers_on_a_small_hand_made_frame():
+    """Arithmetic unit test on a hand-made frame (not data): what the display helper does to each kind of cell."""
+    import numpy as np
+    import pandas as pd
+
+    from fgte_research import teaching
+    from fgte_research.tables import for_readers
+
+    frame = pd.DataFrame({"year": [2016, 2017], "estimate": [0.0142, np.nan], "p_value": [3.471e-53, 0.0342],
+                          "status": ["ok", "missing"], "treated": ["1384,1380", "1381"], "n": [1290, 12],
+                          "inom": [True, False], "label": ["<b>x</b>", "y"], "sd_årsförändring": [1.25, -2.0]})
+    shown = for_readers(frame, signed=["sd_årsförändring"], decimals={"estimate": 3})
+    assert list(shown.columns) == ["År", "Skattning", "p-värde", "Status", "Kommun", "Antal", "Inom", "Variabel",
+                                   "Sd årsförändring"]
+    assert shown.iloc[0].tolist() == ["2016", "0,014", "< 0,001", "värde finns", "Kungsbacka, Halmstad",
+                                      "1\u00a0290", "ja", "<b>x</b>", "+1,2"]
+    assert shown.iloc[1].tolist() == ["2017", "saknas", "0,034", "saknas", "Laholm", "12", "nej", "y", "\u22122,0"]
+    assert "&lt;b&gt;x&lt;/b&gt;" in shown._repr_html_() and "<b>x" not in shown._repr_html_()  # escaped
+    assert "\n0 " not in repr(shown)  # no index numbers
+    # a dict chooses, orders and relabels; a lesson column gets its Swedish header from teaching.LABELS_SV
+    assert list(for_readers(frame, {"n": "Elever", "year": "Läsår"}).columns) == ["Elever", "Läsår"]
+    assert list(teaching.table(frame, ["sd_årsförändring"]).columns) == ["SD för årsförändring"]
+    with pytest.raises(KeyError, match="finns inte"):
+        for_readers(frame, ["finns_inte"])
+    # the frame itself is untouched and numeric
+    assert frame["estimate"].dtype == float and frame["year"].dtype.kind == "i"
+
+
+def test_lesson_helpers_return_numbers_not_text(panel):
+    from fgte_research import teaching
+
+    swings = teaching.year_to_year_swings("N15472", ["2403", "1480"], panel=panel)
+    assert swings["sd_årsförändring"].dtype == float and swings["invånare"].dtype == float
+    per_municipality, summary = teaching.break_difference(panel=panel)
+    assert summary["mean"].dtype == float and per_municipality["skillnad"].dtype == float
+    shown = teaching.table(summary)
+    assert "Medelskillnad" in shown.columns and all(isinstance(v, str) for v in shown.to_numpy().ravel())

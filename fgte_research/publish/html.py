@@ -3,8 +3,11 @@
 - Code input is really removed (``exclude_input``; papermill's ``report_mode`` is ignored by
   nbconvert), as are input/output prompts, the ``parameters``/``injected-parameters`` cells,
   cells tagged ``remove_cell``/``remove-cell``, inputs tagged ``remove_input``/``hide_input``
-  and outputs tagged ``remove_output``. ``show_code=True`` (teaching notebooks) keeps the code.
-- Variants: ``student`` additionally removes cells tagged ``solution``; ``teacher`` keeps them.
+  and outputs tagged ``remove_output``. ``show_code=True`` (teaching notebooks) keeps the code, and
+  with it the ``parameters`` cell, which the exercises ask the student to change.
+- Variants: ``student`` additionally removes cells tagged ``solution`` and gets an empty answer cell
+  ("**Ditt svar n.m:**") after every exercise, as the student working copies have; ``teacher`` keeps the
+  solutions.
 - Figures are already base64 ``data:`` URIs in the outputs; markdown attachments and linked
   images are embedded too (``embed_images``). No external scripts: require.js, MathJax, mermaid
   and the widget manager are dropped, so the page works offline and from file://.
@@ -21,6 +24,8 @@ from functools import lru_cache
 from typing import Iterable
 
 import nbformat
+
+from ..classroom import with_answer_cells
 
 #: File-name suffix and Swedish label of each variant ("" = the notebook has no variants).
 VARIANTS: dict[str, tuple[str, str]] = {
@@ -167,23 +172,23 @@ def find_title(nb, context: dict | None = None, fallback: str = "Rapport") -> st
 
 
 def variant_notebook(nb, variant: str):
-    """A copy of ``nb`` for one variant: ``student`` drops cells tagged ``solution``."""
+    """A copy of ``nb`` for one variant: ``student`` drops cells tagged ``solution`` and adds answer cells."""
     if variant not in VARIANTS:
         raise ValueError(f"okänd variant {variant!r}; giltiga: student, teacher")
-    out = copy.deepcopy(nb)
     if variant == "student":
-        out.cells = [c for c in out.cells if SOLUTION_TAG not in _tags(c)]
-    return out
+        return with_answer_cells(nb)
+    return copy.deepcopy(nb)
 
 
 def _report_notebook(nb, show_code: bool):
     """Drop what a reader must never see; leaves ``nb`` untouched."""
     out = copy.deepcopy(nb)
     out.metadata.pop("widgets", None)  # would pull the widget manager from a CDN
+    removed = ALWAYS_REMOVED_TAGS - {"parameters"} if show_code else ALWAYS_REMOVED_TAGS
     cells = []
     for cell in out.cells:
         tags = _tags(cell)
-        if tags & ALWAYS_REMOVED_TAGS:
+        if tags & removed:
             continue
         if cell.cell_type == "code":
             if tags & REMOVE_OUTPUT_TAGS:

@@ -20,7 +20,8 @@
 # *Lektionsmaterial, cirka 30 minuter.* Innan vi säger att en kommun "gått framåt" behöver vi veta
 # **vad** siffran mäter, **vilka elever** den gäller, **när den saknas** och **hur mycket den brusar**.
 # All data i anteckningsboken är verklig (Kolada och Skolverket). Ändra parametrarna i cellen nedan och
-# kör om hela boken (*Run → Run All Cells*).
+# kör om hela anteckningsboken (*Run → Run All Cells*). Tabellerna visar talen med decimalkomma, och ett
+# värde som saknas står som "saknas".
 #
 # **Lärandemål.** Efter lektionen kan du
 # - förklara vilken elevgrupp ett nyckeltal gäller (kommunala skolor, hemkommun eller samtliga) och varför
@@ -34,7 +35,7 @@
 kommun = "1380"          # kommunkod med fyra tecken (Halmstad)
 liten_kommun = "2403"    # en liten kommun (Bjurholm)
 stor_kommun = "1480"     # en stor kommun (Göteborg)
-indikator = "ak9_merit"  # se tabellen nedan, kolumnen id
+indikator = "ak9_merit"  # se tabellen nedan, kolumnen Id
 serie_kommunal = "N15505"   # åk 9 meritvärde, kommunala skolor (Kolada)
 serie_hemkommun = "N15507"  # samma mått, elever folkbokförda i kommunen (Kolada)
 brus_serie = "N15472"       # åk 3 alla delprov i svenska, hemkommun
@@ -42,7 +43,6 @@ brus_serie = "N15472"       # åk 3 alla delprov i svenska, hemkommun
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import Markdown, display
 
 import fgte_research as fr
@@ -50,22 +50,22 @@ from fgte_research import catalogue, municipalities as mun, teaching
 from fgte_research.progression import progression
 from fgte_research.text_sv import fmt_ci, fmt_num
 
-pd.set_option("display.precision", 1)
-panel = fr.load_panel()  # the whole tidy panel: one row per (series, municipality, year, gender)
+panel = fr.load_panel()  # hela panelen i långt format: en rad per serie, kommun, år och kön
 
 # %% [markdown]
 # ## 1. Vad mäter nyckeltalen?
 #
-# FGTE-planen följer tretton nyckeltal. Tabellen visar vilken serie som mäter vart och ett, vilken
-# population serien gäller och vad man behöver veta. Två av nyckeltalen saknar kommunal serie i
-# projektets data; de står kvar med en förklaring i stället för att tas bort.
+# FGTE-planen följer tretton nyckeltal. Tabellen visar vilken serie som mäter vart och ett och vilken
+# population serien gäller. Två av nyckeltalen saknar kommunal serie i projektets data; de står kvar
+# med "saknas" i stället för att tas bort.
 
 # %%
-fr.indicators_frame()[["nr", "id", "indikator", "skolstadium", "enhet", "serier", "population"]]
+teaching.table(teaching.indicators(), ["nr", "id", "indikator", "skolstadium", "enhet", "serier", "population"])
 
 # %%
 ind = fr.indicator(indikator)
-display(Markdown(f"**{ind.number}. {ind.title_sv}** ({ind.unit}). Huvudserie: `{', '.join(ind.headline) or 'saknas'}`."))
+display(Markdown(f"**{ind.number}. {teaching.indicator_title(ind.title_sv)}.** Enhet: {ind.unit}. "
+                 f"Huvudserie: `{', '.join(ind.headline) or 'saknas'}`."))
 for caveat in ind.caveats:
     print("•", caveat)
 
@@ -79,7 +79,11 @@ for caveat in ind.caveats:
 
 # %%
 par = teaching.population_pair(kommun, serie_kommunal, serie_hemkommun, panel=panel)
-display(par)
+# talen i par är numeriska; teaching.table gör en kopia med svenska rubriker och decimalkomma för visning
+display(teaching.table(par, {"år": "År",
+                             serie_kommunal: f"{catalogue.series(serie_kommunal).population.capitalize()} ({serie_kommunal})",
+                             serie_hemkommun: f"{catalogue.series(serie_hemkommun).population.capitalize()} ({serie_hemkommun})",
+                             "skillnad": "Skillnad"}, signed=["skillnad"]))
 skillnad = teaching.mean_ci(par["skillnad"])
 display(Markdown(
     f"I {mun.name_of(kommun)} är medelskillnaden (kommunala skolor − hemkommun) "
@@ -88,7 +92,7 @@ display(Markdown(
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
 for sid in (serie_kommunal, serie_hemkommun):
     ax.plot(par["år"], par[sid], marker="o", label=catalogue.series(sid).title_sv)
-ax.set_xlabel("År (vårtermin)"); ax.set_ylabel("meritvärde"); ax.legend(fontsize=7, frameon=False)
+ax.set_xlabel("År (vårtermin)"); ax.set_ylabel("Meritvärde"); ax.legend(fontsize=7, frameon=False)
 ax.set_title(mun.name_of(kommun), fontsize=10)
 fig.text(0.01, 0.005, "Bearbetning av data från Kolada", fontsize=7)
 plt.show()
@@ -116,16 +120,16 @@ for m in mun.resolve_set("fgte"):
 # Skolverket visar inte värden som bygger på för få elever (*prickat*, status `suppressed`) och visar
 # vissa andelar nära 100 bara ungefärligt (*avrundat*, status `rounded`). I panelen står sådana år kvar
 # med sin status i stället för ett påhittat tal. Tabellen räknar kommun-år per status för små och större
-# kommuner.
+# kommuner. Sista kolumnen är andelen kommun-år som är prickade, avrundade eller saknas helt.
 
 # %%
 statusar = teaching.status_counts(["skv.ak9.foreign_bg.kommunal", "splice.ak9.eligible_voc.kommunal",
                                    "skv.ak6.pass_all.kommunal"], panel=panel)
-statusar
+teaching.table(statusar)
 
 # %% [markdown]
-# **Övning 1.2.** Hur stor andel av kommun-åren saknar värde i små respektive större kommuner för
-# andelen med utländsk bakgrund? Vad betyder det för ett medelvärde över "alla kommuner" om man bara tar
+# **Övning 1.2.** Hur stor andel av kommun-åren saknar exakt värde i små respektive större kommuner
+# för andelen elever med utländsk bakgrund? Vad betyder det för ett medelvärde över "alla kommuner" om man bara tar
 # med de kommun-år som har ett värde?
 
 # %% [markdown] tags=["solution"]
@@ -137,7 +141,7 @@ statusar
 print("LÖSNING 1.2, beräkning:")
 s = statusar[statusar["serie"] == "skv.ak9.foreign_bg.kommunal"]
 for r in s.itertuples():
-    print(f"{r.storlek}: {fmt_num(r[-1])} % av kommun-åren utan värde")
+    print(f"{r.storlek}: {fmt_num(r[-1])} % av kommun-åren utan exakt värde")
 
 # %% [markdown]
 # ## 4. Små tal och brus
@@ -148,7 +152,7 @@ for r in s.itertuples():
 
 # %%
 svangningar = teaching.year_to_year_swings(brus_serie, [liten_kommun, stor_kommun, kommun], panel=panel)
-display(svangningar)
+display(teaching.table(svangningar))
 v = teaching.municipal_values(brus_serie, panel=panel)
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
 for m in (liten_kommun, stor_kommun):
@@ -160,9 +164,9 @@ fig.text(0.01, 0.005, "Bearbetning av data från Kolada. Glappet 2020–2021: pr
 plt.show()
 
 # %% [markdown]
-# **Övning 1.3.** Välj en annan liten kommun som `liten_kommun` (till exempel 2418 Malå eller 0765
-# Älmhult som är mellanstor). Hur stor är den typiska årsförändringen? Hur stor förändring skulle du
-# kräva innan du säger att något hänt i en liten kommun?
+# **Övning 1.3.** Byt `liten_kommun` till en annan kommun, till exempel den lilla 2418 Malå eller den
+# mellanstora 0765 Älmhult. Hur stor är den typiska årsförändringen? Hur stor förändring skulle du
+# kräva innan du säger att något har hänt i en liten kommun?
 
 # %% [markdown] tags=["solution"]
 # **LÖSNING 1.3:** Standardavvikelsen för årsförändringen är ett mått på bruset. En förändring som är mindre än ungefär
@@ -189,7 +193,9 @@ print("Median-SD i kommuner under 15 000 invånare:",
 
 # %%
 per_kommun, brott = teaching.break_difference("N15505", "skv.ak9.merit17.kommunal", years=(2016, 2017), panel=panel)
-display(brott)
+display(teaching.table(brott, {"år": "År", "mean": "Kolada − Skolverket, medel", "ci_low": "95 % KI, nedre",
+                               "ci_high": "95 % KI, övre", "n": "Antal kommuner",
+                               "andel_exakt_lika_%": "Exakt lika (% av kommunerna)"}, signed=["mean"]))
 for r in brott.itertuples():
     display(Markdown(f"**{r.år}:** Kolada − Skolverket i genomsnitt {fmt_num(r.mean, signed=True)} meritvärdespoäng "
                      f"({fmt_ci(r.ci_low, r.ci_high)}, {r.n} kommuner); exakt lika i {fmt_num(r[-1])} % av kommunerna."))
@@ -204,7 +210,7 @@ plt.show()
 # `progression(kommun, series="N15505", panel=panel)` och läs varningarna.
 
 # %% [markdown] tags=["solution"]
-# **LÖSNING 1.4:** Biblioteket vägrar räkna trend och förändring över brottet: det använder bara åren efter 2016 och
+# **LÖSNING 1.4:** Biblioteket räknar inte trend och förändring över brottet: det använder bara åren efter 2016 och
 # säger det i en varning. Räknade man ändå över brottet skulle den gamla definitionens högre värden
 # 2015–2016 se ut som en nedgång som aldrig hänt.
 
@@ -217,11 +223,12 @@ print(r.summary_sv())
 # ## 6. Saknade år: åk 3 under pandemin
 #
 # De nationella proven i åk 3 genomfördes inte 2020 och 2021. De åren finns i panelen med status
-# `missing`; figuren skriver "saknas" i stället för att dra en linje som ser ut som data.
+# "saknas" (`missing` i data). Figuren skriver "saknas" vid de åren i stället för att dra en linje som
+# ser ut som data.
 
 # %%
 v = teaching.municipal_values("N15472", panel=panel)
-display(v[(v["municipality_id"] == mun.resolve(kommun)) & v["year"].between(2017, 2022)])
+display(teaching.table(v[(v["municipality_id"] == mun.resolve(kommun)) & v["year"].between(2017, 2022)]))
 res = progression(kommun, "ak3_np", panel=panel, references=("riket", "lan"))
 res.plot(); plt.show()
 for w in res.warnings:

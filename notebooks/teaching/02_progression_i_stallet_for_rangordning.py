@@ -40,7 +40,6 @@ rtm_ar0, rtm_ar1 = 2018, 2019
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import Markdown, display
 
 import fgte_research as fr
@@ -48,13 +47,12 @@ from fgte_research import catalogue, municipalities as mun, teaching
 from fgte_research.progression import progression
 from fgte_research.text_sv import fmt_ci, fmt_num
 
-pd.set_option("display.precision", 1)
-panel = fr.load_panel()  # the whole tidy panel: one row per (series, municipality, year, gender)
+panel = fr.load_panel()  # hela panelen i långt format: en rad per serie, kommun, år och kön
 
 # %% [markdown]
 # ## 1. Kommunen mot sig själv och mot referenser
 #
-# Figuren visar kommunens värden och referenslinjerna. Texten under räknas fram ur data: förändring
+# Figuren visar kommunens värden och referenslinjerna. Texten under figuren räknas fram ur data: förändring
 # mot basåret och trend per år, båda med 95-procentigt konfidensintervall (KI), samt skillnaden mot
 # varje referens.
 
@@ -64,7 +62,9 @@ res.plot(); plt.show()
 print(res.summary_sv())
 
 # %%
-res.tidy()[["series", "term", "estimate", "ci_low", "ci_high", "years", "method"]]
+# tidy() är numerisk; teaching.table visar den med svenska rubriker och decimalkomma
+teaching.table(res.tidy(), ["series", "term", "estimate", "ci_low", "ci_high", "years", "method"], decimals=2,
+               signed=["estimate"])
 
 # %% [markdown]
 # Tabellen ovan är *en kommuns* skattningar med osäkerhet, inte en lista över kommuner. Avstånd till
@@ -76,15 +76,16 @@ res.tidy()[["series", "term", "estimate", "ci_low", "ci_high", "years", "method"
 
 # %% [markdown] tags=["solution"]
 # **LÖSNING 2.1:** Om konfidensintervallet för trenden innehåller noll kan vi inte skilja trenden från ingen förändring
-# med de år vi har. Det betyder inte att kommunen står still, bara att datan inte räcker för att säga
-# åt vilket håll den rör sig. Beräkningen nedan skriver ut trenden med intervall.
+# med de år vi har. Det betyder inte att kommunen står still, bara att data inte räcker för att säga
+# åt vilket håll den rör sig. Innehåller intervallet inte noll är trenden statistiskt säkerställd.
+# Beräkningen nedan skriver ut trenden med intervall.
 
 # %% tags=["solution"]
 print("LÖSNING 2.1, beräkning:")
 r = progression("1380", "ak9_alla", panel=panel, references=("riket",))
 t = r.parts[0].trend
 print(f"Trend {t.first_year}–{t.last_year}: {fmt_num(t.ols_slope, 2, signed=True)} per år ({fmt_ci(*t.ols_ci, decimals=2)})")
-print("Intervallet innehåller noll:", t.ols_ci[0] <= 0 <= t.ols_ci[1])
+print("Intervallet innehåller noll:", "ja" if t.ols_ci[0] <= 0 <= t.ols_ci[1] else "nej")
 
 # %% [markdown]
 # ## 2. Regression mot medelvärdet, på riktiga data
@@ -131,4 +132,4 @@ for sid, a0, a1 in ((rtm_serie, rtm_ar0, rtm_ar1), ("N15472", 2018, 2019)):
 # ## Sammanfattning
 #
 # Följ kommunens egen progression med osäkerhet, och använd referenser som sammanhang. Nästa lektion:
-# hur förutsättningar (föräldrars utbildning, andel nyanlända) kan tas med i jämförelsen.
+# hur förutsättningar (föräldrarnas utbildning, andel nyinvandrade) kan tas med i jämförelsen.

@@ -19,7 +19,7 @@
 #
 # *Lektionsmaterial, cirka 35 minuter.* SKR:s SALSA-liknande modell och Koladas "avvikelse från
 # modellberäknat värde" bygger på en enkel idé: skatta vilket resultat man kan *förvänta* sig utifrån
-# elevernas bakgrund (föräldrarnas utbildning, andel pojkar, andel nyinvandrade) och jämför med det
+# elevernas bakgrund (föräldrarnas utbildning, andel pojkar, andel nyinvandrade) och jämföra med det
 # faktiska resultatet. Skillnaden kallas residual eller avvikelse. Vi anpassar en sådan modell på alla
 # kommuner, läser residualerna med deras prediktionsintervall, diskuterar varför en residual inte är en
 # placering och jämför med Koladas officiella avvikelse.
@@ -44,20 +44,11 @@ variabler = ("parents_posthigh", "share_boys", "newly_arrived")  # bakgrundsvari
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
-import pandas as pd
+import numpy as np
 from IPython.display import Markdown, display
 
-import fgte_research as fr
-from fgte_research import catalogue, municipalities as mun, teaching
-from fgte_research.progression import progression
-from fgte_research.text_sv import fmt_ci, fmt_num
-
-pd.set_option("display.precision", 1)
-panel = fr.load_panel()  # the whole tidy panel: one row per (series, municipality, year, gender)
-
-import numpy as np
-
-from fgte_research import gaps
+from fgte_research import gaps, municipalities as mun, teaching
+from fgte_research.text_sv import fmt_num
 
 officiell = gaps.OUTCOMES[utfall].deviation  # Koladas avvikelsenyckeltal för samma utfall (U15459 för N15505)
 kod = mun.resolve(kommun)
@@ -68,20 +59,21 @@ namn = mun.name_of(kod)
 #
 # En regression över alla kommuner med fullständiga uppgifter ett år. Koefficienterna säger hur mycket
 # utfallet i genomsnitt skiljer sig mellan kommuner när en bakgrundsvariabel är en procentenhet högre,
-# med 95 % konfidensintervall. R² säger hur stor del av skillnaderna mellan kommuner modellen fångar.
+# med 95 % konfidensintervall (KI). R² säger hur stor del av skillnaderna mellan kommuner modellen fångar.
 # Specifikationen skrivs ut av biblioteket, så texten följer alltid modellen som faktiskt skattats.
 
 # %%
 modell = gaps.fit_salsa(utfall, ar, covariates=variabler)
 print(modell.summary_sv())
-with pd.option_context("display.precision", 3):
-    display(modell.coefficients()[["label", "estimate", "ci_low", "ci_high", "p_value", "n", "r2"]])
+display(teaching.table(modell.coefficients(), ["label", "estimate", "ci_low", "ci_high", "p_value", "n", "r2"],
+                       decimals=2))
 
 # %% [markdown]
 # ## 2. Residual och prediktionsintervall
 #
 # `modell.data()` har en rad per kommun: faktiskt värde (`actual`), modellberäknat värde (`expected`),
-# 95 % prediktionsintervall (`pi_low`, `pi_high`) och residualen (`residual` = faktiskt − modellberäknat).
+# 95 % prediktionsintervall (PI; `pi_low`, `pi_high`) och residualen (`residual` = faktiskt − modellberäknat).
+# Tabellerna visar svenska rubriker; inom parentes står kolumnernas namn i koden.
 # Prediktionsintervallet säger inom vilket spann en kommun med samma bakgrund kan hamna bara av den
 # variation som finns mellan kommuner. Ligger det faktiska värdet inom intervallet säger modellen inte
 # att kommunen avviker.
@@ -92,8 +84,9 @@ egen = modell.row(kod)
 if egen is None:
     print(f"{namn} saknar värden för utfallet eller bakgrundsvariablerna {ar}.")
 else:
-    display(tab[tab["municipality_id"] == kod][["year", "actual", "expected", "pi_low", "pi_high", "residual",
-                                                "residual_low", "residual_high"]])
+    display(teaching.table(tab[tab["municipality_id"] == kod],
+                           ["year", "actual", "expected", "pi_low", "pi_high", "residual", "residual_low",
+                            "residual_high"], signed=["residual", "residual_low", "residual_high"]))
     inom = egen["pi_low"] <= egen["actual"] <= egen["pi_high"]
     display(Markdown(
         f"{namn} {ar}: faktiskt {fmt_num(egen['actual'])}, modellberäknat {fmt_num(egen['expected'])}, residual "
@@ -116,9 +109,10 @@ display(Markdown(f"Prediktionsintervallen är i genomsnitt **{fmt_num((tab['pi_h
 
 # %%
 gap = gaps.salsa_gap(kommun, utfall, years=ar_serie, covariates=variabler)
-with pd.option_context("display.precision", 2):
-    display(gap.data()[["year", "actual", "expected", "pi_low", "pi_high", "residual", "residual_centred",
-                        "residual_std", "official_deviation", "status"]])
+display(teaching.table(gap.data(), ["year", "actual", "expected", "pi_low", "pi_high", "residual", "residual_centred",
+                                    "residual_std", "official_deviation", "status"],
+                       decimals={"residual_std": 2},
+                       signed=["residual", "residual_centred", "residual_std", "official_deviation"]))
 gap.plot(which="residual"); plt.show()
 print(gap.summary_sv())
 
@@ -169,8 +163,8 @@ print(gaps.NOT_A_RANKING)
 
 # %%
 jmf = gaps.validate_against_kolada(utfall, years=range(ar_serie[0], ar_serie[1] + 1), covariates=variabler)
-with pd.option_context("display.precision", 3):
-    display(jmf[["year", "deviation", "n", "correlation", "r2", "mean_abs_difference", "note"]])
+display(teaching.table(jmf, ["year", "deviation", "n", "correlation", "r2", "mean_abs_difference", "note"],
+                       decimals={"correlation": 2, "r2": 2}))
 for r in jmf.itertuples():
     if np.isnan(r.correlation):
         print(f"{r.year}: saknas ({r.note})")
@@ -237,7 +231,8 @@ print("LÖSNING 3.3, beräkning:")
 vagd = gaps.validate_against_kolada(utfall, years=range(ar_serie[0], ar_serie[1] + 1), covariates=variabler,
                                     weights="pupils")
 bada = jmf[["year", "correlation"]].merge(vagd[["year", "correlation"]], on="year", suffixes=("_ovagd", "_vagd"))
-print(bada.to_string(index=False, float_format=lambda x: fmt_num(x, 3)))
+display(teaching.table(bada, {"year": "År", "correlation_ovagd": "Korrelation, alla kommuner väger lika",
+                              "correlation_vagd": "Korrelation, elevviktad"}, decimals=3))
 
 # %% [markdown] tags=["solution"]
 # **LÖSNING 3.3:** Jämför kolumnerna år för år i tabellen ovan. Vilken viktning som ligger närmast Koladas avvikelse är

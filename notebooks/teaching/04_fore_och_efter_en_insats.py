@@ -33,25 +33,19 @@ indikator = "ak3_np"     # åk 3 svenska (första huvudserien): 2010–2022, uta
 kommun = "1381"          # en av insatsens kommuner (Laholm)
 n_boot = 499             # bootstrap-dragningar i DiD (fler = stabilare p-värde, långsammare)
 placebo_serie = "N15419"  # lång Kolada-serie (åk 9 alla ämnen, kommunala skolor) för placebotestet i tid
-placebo_ar = 2012         # låtsas-startår
+placebo_ar = 2012         # påhittat startår för placebotestet
 placebo_slut = 2016       # sista år: före både insatsen och seriebrottet 2016→2017
 
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import Markdown, display
 
 import fgte_research as fr
-from fgte_research import catalogue, municipalities as mun, teaching
-from fgte_research.progression import progression
-from fgte_research.text_sv import fmt_ci, fmt_num
-
-pd.set_option("display.precision", 1)
-panel = fr.load_panel()  # the whole tidy panel: one row per (series, municipality, year, gender)
-
-from fgte_research import breaks, interventions as iv
+from fgte_research import breaks, catalogue, interventions as iv, municipalities as mun, teaching
 from fgte_research.intervention_study import study
+
+panel = fr.load_panel()  # hela panelen i långt format: en rad per serie, kommun, år och kön
 
 # %%
 post = iv.get_intervention(insats)
@@ -62,9 +56,10 @@ for a in post.assumptions:
 
 # %%
 st = study(insats, indikator, n_boot=n_boot)
-tab = st.details()  # every design's estimates with its own columns (periods, treated units)
-huvud = tab.groupby(["design", "treated"], sort=False).head(1)  # the headline term of each design
-display(huvud[["design", "treated", "term", "estimate", "ci_low", "ci_high", "p_value", "n_pre", "n_post"]])
+# huvudskattningen för varje upplägg och kommun, med bedömning och antal år före och efter starten
+huvud = teaching.headline_rows(st)
+display(teaching.table(huvud, ["design", "treated", "term", "estimate", "ci_low", "ci_high", "p_value", "verdict",
+                               "n_pre", "n_post"], signed=["estimate"]))
 for s in st.skipped:
     print("Saknas:", s)
 
@@ -77,6 +72,7 @@ for s in st.skipped:
 
 # %%
 def valj(design, m=kommun):
+    """Resultatet för ett upplägg i en av insatsens kommuner (förvalt: parametern kommun)."""
     return next(r for r in st.results if r.design == design and mun.resolve(m) in r.treated)
 
 ba = valj("before_after")
@@ -140,15 +136,15 @@ plac.plot(); plt.show()
 print(plac.summary_sv())
 
 # %% [markdown]
-# ## 6. Vad kan man slutsatsa från 5–15 årsvärden?
+# ## 6. Vilka slutsatser kan man dra av 5–15 årsvärden?
 #
 # Jämför bredden på intervallen mellan uppläggen. Ett brett intervall som innehåller både stora
-# förbättringar och stora försämringar betyder att datan inte räcker för att avgöra frågan, inte att
+# förbättringar och stora försämringar betyder att data inte räcker för att avgöra frågan, inte att
 # insatsen saknar effekt.
 
 # %%
-huvud = huvud.assign(bredd=huvud["ci_high"] - huvud["ci_low"])
-display(huvud[["design", "treated", "estimate", "ci_low", "ci_high", "bredd", "n_pre", "n_post"]])
+display(teaching.table(huvud, ["design", "treated", "estimate", "ci_low", "ci_high", "bredd", "n_pre", "n_post"],
+                       signed=["estimate"]))
 for w in st.warnings[:8]:
     print("Att tänka på:", w)
 
@@ -159,14 +155,14 @@ for w in st.warnings[:8]:
 # %% tags=["solution"]
 print("LÖSNING 4.1, beräkning:")
 h = study("samverkan-haparanda", indikator, n_boot=n_boot)
-h_tab = h.details().groupby(["design", "treated"], sort=False).head(1)
-print(h_tab[["design", "estimate", "ci_low", "ci_high", "n_pre", "n_post"]].to_string(index=False))
+display(teaching.table(teaching.headline_rows(h), ["design", "estimate", "ci_low", "ci_high", "verdict", "n_pre",
+                                                   "n_post"], signed=["estimate"]))
 for w in h.warnings[:6]:
     print("Att tänka på:", w)
 
 # %% [markdown] tags=["solution"]
-# **LÖSNING 4.1:** Med få år efter starten och en enda kommun blir intervallen breda och varningarna många. Slutsatsen
-# blir att datan inte kan avgöra om insatsen haft effekt; det är ett ärligt och användbart svar.
+# **LÖSNING 4.1:** Med ett enda år efter starten och en enda kommun blir intervallen breda och varningarna många.
+# Slutsatsen blir att data inte kan avgöra om insatsen haft effekt; det är ett ärligt och användbart svar.
 
 # %% [markdown]
 # **Övning 4.2.** Byt `indikator` till `ak9_alla`. Den enhetliga åk 9-serien börjar 2016. Hur många år
@@ -175,9 +171,8 @@ for w in h.warnings[:6]:
 # %% tags=["solution"]
 print("LÖSNING 4.2, beräkning:")
 a9 = study(insats, "ak9_alla", designs=("before_after", "its"), n_boot=n_boot)
-a9_tab = a9.details().groupby(["design", "treated"], sort=False).head(1)
-a9_tab = a9_tab.assign(bredd=a9_tab["ci_high"] - a9_tab["ci_low"])
-print(a9_tab[["design", "treated", "estimate", "ci_low", "ci_high", "bredd", "n_pre", "n_post"]].to_string(index=False))
+display(teaching.table(teaching.headline_rows(a9), ["design", "treated", "estimate", "ci_low", "ci_high", "bredd",
+                                                    "verdict", "n_pre", "n_post"], signed=["estimate"]))
 
 # %% [markdown] tags=["solution"]
 # **LÖSNING 4.2:** Med bara två år före starten går det inte att skatta en trend före insatsen på ett meningsfullt sätt:
