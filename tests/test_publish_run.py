@@ -212,6 +212,10 @@ def test_plain_papermill_executor(tmp_path, year):
     assert f"<title>Årsrapport {year} – Halmstad</title>" in page and "data:image/png;base64," in page
     nb = nbformat.read(run / str(year) / "1380-halmstad.ipynb", as_version=4)
     assert nb.metadata["papermill"]["parameters"]["municipality"] == "1380"
+    # the kept notebook is the audit trail without a second copy of the report's pictures
+    raw = (run / str(year) / "1380-halmstad.ipynb").read_text(encoding="utf-8")
+    assert "base64" not in raw and "image/png" not in raw and "bilden finns i den publicerade HTML-rapporten" in raw
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "text outputs stay"
     assert (run / str(year) / "1381-laholm.ipynb").is_file()
     assert "Avsiktligt fel för Laholm" in _log(run)
 

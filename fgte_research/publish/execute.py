@@ -246,7 +246,7 @@ def run_job(job, run_dir: Path, info: dict) -> dict:
             files = []
             for variant, title, vnb, page in rendered:
                 html_path, nb_path = output_paths(run_dir, job, variant)
-                files += [(nb_path, nbformat.writes(vnb)), (html_path, page)]
+                files += [(nb_path, nbformat.writes(H.without_images(vnb))), (html_path, page)]
                 outputs.append({"variant": variant, "title": title,
                                 "html": html_path.relative_to(run_dir).as_posix(),
                                 "ipynb": nb_path.relative_to(run_dir).as_posix()})

@@ -240,6 +240,34 @@ def to_html(nb, *, title: str, show_code: bool = False, footer: str = "") -> str
     return body.replace('alt="No description has been provided for this image"', 'alt="Figur"')
 
 
+_DATA_URI = re.compile(r"data:image/(?:png|jpeg|gif|svg\+xml);base64,[A-Za-z0-9+/=\s]+")
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml")
+#: What an image in the kept notebook becomes: the pictures live once, in the published HTML beside it.
+IMAGE_NOTE = "bilden finns i den publicerade HTML-rapporten"
+
+
+def without_images(nb) -> nbformat.NotebookNode:
+    """A copy of an executed notebook with every image left out of its outputs (inline data: URIs in HTML
+    outputs and image/* outputs), so the audit-trail notebook does not carry the report's pictures a second
+    time. Code, parameters, text and tables stay as executed; each image becomes a short note."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if not data:
+                continue
+            if isinstance(data.get("text/html"), (str, list)):
+                text = "".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"]
+                data["text/html"] = _DATA_URI.sub("data:,", text).replace(
+                    'src="data:,"', f'src="data:," data-fgte="{IMAGE_NOTE}"')
+            if any(k in data for k in _IMAGE_TYPES):
+                for k in _IMAGE_TYPES:
+                    data.pop(k, None)
+                data.setdefault("text/plain", f"[{IMAGE_NOTE}]")
+    nb.metadata.setdefault("fgte", {})["images"] = IMAGE_NOTE
+    return nb
+
+
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
