@@ -6,7 +6,12 @@
     --to html --no-input` CLI (both from the venv's bin), kernel fgte-research;
 (b) `fgte report` (python -m fgte_research.publish) on a run specification for the same
     municipalities, --force, into a fresh temporary reports folder;
-(c) --national: `fgte report` for all 290 municipalities, one year; seconds per report.
+(c) --national: `fgte report` for all 290 municipalities, one year, with a cold results store (a private
+    processed folder whose tables are links to data/processed): wall time, CPU-seconds per report (all processes:
+    the compute-once pass, workers and kernels), peak memory of the whole process tree (sampled every 0.2 s), the
+    size per report (HTML and kept notebook), and the ratio to the naive loop (its seconds per report from (a),
+    times 290: running the naive loop 290 times would take over an hour and a half);
+(d) --national: the same command again with nothing changed (every report skipped): seconds.
 
 Uses notebooks/annual_report.ipynb; falls back to the pipeline fixture tests/fixtures/report_fixture.ipynb
 (with a loud note) when the real notebook is missing or --fixture is given. Outputs go to a temporary
@@ -68,16 +73,76 @@ def naive(notebook: Path, codes: list[str], year: int, out: Path) -> tuple[float
     return time.perf_counter() - started, failures, cpu_children() - cpu0
 
 
+class TreeMemory:
+    """Peak resident memory of this process's descendants (summed over processes), sampled in a thread."""
+
+    def __init__(self, interval: float = 0.2):
+        import threading
+
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _tree_rss(self) -> int:
+        children: dict[int, list[int]] = {}
+        rss: dict[int, int] = {}
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(d))
+            rss[int(d)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        total, todo = 0, list(children.get(os.getpid(), []))
+        while todo:
+            pid = todo.pop()
+            total += rss.get(pid, 0)
+            todo += children.get(pid, [])
+        return total
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, self._tree_rss())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def cold_processed(tmp: Path) -> Path:
+    """A processed folder with the real tables (links) and an empty results store."""
+    from fgte_research import paths, store
+
+    processed = tmp / "processed"
+    processed.mkdir(parents=True, exist_ok=True)
+    for p in paths.processed_dir().iterdir():
+        if p.name != store.SUBDIR:
+            (processed / p.name).symlink_to(p)
+    return processed
+
+
+def sizes(run_dir: Path) -> tuple[list[int], list[int]]:
+    html = [p.stat().st_size for p in run_dir.rglob("*.html") if p.name not in ("index.html", "korlogg.html")]
+    ipynb = [p.stat().st_size for p in run_dir.rglob("*.ipynb")]
+    return sorted(html), sorted(ipynb)
+
+
 def fgte_report(notebook: Path, municipalities, year, reports: Path, jobs: int | None,
-                run: str) -> tuple[float, str, float]:
+                run: str, force: bool = True, env_extra: dict | None = None) -> tuple[float, str, float]:
     import yaml
 
     spec = reports.parent / f"{run}.yaml"
     spec.write_text(yaml.safe_dump({"run": run, "reports": [
         {"notebook": str(notebook), "municipalities": municipalities, "years": [year]}]}, allow_unicode=True),
         encoding="utf-8")
-    env = dict(os.environ, FGTE_REPORTS_DIR=str(reports))
-    cmd = [sys.executable, "-m", "fgte_research.publish", str(spec), "--force", "-q"]
+    env = dict(os.environ, FGTE_REPORTS_DIR=str(reports), **(env_extra or {}))
+    cmd = [sys.executable, "-m", "fgte_research.publish", str(spec), "-q"] + (["--force"] if force else [])
     if EXECUTOR:
         cmd += ["--executor", EXECUTOR]
     if jobs:
@@ -138,11 +203,29 @@ def main(argv=None) -> int:
                   f"{cpu_naive / cpu_fgte:.1f}× (oberoende av andra processer; väggtiden vinner dessutom på "
                   f"parallellismen)")
         if args.national:
-            t_nat, out, _ = fgte_report(notebook, "all", year, tmp / "reports", args.jobs, "national_bench")
             n = len(m.load_municipalities())
-            print(f"(c) hela landet, {n} rapporter: {t_nat:7.1f} s ({t_nat / n:.2f} s/rapport)", flush=True)
+            env = {"FGTE_PROCESSED_DIR": str(cold_processed(tmp))}
+            with TreeMemory() as mem:
+                t_nat, out, cpu_nat = fgte_report(notebook, "all", year, tmp / "reports", args.jobs,
+                                                  "national_bench", env_extra=env)
+            html, ipynb = sizes(tmp / "reports" / "national_bench")
+            print(f"(c) hela landet, {n} rapporter, kallt resultatlager: {t_nat:7.1f} s = {t_nat / 60:.1f} min "
+                  f"({t_nat / n:.2f} s/rapport; mål ≤ 5 min)", flush=True)
+            print(f"    CPU-tid {cpu_nat:.0f} s = {cpu_nat / n:.2f} CPU-s per rapport (passet, arbetarna och "
+                  f"kärnorna); högsta minne för hela processträdet {mem.peak / 2**20:.0f} MB", flush=True)
+            if html:
+                print(f"    storlek per rapport: HTML median {html[len(html) // 2] / 1024:.0f} KB, största "
+                      f"{html[-1] / 1024:.0f} KB (mål ≤ 600 KB); körd anteckningsbok median "
+                      f"{ipynb[len(ipynb) // 2] / 1024:.0f} KB, största {ipynb[-1] / 1024:.0f} KB", flush=True)
+            if t_naive is not None:
+                print(f"    kvot mot den naiva loopen: {t_naive / len(codes) * n / t_nat:.1f}× (naiv "
+                      f"{t_naive / len(codes):.2f} s/rapport från (a) × {n}; mål ≥ 8×)", flush=True)
             if " 0 misslyckade" not in out:
                 print(out)
+            t_again, out, _ = fgte_report(notebook, "all", year, tmp / "reports", args.jobs, "national_bench",
+                                          force=False, env_extra=env)
+            print(f"(d) samma körning igen, inget ändrat: {t_again:.1f} s (mål ≤ 3 s): "
+                  f"{out.splitlines()[0] if out else ''}", flush=True)
         print(f"Belastning efter mätningen (1 min): {os.getloadavg()[0]:.2f}")
     finally:
         if args.keep:

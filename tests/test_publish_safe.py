@@ -216,6 +216,37 @@ def test_broken_raw_data_one_line_exit_2(raw_copy, tmp_path, damage, command):
     assert not (tmp_path / "reports").exists() and not list(processed.glob("*.parquet"))
 
 
+#: The other commands on the same broken raw data: build and check list what is wrong (one message, one line
+#: per broken file); fetch needs the municipality list from the data and stops before any request; the
+#: indicator list reads only the catalogue and still works.
+OTHER_COMMANDS = {
+    "data build": (["data", "build"], 2),
+    "data check": (["data", "check"], 2),
+    "data fetch": (["data", "fetch", "--kpi", "N15505", "--years", "2023", "--base-url", "http://127.0.0.1:9"], 2),
+    "indicators": (["indicators"], 0),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(RAW_DAMAGE))
+@pytest.mark.parametrize("command", sorted(OTHER_COMMANDS))
+def test_broken_raw_data_every_command(raw_copy, damage, command):
+    raw, processed = raw_copy
+    RAW_DAMAGE[damage](raw / KOLADA_FILE)
+    manifest_before = (raw / "MANIFEST.csv").read_bytes()
+    args, expected = OTHER_COMMANDS[command]
+    proc = _fgte(args, {"FGTE_RAW_DIR": str(raw), "FGTE_PROCESSED_DIR": str(processed)})
+    assert proc.returncode == expected, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    if expected:
+        err = proc.stderr.strip()
+        assert err.startswith("fgte:") and KOLADA_FILE in err, err
+        assert ("saknas" if damage == "saknas" else "kontrollsumman") in err, err
+    else:
+        assert "1. " in proc.stdout and "13. " in proc.stdout
+    assert not list(processed.glob("*.parquet")), "nothing built from broken raw data"
+    assert (raw / "MANIFEST.csv").read_bytes() == manifest_before and not (raw / "kolada_api").exists()
+
+
 BOMB = "\n".join([
     'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
     *[f"{x}: &{x} [{', '.join([f'*{p}'] * 9)}]" for p, x in zip("abcdefgh", "bcdefghi")],
