@@ -6,7 +6,8 @@ with registered interventions, the intervention studies — so that the notebook
 read them from :mod:`fgte_research.store` instead of computing them, and a researcher calling the same functions in
 JupyterLab gets the same objects. What is shared between municipalities (pooled noise ρ, reference aggregates, the
 SALSA model fits, placebo distributions) is computed once per worker process and reused for every municipality it
-handles; the pooled ρ detrends all municipalities at once.
+handles; the pooled ρ detrends all municipalities at once; the gap models of each year are fitted once, before
+the workers start, and stored for every process.
 
 The pass also writes the tidy rows of all these results as one parquet table per year and comparison group
 (``store.read_tidy("annual_2025_grundskola")``): one table across municipalities, ordered by code, never ranked.
@@ -96,6 +97,17 @@ def compute_task(task: Task) -> pd.DataFrame:
     return frame.assign(year_of_report=task.year, comparison_group=task.comparison_group)
 
 
+def _shared_models(tasks: list[Task]) -> None:
+    """The gap models every report of a year uses (fitted over all municipalities): into the store once, here,
+    rather than once in every worker and kernel."""
+    from .report import gap_section_md
+
+    for year in sorted({t.year for t in tasks}):
+        first = next(t.municipality_id for t in tasks if t.year == year)
+        annual.gap_block_html(first, year)
+        gap_section_md(first, year)
+
+
 def _chunk(tasks: list[Task]) -> list[pd.DataFrame]:
     return [compute_task(t) for t in tasks]
 
@@ -112,6 +124,7 @@ def run(tasks: list[Task], workers: int = 1, progress=None) -> PassSummary:
     ``progress``: a callable taking the number of tasks just finished (e.g. a tqdm bar's ``update``).
     """
     started = time.perf_counter()
+    _shared_models(tasks)
     todo = [t for t in tasks if not _is_stored(t)]
     frames: list[pd.DataFrame] = []
     workers = max(1, min(workers, len(todo) // 8 or 1))  # a few municipalities: not worth a process start

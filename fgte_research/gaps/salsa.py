@@ -39,6 +39,7 @@ import statsmodels.api as sm
 from .. import breaks, catalogue, style
 from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
+from .. import store
 from ..panel import current_hash, memoised
 from ..text_sv import fmt_ci, fmt_num, years_sv
 from ..trend import fit_trend, pooled_rho
@@ -335,7 +336,11 @@ def _fit_year(spec: Spec, year: int) -> SalsaResult:
 @memoised(maxsize=64)
 def _fit_pooled(spec: Spec, last_year: int | None) -> tuple[dict[int, SalsaResult], dict[int, str]]:
     """One model over every year up to ``last_year`` with year effects: the per-year results it gives, and why
-    the other years are missing."""
+    the other years are missing. Fitted once for all processes (results store), then memoised in each."""
+    return store.cached("salsa_pooled", (repr(spec), last_year), lambda: _fit_pooled_now(spec, last_year))
+
+
+def _fit_pooled_now(spec: Spec, last_year: int | None) -> tuple[dict[int, SalsaResult], dict[int, str]]:
     wide = _wide(spec)
     lo, hi = span(spec.outcome.series_id)
     parts, failures = {}, {}
