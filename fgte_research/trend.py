@@ -101,14 +101,21 @@ def _lag1(resid: np.ndarray) -> tuple[float, float]:
 
 def detrended(Y: np.ndarray, years) -> np.ndarray:
     """OLS residuals of each row of Y (units × years, NaN = missing) around its own linear trend."""
+    # All rows at once (closed-form OLS line per row over its observed years; years centred for accuracy):
+    # the same residuals as a per-row np.polyfit, ~50× faster on 290 municipalities × 400 simulated panels.
+    Y = np.asarray(Y, float)
     x = np.asarray(years, float)
-    out = np.full_like(Y, np.nan, dtype=float)
-    for i, y in enumerate(np.asarray(Y, float)):
-        m = ~np.isnan(y)
-        if m.sum() >= 4:
-            b = np.polyfit(x[m], y[m], 1)
-            out[i, m] = y[m] - np.polyval(b, x[m])
-    return out
+    x = x - x.mean()
+    seen = ~np.isnan(Y)
+    n = seen.sum(axis=1)
+    xs = np.where(seen, x, 0.0)
+    ys = np.where(seen, Y, 0.0)
+    sx, sy = xs.sum(axis=1), ys.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = (n * (xs * ys).sum(axis=1) - sx * sy) / (n * (xs * xs).sum(axis=1) - sx ** 2)
+        intercept = (sy - slope * sx) / n
+    fitted = intercept[:, None] + slope[:, None] * x[None, :]
+    return np.where(seen & (n >= 4)[:, None], Y - fitted, np.nan)
 
 
 def _naive_rho(Y: np.ndarray, years) -> float:

@@ -362,6 +362,18 @@ def _fit_pooled(spec: Spec, last_year: int | None) -> tuple[dict[int, SalsaResul
     return out, failures
 
 
+def _pooled_residual_rho(fits: dict[int, SalsaResult]) -> float:
+    wide = pd.concat({y: f.table.set_index("municipality_id")["residual_centred"] for y, f in fits.items()},
+                     axis=1).sort_index(axis=1)
+    return pooled_rho(wide.to_numpy(dtype=float), np.asarray(wide.columns, dtype=float))
+
+
+@memoised(maxsize=256)
+def _residual_rho(spec: Spec, years: tuple[int, ...], last_year: int | None) -> float:
+    """``GapResult.residual_rho`` for memoised fits: the same for every municipality with those model years."""
+    return _pooled_residual_rho({y: _fit_cached(spec, y, last_year) for y in years})
+
+
 def _fit_cached(spec: Spec, year: int, last_year: int | None = None) -> SalsaResult:
     """The model for one year: per year, or from the pooled model over the years up to ``last_year``."""
     if not spec.pooled:
@@ -467,9 +479,12 @@ class GapResult(AnalysisResult):
         """AR(1) autocorrelation of the re-centred residuals, pooled over every municipality in the fitted years."""
         if len(self.fits) < 4:
             return 0.0
-        wide = pd.concat({y: f.table.set_index("municipality_id")["residual_centred"] for y, f in self.fits.items()},
-                         axis=1).sort_index(axis=1)
-        return pooled_rho(wide.to_numpy(dtype=float), np.asarray(wide.columns, dtype=float))
+        years = tuple(sorted(self.fits))
+        try:  # the fits of salsa_gap are the memoised ones: one ρ per model and set of years, not per municipality
+            cached = all(_fit_cached(self.spec, y, self.last_year) is self.fits[y] for y in years)
+        except DataMissing:
+            cached = False
+        return _residual_rho(self.spec, years, self.last_year) if cached else _pooled_residual_rho(self.fits)
 
     def _centre_sv(self) -> str:
         return next(iter(self.fits.values())).centre_method_sv if self.fits else ""
