@@ -9,8 +9,8 @@ of a change is measured inside the kernel from setting the widget value until th
 text (the browser's drawing comes on top; tests/test_explorer_browser.py drives the real thing).
 
 * new: fgte_research.explorer as it is now (memoised compute_view, Image/HTML widgets);
-* baseline: the explorer before this work (git show BASE:fgte_research/explorer.py: an Output widget, a full-panel
-  filter and an uncached computation per change), loaded as a module beside the current library, in the same run.
+* baseline: the whole package before this work (git archive BASE fgte_research, first on sys.path in its kernel,
+  reading the same data/processed): an Output widget, a full-panel filter and an uncached computation per change.
 
 Prints the first change, the first change of each new indicator (cold for that indicator), the other changes
 (median and max), the construction, the machine load before and after, and the ratio baseline/new.
@@ -38,21 +38,28 @@ INDICATORS = ["ak9_alla", "ak3_np", "gy_examen", "gy_gbp", "ak9_behorig_yp", "ak
 
 SETUP_NEW = "from fgte_research.explorer import Explorer as _E"
 SETUP_OLD = """
-import importlib.util, sys
-_spec = importlib.util.spec_from_file_location("fgte_research._explorer_base", {path!r})
-_mod = importlib.util.module_from_spec(_spec); sys.modules[_spec.name] = _mod; _spec.loader.exec_module(_mod)
-_E = _mod.Explorer
+import os, sys
+os.environ["FGTE_ROOT"] = {root!r}          # the same data/raw and data/processed
+sys.path.insert(0, {package_parent!r})      # the whole package as it was at the base commit
+import fgte_research
+assert fgte_research.__file__.startswith({package_parent!r}), fgte_research.__file__
+from fgte_research.explorer import Explorer as _E
 """
 RUN = """
 import json, time
 _t = time.perf_counter(); _ex = _E(); _build = time.perf_counter() - _t
+display(_ex)  # as the notebook's cell does; starts the background warm-up where there is one
+_t = time.perf_counter()
+_warm = None
+if getattr(_ex, "warmed", None) is not None:
+    _ex.warmed.wait(300); _warm = time.perf_counter() - _t
 _rows = []
 for _ind in {indicators!r}:
     for _key, _value in [("indicator", _ind)] + [("municipality", m) for m in {municipalities!r}]:
         _t = time.perf_counter()
         _ex.widgets[_key].value = _value
         _rows.append([_key, _value, time.perf_counter() - _t, _ex.state.error])
-print("BENCH" + json.dumps({{"build": _build, "rows": _rows}}))
+print("BENCH" + json.dumps({{"build": _build, "warm": _warm, "rows": _rows}}))
 """
 
 
@@ -87,15 +94,17 @@ def summarise(label: str, result: dict) -> dict:
     errors = [r for r in rows if r[3]]
     first = rows[0][2]
     cold = [r[2] for r in rows[1:] if r[0] == "indicator"]
-    warm = [r[2] for r in rows[1:] if r[0] != "indicator"]
+    later = [r[2] for r in rows[1:] if r[0] != "indicator"]
     every = [r[2] for r in rows]
-    print(f"{label}: explorer built in {result['build']:.2f} s; {len(rows)} changes"
+    warm = (f"; background warm-up of the other indicators {result['warm']:.2f} s (changes measured after it)"
+            if result.get("warm") is not None else "")
+    print(f"{label}: explorer built in {result['build']:.2f} s{warm}; {len(rows)} changes"
           + (f"; {len(errors)} with an error message: {errors[:2]}" if errors else ""))
     print(f"  first change (new indicator, nothing cached):        {first:6.3f} s")
     print(f"  new indicator, later ({len(cold)}):                  median {statistics.median(cold):6.3f} s, "
           f"max {max(cold):6.3f} s")
-    print(f"  new municipality ({len(warm)}):                      median {statistics.median(warm):6.3f} s, "
-          f"max {max(warm):6.3f} s")
+    print(f"  new municipality ({len(later)}):                     median {statistics.median(later):6.3f} s, "
+          f"max {max(later):6.3f} s")
     print(f"  every change:                                       median {statistics.median(every):6.3f} s, "
           f"max {max(every):6.3f} s")
     return {"median": statistics.median(every), "max": max(every), "first": first}
@@ -113,12 +122,12 @@ def main() -> int:
     new = summarise("new", in_kernel(SETUP_NEW))
     base = None
     if not args.skip_baseline:
-        source = subprocess.run(["git", "show", f"{args.base}:fgte_research/explorer.py"], cwd=ROOT,
-                                capture_output=True, text=True, check=True).stdout
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "explorer_base.py"
-            path.write_text(source, encoding="utf-8")
-            base = summarise(f"baseline (explorer of {args.base})", in_kernel(SETUP_OLD.format(path=str(path))))
+            archive = subprocess.run(["git", "archive", args.base, "fgte_research"], cwd=ROOT, capture_output=True,
+                                     check=True).stdout
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            base = summarise(f"baseline (package at {args.base})",
+                             in_kernel(SETUP_OLD.format(root=str(ROOT), package_parent=tmp)))
     load_after = os.getloadavg()
     print(f"Machine load (1/5/15 min) after:  {load_after[0]:.2f} / {load_after[1]:.2f} / {load_after[2]:.2f}")
     if base:

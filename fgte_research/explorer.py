@@ -27,6 +27,7 @@ The helpers of the teaching notebooks live in ``fgte_research.teaching``.
 from __future__ import annotations
 
 import html
+import threading
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -48,6 +49,12 @@ FIRST_YEAR, LAST_YEAR = 1998, 2025
 BUSY_SV = "räknar…"
 #: Resolution of the figures in the widget (PNG, no tight bounding box: the figures lay themselves out).
 FIGURE_DPI = 90
+_WARM_LOCK = threading.Lock()
+_WARMED: dict[str, threading.Event] = {}
+#: Set while no change is being computed: the warm-up waits for it between indicators, so a reader's change
+#: never shares the processor with more than one indicator's warm-up.
+_IDLE = threading.Event()
+_IDLE.set()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -275,7 +282,7 @@ class Explorer:
                                        placeholder="namn eller kod, t.ex. Halmstad eller 1380",
                                        layout=w.Layout(**control)),
             "indicator": w.Dropdown(options=ind_options, value=indicator, description="Nyckeltal", style=style,
-                                    layout=w.Layout(flex="1 1 100%", width="auto", max_width="48em")),
+                                    layout=w.Layout(flex="1 1 100%", width="auto", min_width="0", max_width="48em")),
             "reference": w.Dropdown(options=[label for label, _ in REFERENCE_CHOICES], value=reference,
                                     description="Referens", style=style, layout=w.Layout(**control)),
             # The slider's own readout is cut at narrow widths ("2010 – 202"): the years stand in a label beside it.
@@ -287,17 +294,20 @@ class Explorer:
                                            style=style, layout=w.Layout(flex="0 1 12em", width="auto",
                                                                         min_width="10em")),
         }
+        for key, widget in self.widgets.items():  # stable names for the browser test and for CSS
+            widget.add_class(f"fgte-{key.replace('_', '-')}")
         self.years_label = w.HTML(layout=w.Layout(flex="0 0 auto", width="auto", margin="0 1em 0 0.3em"))
-        self.years_label.add_class("fgte-years")
-        self.status = w.HTML(value="", layout=w.Layout(width="100%", min_height="1.6em"))
+        self.years_label.add_class("fgte-years-label")
+        self.status = w.HTML(value="", layout=w.Layout(width="auto", min_height="1.6em"))
         self.status.add_class("fgte-status")
         self.message = w.HTML()
-        image = dict(width="100%", max_width="46em", height="auto")
+        # natural size (about 560 px wide), never wider than the notebook
+        image = dict(width="auto", max_width="100%", height="auto", align_self="flex-start", margin="2px 0")
         self.figure = w.Image(format="png", layout=w.Layout(**image))
         self.figure.add_class("fgte-figure")
         self.gap_figure = w.Image(format="png", layout=w.Layout(**image))
         self.gap_figure.add_class("fgte-gap-figure")
-        self.texts = {key: w.HTML(layout=w.Layout(width="100%")) for key in ("summary", "gap", "before_after")}
+        self.texts = {key: w.HTML(layout=w.Layout(width="auto")) for key in ("summary", "gap", "before_after")}
         for key, widget in self.texts.items():
             widget.add_class(f"fgte-{key.replace('_', '-')}")
         heading = "<h4 style='margin:0.8em 0 0.2em'>{}</h4>".format
@@ -306,7 +316,7 @@ class Explorer:
         self._show_years()
         for widget in self.widgets.values():
             widget.observe(self._on_change, names="value")
-        wrap = dict(flex_flow="row wrap", align_items="center", width="100%")
+        wrap = dict(flex_flow="row wrap", align_items="center", width="auto")
         self.box = w.VBox([
             w.HBox([self.widgets["municipality"], self.widgets["reference"]], layout=w.Layout(**wrap)),
             w.HBox([self.widgets["indicator"]], layout=w.Layout(**wrap)),
@@ -318,6 +328,7 @@ class Explorer:
             w.HTML(heading("Snabb före/efter-jämförelse")), self.texts["before_after"],
         ], layout=w.Layout(width="100%", max_width="60em", overflow="hidden"))
         self.box.add_class("fgte-explorer")
+        self.warmed: threading.Event | None = None
         self.update()
 
     # -- callbacks ----------------------------------------------------------------------------
@@ -356,6 +367,7 @@ class Explorer:
     def update(self) -> ExplorerState:
         """Recompute for the current widget values and show the result (figures and texts in the widget)."""
         self.status.value = f"<i>{BUSY_SV}</i>"  # sent to the browser at once, before the work starts
+        _IDLE.clear()
         try:
             v = {k: wd.value for k, wd in self.widgets.items()}
             try:
@@ -369,6 +381,7 @@ class Explorer:
             self.state = state
             self._show(state)
         finally:
+            _IDLE.set()
             self.status.value = ""
         return state
 
@@ -404,6 +417,40 @@ class Explorer:
         print("\nSnabb före/efter-jämförelse:")
         print(state.before_after)
 
+    def warm_up(self) -> threading.Event:
+        """Precompute, in a background thread, what every other indicator needs whatever the municipality (the
+        series, their pooled noise ρ, the gap models and their residual ρ), so that the first change to a new
+        indicator is as quick as any other. Once per process and data version; ``.is_set()`` when done.
+        Started when the widget is shown in JupyterLab (never in tests or in static mode)."""
+        from .memo import current_hash
+
+        key = current_hash()
+        with _WARM_LOCK:
+            if key in _WARMED:
+                return _WARMED[key]
+            done = _WARMED[key] = threading.Event()
+        v = {k: wd.value for k, wd in self.widgets.items()}
+        try:
+            mid = self._resolve_municipality(v["municipality"])
+        except (ValueError, KeyError):
+            mid = "1380"
+        todo = [i.id for i in catalogue.INDICATORS if i.available and i.id != v["indicator"]]
+
+        def work():
+            try:
+                for ind in todo:
+                    _IDLE.wait()
+                    try:  # no figures: matplotlib stays in the main thread
+                        _compute_view(mid, ind, v["reference"], tuple(v["years"]), int(v["start_year"]),
+                                      False, panel=None)
+                    except (ValueError, KeyError):
+                        pass
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="fgte-explorer-warm-up", daemon=True).start()
+        return done
+
     def _ipython_display_(self):
         from IPython.display import display
 
@@ -411,3 +458,5 @@ class Explorer:
             print("(Statisk visning: i JupyterLab visas reglagen här.)")
             return
         display(self.box)
+        if self.panel is None:
+            self.warmed = self.warm_up()
