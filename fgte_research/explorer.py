@@ -47,8 +47,9 @@ REFERENCE_CHOICES = (
 FIRST_YEAR, LAST_YEAR = 1998, 2025
 #: Shown while a change is computed (cleared afterwards).
 BUSY_SV = "räknar…"
-#: Resolution of the figures in the widget (PNG, no tight bounding box: the figures lay themselves out).
-FIGURE_DPI = 90
+#: Resolution of the figures in the widget: the figure's own (100 dpi), so the text layout matplotlib worked out
+#: for tight_layout is reused when saving (PNG, no tight bounding box: the figures lay themselves out).
+FIGURE_DPI = "figure"
 _WARM_LOCK = threading.Lock()
 _WARMED: dict[str, threading.Event] = {}
 #: Set while no change is being computed: the warm-up waits for it between indicators, so a reader's change
