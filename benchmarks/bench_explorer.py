@@ -100,13 +100,15 @@ def summarise(label: str, result: dict) -> dict:
             if result.get("warm") is not None else "")
     print(f"{label}: explorer built in {result['build']:.2f} s{warm}; {len(rows)} changes"
           + (f"; {len(errors)} with an error message: {errors[:2]}" if errors else ""))
-    print(f"  first change (new indicator, nothing cached):        {first:6.3f} s")
+    print(f"  first change (a new indicator):                      {first:6.3f} s")
     print(f"  new indicator, later ({len(cold)}):                  median {statistics.median(cold):6.3f} s, "
           f"max {max(cold):6.3f} s")
     print(f"  new municipality ({len(later)}):                     median {statistics.median(later):6.3f} s, "
           f"max {max(later):6.3f} s")
     print(f"  every change:                                       median {statistics.median(every):6.3f} s, "
           f"max {max(every):6.3f} s")
+    slowest = sorted(rows, key=lambda r: -r[2])[:3]
+    print("  slowest: " + "; ".join(f"{k}={v} {t:.3f} s" for k, v, t, _ in slowest))
     return {"median": statistics.median(every), "max": max(every), "first": first}
 
 
