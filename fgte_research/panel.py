@@ -67,11 +67,20 @@ def load_panel(municipalities=None, indicators=None, series=None, years=None, ge
 
 
 # ---------------------------------------------------------------- one memoised accessor
+@memoised(maxsize=1)
+def _rows_by_series() -> tuple[pd.DataFrame, dict]:
+    """The whole panel, read once, and the row positions of each (series, gender): one read of the file
+    (~0.1 s) instead of one filtered scan per series (~0.05 s each)."""
+    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE,
+                            columns=["series", "gender", "municipality_id", "year", "value", "status", "source"])
+    return frame, frame.groupby(["series", "gender"], observed=True, sort=False).indices
+
+
 @memoised(maxsize=512)
 def _one_series(series_id: str, gender: str) -> pd.DataFrame:
-    frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE,
-                            filters=[("series", "==", series_id), ("gender", "==", gender)],
-                            columns=["municipality_id", "year", "value", "status", "source"])
+    whole, positions = _rows_by_series()
+    rows = positions.get((series_id, gender), [])
+    frame = whole.take(rows)[["municipality_id", "year", "value", "status", "source"]]
     frame = frame.astype({"municipality_id": str, "status": str, "source": str})
     frame["year"] = frame["year"].astype(int)
     return frame.sort_values(["municipality_id", "year"], kind="mergesort").reset_index(drop=True)

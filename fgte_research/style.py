@@ -54,8 +54,15 @@ class SwedishTicks(mticker.Formatter):
     def __call__(self, x, pos=None):
         return fmt_num(x, self.decimals if self.decimals is not None else self._needed())
 
-    def _needed(self) -> int:
-        ticks = self.axis.get_majorticklocs() if self.axis is not None else []
+    def format_ticks(self, values):
+        """All tick labels of one draw with one decimals count (worked out once, not once per label)."""
+        self.set_locs(values)
+        decimals = self.decimals if self.decimals is not None else self._needed(values)
+        return [fmt_num(v, decimals) for v in values]
+
+    def _needed(self, ticks=None) -> int:
+        if ticks is None:
+            ticks = self.axis.get_majorticklocs() if self.axis is not None else []
         lo, hi = self.axis.get_view_interval() if self.axis is not None else (-1e12, 1e12)
         locs = [v for v in ticks if min(lo, hi) - 1e-9 <= v <= max(lo, hi) + 1e-9]
         steps = [abs(b - a) for a, b in zip(locs, locs[1:]) if b != a]

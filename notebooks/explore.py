@@ -17,7 +17,9 @@
 # %% [markdown]
 # # Utforska: progression, gap och före/efter
 #
-# Välj kommun (namn eller kod), nyckeltal, referens och år. Figuren och texten räknas om direkt.
+# Välj kommun (namn eller kod), nyckeltal, referens och år. Figurerna och texten under reglagen räknas om
+# direkt; medan det pågår står det "räknar…". Allt hör till reglaget, så inget annat i anteckningsboken blir
+# inaktuellt när du ändrar ett val.
 # Under visas gapet mellan förutsättningar och resultat (projektets SALSA-liknande modell,
 # `fgte_research.gaps.salsa_gap`, med modellens specifikation och Koladas officiella avvikelse år för år)
 # och en snabb före/efter-jämförelse med dess varningar. Inga rangordningar: allt gäller en kommun i taget.
@@ -36,14 +38,6 @@ from fgte_research.explorer import Explorer
 utforskare = Explorer(municipality=kommun, indicator=indikator, reference=referens, years=tuple(ar),
                       start_year=insatsar)
 utforskare
-
-# %%
-# The same result as text (also visible when the notebook is rendered without widgets)
-print(utforskare.state.summary)
-print()
-print(utforskare.state.gap)
-print()
-print(utforskare.state.before_after)
 
 # %% [markdown]
 # ## Så använder du biblioteket

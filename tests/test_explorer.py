@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import html  # noqa: E402
+
 import pytest  # noqa: E402
 
 from fgte_research import explorer, gaps  # noqa: E402
@@ -124,6 +126,82 @@ def test_static_mode_prints_the_same_results_without_the_output_widget(capsys):
     ex = Explorer(municipality="1381", indicator="ak9_merit", static=True, show_figures=False)
     printed = capsys.readouterr().out
     assert "Laholm" in printed and ex.state.summary in printed
-    assert ex.output.outputs == ()  # nothing went through the Output widget
+    assert html.escape(ex.state.summary) in ex.texts["summary"].value  # the widget holds the same text
     ex.set(municipality="Haparanda")
     assert "Haparanda" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------------ the widget itself
+def test_figures_and_texts_live_in_the_widget_and_change_together():
+    ex = Explorer()
+    first = (bytes(ex.figure.value), bytes(ex.gap_figure.value), ex.texts["summary"].value, ex.texts["gap"].value)
+    assert first[0].startswith(b"\x89PNG") and first[1].startswith(b"\x89PNG")
+    assert "Halmstad" in first[2] and "Koladas officiella avvikelse" in first[3]
+    assert "före insatsen" in ex.texts["before_after"].value
+    ex.widgets["municipality"].value = "Laholm"
+    second = (bytes(ex.figure.value), bytes(ex.gap_figure.value), ex.texts["summary"].value, ex.texts["gap"].value)
+    assert all(a != b for a, b in zip(first, second)), "every part must follow the new choice"
+    assert "Laholm" in second[2] and "Halmstad" not in second[2]
+    ex.widgets["indicator"].value = "ak3_np"  # no gap model: its figure is hidden, not left from Laholm's åk 9
+    assert ex.state.figures == 1 and bytes(ex.gap_figure.value) == b"" and ex.gap_figure.layout.display == "none"
+    assert "Ingen modell" in ex.texts["gap"].value
+    ex.widgets["municipality"].value = "Atlantis"  # an error replaces the old texts: nothing stale
+    assert "okänd kommun" in ex.texts["summary"].value and ex.texts["gap"].value == ""
+    assert bytes(ex.figure.value) == b"" and ex.figure.layout.display == "none"
+
+
+def test_busy_label_is_shown_while_computing_and_cleared_after(monkeypatch):
+    ex = Explorer(show_figures=False)
+    seen, during = [], []
+    ex.status.observe(lambda change: seen.append(change["new"]), names="value")
+    real = explorer.compute_view
+
+    def spy(*args, **kwargs):
+        during.append(ex.status.value)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(explorer, "compute_view", spy)
+    ex.widgets["indicator"].value = "ak9_alla"
+    assert during == [f"<i>{explorer.BUSY_SV}</i>"] and explorer.BUSY_SV == "räknar…"
+    assert seen == [f"<i>{explorer.BUSY_SV}</i>", ""] and ex.status.value == ""
+    ex.widgets["years"].value = (2015, 2016)  # a refused choice clears the label too
+    assert ex.state.error and ex.status.value == ""
+
+
+def test_year_range_is_shown_in_full_beside_the_slider():
+    ex = Explorer(show_figures=False)
+    slider = ex.widgets["years"]
+    assert slider.readout is False  # the slider's own readout was cut to "2010 – 202"
+    assert "2010\u20132025" in ex.years_label.value
+    slider.value = (2012, 2019)
+    assert "2012\u20132019" in ex.years_label.value
+
+
+def test_layout_wraps_and_uses_no_fixed_pixel_widths():
+    ex = Explorer(show_figures=False)
+    rows = [c for c in ex.box.children if c.__class__.__name__ == "HBox"]
+    assert rows and all(r.layout.flex_flow == "row wrap" for r in rows)
+    for widget in [*ex.widgets.values(), ex.figure, ex.gap_figure, *ex.texts.values(), ex.box]:
+        for key in ("width", "max_width", "min_width"):
+            value = getattr(widget.layout, key) or ""
+            assert not value.endswith("px"), (widget.description if hasattr(widget, "description") else widget, key)
+
+
+def test_user_text_is_escaped():
+    shown = explorer._text_html("<script>alert(1)</script> & <b>")
+    assert "<script>" not in shown and "&lt;script&gt;" in shown and "&amp;" in shown
+
+
+def test_memoised_view_equals_the_view_from_a_panel(panel):
+    """The fast path (memoised, per-series accessors) gives exactly what the whole panel gives."""
+    for args in [("1381", "ak9_merit", "Alla referenser", (2010, 2025), 2018),
+                 ("2583", "gy_examen", "Länet", (2012, 2022), 2019),
+                 ("1315", "ak3_np", "Riket", (2012, 2019), 2016)]:
+        fast = explorer.compute_view(*args, figures=False)
+        slow = explorer.compute_view(*args, figures=False, panel=panel)
+        assert (fast.summary, fast.gap, fast.before_after, fast.warnings) == \
+            (slow.summary, slow.gap, slow.before_after, slow.warnings), args
+        again = explorer.compute_view(*args, figures=False)
+        assert again.summary == fast.summary
+        again.warnings.append("x")  # a caller changing its copy never changes the cached answer
+        assert "x" not in explorer.compute_view(*args, figures=False).warnings

@@ -367,6 +367,18 @@ def _fit_pooled_now(spec: Spec, last_year: int | None) -> tuple[dict[int, SalsaR
     return out, failures
 
 
+def _pooled_residual_rho(fits: dict[int, SalsaResult]) -> float:
+    wide = pd.concat({y: f.table.set_index("municipality_id")["residual_centred"] for y, f in fits.items()},
+                     axis=1).sort_index(axis=1)
+    return pooled_rho(wide.to_numpy(dtype=float), np.asarray(wide.columns, dtype=float))
+
+
+@memoised(maxsize=256)
+def _residual_rho(spec: Spec, years: tuple[int, ...], last_year: int | None) -> float:
+    """``GapResult.residual_rho`` for memoised fits: the same for every municipality with those model years."""
+    return _pooled_residual_rho({y: _fit_cached(spec, y, last_year) for y in years})
+
+
 def _fit_cached(spec: Spec, year: int, last_year: int | None = None) -> SalsaResult:
     """The model for one year: per year, or from the pooled model over the years up to ``last_year``."""
     if not spec.pooled:
@@ -477,8 +489,12 @@ class GapResult(AnalysisResult):
         The same for every municipality of one model: computed once per (model, years) and process."""
         if len(self.fits) < 4:
             return 0.0
-        return _residual_rho(self.spec, tuple(sorted(self.fits)), self.last_year,
-                             lambda: self.fits)
+        years = tuple(sorted(self.fits))
+        try:  # the fits of salsa_gap are the memoised ones: one ρ per model and set of years, not per municipality
+            cached = all(_fit_cached(self.spec, y, self.last_year) is self.fits[y] for y in years)
+        except DataMissing:
+            cached = False
+        return _residual_rho(self.spec, years, self.last_year) if cached else _pooled_residual_rho(self.fits)
 
     def _centre_sv(self) -> str:
         return next(iter(self.fits.values())).centre_method_sv if self.fits else ""
@@ -516,21 +532,6 @@ class GapResult(AnalysisResult):
 
 
 _SPEC_TEXT: dict = {}
-_RHO: dict = {}
-
-
-def _residual_rho(spec: Spec, years: tuple, last_year, fits) -> float:
-    """Pooled ρ of one model's re-centred residuals; ``fits()`` gives the fits (only called when not known yet).
-    The fits are a pure function of (spec, year, last_year) and the data: keyed on the data's hash too."""
-    key = (current_hash(), spec, years, last_year)
-    if key not in _RHO:
-        found = fits()
-        wide = pd.concat({y: f.table.set_index("municipality_id")["residual_centred"] for y, f in found.items()},
-                         axis=1).sort_index(axis=1)
-        _RHO[key] = pooled_rho(wide.to_numpy(dtype=float), np.asarray(wide.columns, dtype=float))
-    return _RHO[key]
-
-
 def _dec(x: float) -> int:
     return 3 if abs(x) < 0.1 else 2
 
