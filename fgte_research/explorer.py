@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import catalogue
 from . import municipalities as mun
+from . import store
 from .memo import memoised
 from .text_sv import fmt_num, years_sv
 
@@ -147,7 +148,10 @@ def compute_view(municipality_id: str, indicator: str, reference: str, years: tu
 
 @memoised(maxsize=256)
 def _view_memoised(municipality_id, indicator, reference, years, start_year, figures) -> ExplorerState:
-    return _compute_view(municipality_id, indicator, reference, years, start_year, figures, panel=None)
+    # in this process's memory, and in the results store for every later session (and kernel)
+    return store.cached("explorer_view", (municipality_id, indicator, reference, years, start_year, figures),
+                        lambda: _compute_view(municipality_id, indicator, reference, years, start_year, figures,
+                                              panel=None))
 
 
 def _compute_view(mid: str, indicator: str, reference: str, years: tuple[int, int], start: int, figures: bool,
