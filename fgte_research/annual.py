@@ -17,7 +17,7 @@ from . import catalogue, plots
 from . import municipalities as mun
 from .contract import DataMissing
 from .report import KOLADA_LAST_YEAR, annual_results, interventions_for
-from .text_sv import fmt_ci, fmt_num, years_sv
+from .text_sv import difference_unit, fmt_ci, fmt_num, years_sv
 from .verdicts import DECREASE, INCREASE, UNCERTAIN, verdict
 
 #: The first spring term FGTE could affect (kick-off August 2017).
@@ -60,7 +60,7 @@ def _unit_short(unit: str) -> str:
 
 
 def _change_unit(unit: str) -> str:
-    return {"andel (%)": "procentenheter", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}.get(unit, unit)
+    return difference_unit(unit)
 
 
 def _riket_value(part, year: int) -> float | None:

@@ -231,13 +231,13 @@ INDICATORS: tuple[Indicator, ...] = (
         caveats=("Enhetlig serie 2016–2025 från Skolverkets jämförelse över tid. Koladas N15419 före 2017 "
                  "bygger på en äldre definition (seriebrott 2016→2017) och skarvas inte på.",)),
     Indicator(
-        "ak9_merit_utan_nyanlanda", 4, "Genomsnittligt meritvärden utan nyanlända (åk 9)", "åk 9", MERIT,
+        "ak9_merit_utan_nyanlanda", 4, "Genomsnittligt meritvärde utan nyanlända (åk 9)", "åk 9", MERIT,
         headline=("N15567",),
         caveats=("Avser elever exklusive nyinvandrade och elever med okänd bakgrund, kommunala skolor.",
                  "Serien finns 2015–2022; 2023–2024 saknas i datauttaget.",
                  "Sannolikt seriebrott 2016→2017 som i övriga åk 9-nyckeltal; kan inte kontrolleras här.")),
     Indicator(
-        "ak9_merit", 5, "Genomsnittligt meritvärden med nyanlända (åk 9)", "åk 9", MERIT,
+        "ak9_merit", 5, "Genomsnittligt meritvärde med nyanlända (åk 9)", "åk 9", MERIT,
         headline=("splice.ak9.merit17.kommunal",),
         alternatives=("N15505", "N15507", "skv.ak9.merit17.samtliga"),
         caveats=("Enhetlig serie 2016–2025 (17 ämnen). Koladas N15505 2015–2016 har en äldre definition "

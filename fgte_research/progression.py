@@ -283,7 +283,8 @@ def _series_progression(panel, series_id, municipality_id, baseline_year, years,
     trend_years, crossed = comparable_years(series_id, all_years)
     for b in crossed:
         warnings.append(f"Seriebrott {b.before}→{b.after} i {_what(meta)}: trend och förändring beräknas bara på "
-                        f"{years_sv(min(trend_years), max(trend_years)) if trend_years else 'inga'} år. {b.text_sv}")
+                        + (f"åren {years_sv(min(trend_years), max(trend_years))}" if trend_years else "inga år")
+                        + f". {b.text_sv}")
     for b in breaks.breaks_for(series_id, kinds=("not_held", "suppression_rule")):
         if all_years and b.crossed_by(min(all_years), max(all_years)):
             warnings.append(b.text_sv)

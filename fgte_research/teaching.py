@@ -29,7 +29,7 @@ from .tables import for_readers
 from .text_sv import fmt_ci, fmt_num
 
 __all__ = ["municipal_values", "inhabitants", "mean_ci", "population_pair", "status_counts", "year_to_year_swings",
-           "break_difference", "RegressionToMean", "regression_to_mean", "table", "LABELS_SV", "indicator_title",
+           "break_difference", "RegressionToMean", "regression_to_mean", "table", "LABELS_SV",
            "indicators", "headline_rows"]
 
 #: Swedish headers of the lesson helpers' own columns (added to ``fgte_research.tables.COLUMNS_SV``).
@@ -57,22 +57,9 @@ def table(frame: pd.DataFrame, columns=None, *, decimals: int | dict = 1, **kwar
     return for_readers(frame, columns, decimals=dec, labels={**LABELS_SV, **kwargs.pop("labels", {})}, **kwargs)
 
 
-#: The FGTE plan's titles are kept verbatim in the catalogue; a lesson shows them in correct Swedish.
-_TITLE_FIXES = {"Genomsnittligt meritvärden": "Genomsnittligt meritvärde"}
-
-
-def indicator_title(title: str) -> str:
-    """An indicator's title from the plan, with the plan's grammar slip corrected for readers."""
-    for wrong, right in _TITLE_FIXES.items():
-        title = title.replace(wrong, right)
-    return title
-
-
 def indicators() -> pd.DataFrame:
-    """The thirteen indicators (``fgte_research.indicators_frame``) with titles in correct Swedish."""
-    frame = catalogue.indicators_frame()
-    frame["indikator"] = frame["indikator"].map(indicator_title)
-    return frame
+    """The thirteen indicators (``fgte_research.indicators_frame``)."""
+    return catalogue.indicators_frame()
 
 
 # ------------------------------------------------------------------------------------------------

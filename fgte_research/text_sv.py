@@ -39,3 +39,12 @@ def fmt_p(p: float) -> str:
 
 def years_sv(first: int, last: int) -> str:
     return f"{first}" if first == last else f"{first}\u2013{last}"
+
+
+#: The unit of a difference between two values of a unit (a change, a deviation, an effect).
+_DIFFERENCE_UNITS = {"andel (%)": "procentenheter", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}
+
+
+def difference_unit(unit: str) -> str:
+    """"andel (%)" → "procentenheter", point scales → "poäng"; other units as they are."""
+    return _DIFFERENCE_UNITS.get(unit, unit)

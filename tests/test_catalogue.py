@@ -9,8 +9,9 @@ VERBATIM_TITLES = [
     "Andel av samtliga elever som uppnått kravnivån i nationella delprov i åk 3",
     "Andel elever som når godkänt betyg i alla ämnen i åk 6",
     "Andel elever som når godkänt i alla betyg i åk 9",
-    "Genomsnittligt meritvärden utan nyanlända (åk 9)",
-    "Genomsnittligt meritvärden med nyanlända (åk 9)",
+    # the PM writes "Genomsnittligt meritvärden" (a slip); readers get the correct form
+    "Genomsnittligt meritvärde utan nyanlända (åk 9)",
+    "Genomsnittligt meritvärde med nyanlända (åk 9)",
     "Andel behöriga till högskoleförberedande program (åk 9)",
     "Andel behöriga till yrkesprogram (åk 9)",
     "Genomsnittlig betygspoäng gymnasiet (åk 3)",

@@ -539,8 +539,8 @@ def _dec(x: float) -> int:
 def _specification_sv(spec: Spec, fits: dict[int, SalsaResult]) -> str:
     meta = catalogue.series(spec.outcome.series_id)
     covs = ", ".join(f"{label} ({sid if sid != GY_BOYS else '100 − N17832'})" for _, sid, label in spec.covariates)
-    method = "vägd minsta kvadrat-regression (WLS, vikt = elever i åk 9)" if spec.weights else \
-        "minsta kvadrat-regression (OLS, alla kommuner väger lika)"
+    method = "viktad regression med minsta kvadratmetoden (WLS, vikt = elever i åk 9)" if spec.weights else \
+        "regression med minsta kvadratmetoden (OLS, alla kommuner väger lika)"
     missing = "behov av ekonomiskt bistånd" if spec.outcome.stage == "grundskola" else \
         "föräldrarnas inkomst och behov av ekonomiskt bistånd (uppgifter på elevnivå)"
     how = ("skattad på alla år tillsammans, med ett eget medelvärde för varje år (årseffekter)" if spec.pooled

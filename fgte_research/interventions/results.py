@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract import CANNOT_ASSESS, AnalysisResult, Status, tidy_frame
-from ..text_sv import fmt_ci, fmt_num, fmt_p, years_sv
+from ..text_sv import difference_unit, fmt_ci, fmt_num, fmt_p, years_sv
 from ..verdicts import CANNOT, SENTENCES, verdict_p
 
 DESIGN_NAMES_SV = {"before_after": "Före/efter", "its": "Avbruten tidsserie (ITS)",
@@ -198,7 +198,8 @@ class InterventionResult(AnalysisResult):
         return "de behandlade kommunerna (" + ", ".join(self.treated) + ")"
 
     def _unit_sv(self) -> str:
-        return f" {self.labels.unit}" if self.labels.unit else ""
+        """The unit of the differences the prose states ("procentenheter" for a share)."""
+        return f" {difference_unit(self.labels.unit)}" if self.labels.unit else ""
 
     def _headline_sv(self) -> str:
         ind = self.labels.indicator or "Värdet"

@@ -64,7 +64,7 @@ teaching.table(teaching.indicators(), ["nr", "id", "indikator", "skolstadium", "
 
 # %%
 ind = fr.indicator(indikator)
-display(Markdown(f"**{ind.number}. {teaching.indicator_title(ind.title_sv)}.** Enhet: {ind.unit}. "
+display(Markdown(f"**{ind.number}. {ind.title_sv}.** Enhet: {ind.unit}. "
                  f"Huvudserie: `{', '.join(ind.headline) or 'saknas'}`."))
 for caveat in ind.caveats:
     print("•", caveat)
