@@ -35,7 +35,7 @@ def no_kernels(monkeypatch):
         raise AssertionError("a kernel/worker was started for an invalid run specification")
 
     monkeypatch.setattr(runner, "ensure_kernel", boom)
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", boom)
+    monkeypatch.setattr(runner, "make_executor", boom)
 
 
 # ------------------------------------------------------------------------------------------------ shipped specs
