@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +31,7 @@ PLUGIN_NAME = "fgte-warm-kernel"
 #: Seconds to reach a remote scheduler before giving up with a Swedish message.
 CONNECT_TIMEOUT = 20
 #: Seconds the cluster gets to close by itself when a run is aborted (then its processes are killed).
-ABORT_CLOSE_TIMEOUT = 2
+ABORT_CLOSE_TIMEOUT = 1.5
 
 
 def _plugin_base():
@@ -62,6 +63,19 @@ class WarmKernelPlugin(_plugin_base()):
 
     async def teardown(self, worker) -> None:
         await asyncio.get_running_loop().run_in_executor(None, execute._shutdown)
+
+
+def _forget_cluster(cluster) -> None:
+    """A cluster whose close timed out after its processes were killed: mark it closed, so that Dask's exit
+    hook does not try to close it again (it would wait up to 10 s for workers that no longer exist)."""
+    try:
+        from distributed.core import Status
+        from distributed.deploy.spec import SpecCluster
+
+        SpecCluster._instances.discard(cluster)
+        cluster.status = Status.closed
+    except Exception:  # noqa: BLE001 - a Dask without these internals: the exit hook just takes longer
+        pass
 
 
 class DaskExecutor:
@@ -158,10 +172,14 @@ class DaskExecutor:
             self.client = None
         if self.cluster is not None:
             logging.getLogger("distributed").setLevel(logging.CRITICAL)  # workers dying mid-task is the point
+            for nanny in list(getattr(self.cluster, "workers", {}).values()):
+                nanny.auto_restart = False  # a killed worker must stay dead
+            # Dask workers answer SIGTERM with a graceful close that waits for the running notebook: they and
+            # their kernels get SIGKILL at once (nothing of theirs is kept: finished reports are already written)
+            kill_processes(procs, grace=0)
             try:
                 self.cluster.close(timeout=ABORT_CLOSE_TIMEOUT)
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception:  # noqa: BLE001 - its processes are gone; only in-process objects are left
+                _forget_cluster(self.cluster)
             self.cluster = None
-            kill_processes([p for p in procs if p.is_running()], grace=0.5)  # kernels whose worker is gone
-            kill_processes(process_tree(), grace=0.5)
+            kill_processes(process_tree(), grace=0)  # anything started meanwhile

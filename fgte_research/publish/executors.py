@@ -76,22 +76,46 @@ def process_tree() -> list:
 
 
 def kill_processes(procs: list, grace: float = TERM_GRACE) -> None:
-    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL what is left (and wait for it)."""
+    """SIGTERM, wait up to ``grace`` seconds, then SIGKILL what is left (and wait for it); ``grace=0``: SIGKILL
+    at once."""
     import psutil
 
     procs = [p for p in procs if p.pid != os.getpid()]
-    for proc in procs:
-        try:
-            proc.send_signal(signal.SIGTERM)
-        except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=grace)
+    alive = procs
+    if grace > 0:
+        for proc in procs:
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except psutil.Error:
+                pass
+        alive = _wait_gone(procs, grace)
     for proc in alive:
         try:
             proc.kill()
         except psutil.Error:
             pass
-    psutil.wait_procs(alive, timeout=2)
+    _wait_gone(alive, 2)
+
+
+def _wait_gone(procs: list, timeout: float) -> list:
+    """Wait until every process has ended; return those still running. A zombie has ended: a killed kernel
+    whose worker died first waits for whoever reaps orphans, which need not be quick in a container."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = []
+        for proc in procs:
+            try:
+                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(proc)
+            except psutil.Error:
+                pass
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.02)
 
 
 # ------------------------------------------------------------------------------------------------
