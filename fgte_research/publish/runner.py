@@ -333,6 +333,7 @@ def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run
             else:  # a signal or an error: stop every worker and kernel now
                 pool.abort()
         if stop:
+            _remove_leftovers(run_dir)
             manifest.save({"run": spec.run, "package_version": __version__, "data_hash": data.hash})
 
     reports: list[ReportResult] = []
@@ -359,6 +360,15 @@ def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run
                               publisher=publisher)
     return RunResult(run=spec.run, run_dir=run_dir, index_path=index_path, reports=reports,
                      seconds=time.perf_counter() - started, interrupted=stop.signum)
+
+
+def _remove_leftovers(run_dir: Path) -> None:
+    """Temporary files of writes that a stopped worker did not finish (``atomic``'s ``.<name>.*.tmp``)."""
+    for tmp in run_dir.rglob(".*.tmp"):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 def _record(job, res: dict, manifest: cache.Manifest, key: str, run_dir: Path, spec: RunSpec,
