@@ -40,6 +40,7 @@ from fgte_research.publish import data_info, ensure_kernel  # noqa: E402
 REAL = ROOT / "notebooks" / "annual_report.ipynb"
 FIXTURE = ROOT / "tests" / "fixtures" / "report_fixture.ipynb"
 EXECUTOR: str | None = None
+KERNEL: str | None = None
 
 
 def pick_municipalities(n: int) -> list[str]:
@@ -145,6 +146,8 @@ def fgte_report(notebook: Path, municipalities, year, reports: Path, jobs: int |
     cmd = [sys.executable, "-m", "fgte_research.publish", str(spec), "-q"] + (["--force"] if force else [])
     if EXECUTOR:
         cmd += ["--executor", EXECUTOR]
+    if KERNEL:
+        cmd += ["--kernel", KERNEL]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     cpu0 = cpu_children()
@@ -162,11 +165,13 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--fixture", action="store_true", help="använd testfixturen i stället för annual_report")
     ap.add_argument("--keep", action="store_true", help="behåll de temporära resultaten")
-    ap.add_argument("--executor", choices=("warm", "papermill"), default=None,
-                    help="exekvering i (b)/(c) (standard: körspecifikationens, dvs. warm)")
+    ap.add_argument("--kernel", choices=("warm", "papermill"), default=None,
+                    help="kärnläge i (b)/(c) (standard: körspecifikationens, dvs. warm)")
+    ap.add_argument("--executor", choices=("local", "dask"), default=None,
+                    help="var rapporterna körs i (b)/(c): local (standard) eller dask (ett lokalt Dask-kluster)")
     args = ap.parse_args(argv)
-    global EXECUTOR
-    EXECUTOR = args.executor
+    global EXECUTOR, KERNEL
+    EXECUTOR, KERNEL = args.executor, args.kernel
 
     notebook = REAL
     if args.fixture or not REAL.is_file():

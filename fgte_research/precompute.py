@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 
@@ -97,12 +97,14 @@ def compute_task(task: Task) -> pd.DataFrame:
     return frame.assign(year_of_report=task.year, comparison_group=task.comparison_group)
 
 
-def _shared_models(tasks: list[Task]) -> None:
+def _shared_models(tasks: list[Task], stop=()) -> None:
     """The gap models every report of a year uses (fitted over all municipalities): into the store once, here,
     rather than once in every worker and kernel."""
     from .report import gap_section_md
 
     for year in sorted({t.year for t in tasks}):
+        if stop:
+            return
         first = next(t.municipality_id for t in tasks if t.year == year)
         annual.gap_block_html(first, year)
         gap_section_md(first, year)
@@ -118,35 +120,57 @@ def _worker_init(threads: int | None) -> None:
             os.environ.setdefault(name, str(threads))
 
 
-def run(tasks: list[Task], workers: int = 1, progress=None) -> PassSummary:
+def run(tasks: list[Task], workers: int = 1, progress=None, stop=None) -> PassSummary:
     """Fill the store for ``tasks`` (and write the tidy parquet per year and comparison group).
 
     ``progress``: a callable taking the number of tasks just finished (e.g. a tqdm bar's ``update``).
+    ``stop``: anything true once the run is to stop (a signal): the pass ends within a fraction of a second,
+    its worker processes killed; what was stored stays (every entry is complete on its own).
     """
     started = time.perf_counter()
-    _shared_models(tasks)
-    todo = [t for t in tasks if not _is_stored(t)]
+    stop = stop if stop is not None else ()
+    _shared_models(tasks, stop)
+    todo = [t for t in tasks if not _is_stored(t)] if not stop else []
     frames: list[pd.DataFrame] = []
     workers = max(1, min(workers, len(todo) // 8 or 1))  # a few municipalities: not worth a process start
     if todo and workers == 1:
         for t in todo:
+            if stop:
+                break
             frames.append(compute_task(t))
             if progress:
                 progress(1)
     elif todo:
-        # interleaved chunks: the FGTE municipalities (slow: intervention studies) spread over the workers
-        size = max(1, min(24, len(todo) // (workers * 4)))
-        chunks = [todo[i::max(1, len(todo) // size)] for i in range(max(1, len(todo) // size))]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init,
-                                 initargs=(1,)) as pool:
-            futures = {pool.submit(_chunk, c): c for c in chunks}
-            for fut in as_completed(futures):
-                frames += fut.result()
-                if progress:
-                    progress(len(futures[fut]))
-    if todo:
+        frames = _in_processes(todo, workers, progress, stop)
+    if frames and not stop:
         _write_tidy(tasks, frames)
     return PassSummary(len(tasks), len(todo), time.perf_counter() - started, workers if todo else 0)
+
+
+def _in_processes(todo: list[Task], workers: int, progress, stop) -> list[pd.DataFrame]:
+    # interleaved chunks: the FGTE municipalities (slow: intervention studies) spread over the workers
+    size = max(1, min(24, len(todo) // (workers * 4)))
+    n_chunks = max(1, len(todo) // size)
+    chunks = [todo[i::n_chunks] for i in range(n_chunks)]
+    frames: list[pd.DataFrame] = []
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init,
+                               initargs=(1,))
+    try:
+        pending = {pool.submit(_chunk, c): c for c in chunks}
+        while pending and not stop:
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in done:
+                frames += fut.result()
+                if progress:
+                    progress(len(pending.pop(fut)))
+    finally:
+        if stop or pending:
+            for proc in list(getattr(pool, "_processes", {}).values()):  # a signal: no waiting for chunks
+                proc.kill()
+            pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            pool.shutdown(wait=True)
+    return frames
 
 
 def _write_tidy(tasks: list[Task], new: list[pd.DataFrame]) -> None:

@@ -182,7 +182,7 @@ def test_markup_in_the_run_title_shows_as_text_and_never_runs(driver, shared, tm
     doc = ps.runspec_doc()
     doc["title"] = "Rapporter " + EVIL
     doc["reports"] = [doc["reports"][0], doc["reports"][3]]  # entries whose parameters no other test changes
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", None)
+    monkeypatch.setattr(runner, "make_executor", None)
     code, out, err = ps.run_cli([str(ps.write_spec(tmp_path / "spec", doc)), "--quiet"], reports)
     assert code == 0 and "0 nya" in out, out + err
     run_dir = reports / "fixturkorning"

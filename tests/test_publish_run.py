@@ -162,7 +162,7 @@ def test_rerun_skips_unchanged_then_force_rerenders(shared, year, monkeypatch):
     assert (shared.run_dir / str(year) / "1381-laholm.html").is_file()
 
     # nothing failing and nothing changed: no kernel or worker is started at all
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", None)  # would crash if anything were rendered
+    monkeypatch.setattr(runner, "make_executor", None)  # would crash if anything were rendered
     started = time.perf_counter()
     code, out, _ = ps.run_cli([str(changed), "--quiet"], shared.reports)
     assert code == 0 and "6 oförändrade" in out, out

@@ -35,7 +35,7 @@ def no_kernels(monkeypatch):
         raise AssertionError("a kernel/worker was started for an invalid run specification")
 
     monkeypatch.setattr(runner, "ensure_kernel", boom)
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", boom)
+    monkeypatch.setattr(runner, "make_executor", boom)
 
 
 # ------------------------------------------------------------------------------------------------ shipped specs
@@ -381,3 +381,20 @@ def test_cache_key_covers_only_the_parameter_files_a_report_reads(tmp_path, monk
     (params / "publisher.yaml").write_text((params / "publisher.yaml").read_text(encoding="utf-8") + "\n# x\n",
                                            encoding="utf-8")
     assert cache.params_fingerprint("1380") != own
+
+
+def test_executor_and_kernel_fields():
+    from fgte_research.publish.runspec import RunSpec
+
+    base = {"run": "x", "reports": [{"notebook": "annual_report"}]}
+    assert (RunSpec.from_dict(base).executor, RunSpec.from_dict(base).kernel) == ("local", "warm")
+    old = RunSpec.from_dict({**base, "executor": "papermill"})  # the older spelling of the kernel mode
+    assert (old.executor, old.kernel) == ("local", "papermill")
+    new = RunSpec.from_dict({**base, "executor": "dask", "kernel": "papermill"})
+    assert (new.executor, new.kernel) == ("dask", "papermill")
+    with pytest.raises(RunSpecError) as info:
+        RunSpec.from_dict({**base, "executor": "warm", "kernel": "papermill"})
+    assert "strider mot" in info.value.message_sv()
+    with pytest.raises(RunSpecError) as info:
+        RunSpec.from_dict({**base, "kernel": "kall"})
+    assert "warm, papermill" in info.value.message_sv()

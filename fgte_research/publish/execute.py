@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -32,6 +34,9 @@ WARM_ENGINE = "fgte-warm"
 ERROR_LINES = 12
 
 _STATE: dict = {"executor": "papermill", "kernel_name": KERNEL_NAME, "warm": None, "tmp": None}
+#: One job at a time per process: a warm kernel runs one notebook at a time, also in a Dask worker with
+#: several threads.
+_JOB_LOCK = threading.Lock()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -70,9 +75,20 @@ THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUM
               "VECLIB_MAXIMUM_THREADS")
 
 
-def worker_init(executor: str, kernel_name: str = KERNEL_NAME, threads: int | None = None) -> None:
-    """Once per worker process. ``threads``: BLAS/OpenMP threads per kernel (None: library default)."""
+def worker_init(executor: str, kernel_name: str = KERNEL_NAME, threads: int | None = None, *,
+                capture_stderr: bool = True, finalize: bool = True, ignore_sigint: bool = True) -> None:
+    """Once per worker process. ``executor``: the kernel mode (warm | papermill); ``threads``: BLAS/OpenMP threads
+    per kernel (None: library default).
+
+    ``capture_stderr``: send this process's stderr (and so its kernels') to a private log (worker processes
+    this run owns; not a remote Dask worker, whose own log stays where its operator put it).
+    ``finalize``: shut the kernel down at process exit (a Dask worker plugin does it in its teardown).
+    ``ignore_sigint``: Ctrl-C reaches the whole foreground process group; in the worker processes of a local
+    run the main process alone decides what stops (it stops the workers and their kernels itself)."""
     from multiprocessing import util
+
+    if ignore_sigint and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     if threads is not None:
         # N kernels × default BLAS threads (one per core) oversubscribe the cores and make every
@@ -89,14 +105,16 @@ def worker_init(executor: str, kernel_name: str = KERNEL_NAME, threads: int | No
     # encryption", once per kernel) would flood the terminal. Keep it in a log whose tail is attached to
     # the error of a report whose kernel died.
     log = _STATE["tmp"] / "stderr.log"
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(fd, 2)
-    os.close(fd)
-    _STATE["log"] = log
+    if capture_stderr:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(fd, 2)
+        os.close(fd)
+        _STATE["log"] = log
     if executor == "warm":
         _register_warm_engine()
         _STATE["warm"] = WarmKernel(kernel_name)
-    util.Finalize(None, _shutdown, exitpriority=10)
+    if finalize:
+        util.Finalize(None, _shutdown, exitpriority=10)
     if executor == "warm":
         try:
             _STATE["warm"].start()  # the kernel boots while this process loads nbconvert's templates
@@ -226,6 +244,11 @@ def failed_notebook_path(run_dir: Path, job) -> Path:
 
 def run_job(job, run_dir: Path, info: dict) -> dict:
     """Execute ``job`` and write its HTML and executed notebook(s); never raises for notebook errors."""
+    with _JOB_LOCK:
+        return _run_job(job, run_dir, info)
+
+
+def _run_job(job, run_dir: Path, info: dict) -> dict:
     started = time.perf_counter()
     run_dir = Path(run_dir)
     tmp = _STATE.get("tmp") or Path(tempfile.mkdtemp(prefix="fgte-report-"))

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from .. import __version__, paths
 from ..publisher import PublisherError, load_publisher
-from . import cache, execute
+from . import cache
+from .executors import ExecutorSetupError, LocalExecutor, StopFlag
 from .index import LOG_FILE, STALE, render_index
 from .kernel import KERNEL_NAME, KernelSetupError, ensure_kernel
-from .runspec import DataInfo, RunSpec, RunSpecError, load_runspec, plan, usable_report_years
+from .runspec import (EXECUTORS, KERNEL_MODES, DataInfo, RunSpec, RunSpecError, load_runspec, plan,
+                      resolve_executor, usable_report_years)
 
 LATEST_SERIES = "splice.ak9.merit17.kommunal"
 
@@ -41,6 +43,8 @@ class RunResult:
     index_path: Path
     reports: list[ReportResult]
     seconds: float
+    interrupted: int | None = None  # the signal (SIGINT/SIGTERM) that stopped the run early
+
 
     @property
     def log_path(self) -> Path:
@@ -62,7 +66,16 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted is not None:
+            return 128 + int(self.interrupted)  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
         return 1 if self.failed else 0
+
+    def interrupted_sv(self) -> str:
+        """One Swedish line for a run stopped by a signal."""
+        name = signal.Signals(self.interrupted).name if self.interrupted is not None else "signal"
+        done = sum(r.status in ("ok", "cached") for r in self.reports)
+        return (f"Avbrutet ({name}): {done} av {len(self.reports)} rapporter klara; index och manifest skrivna: "
+                f"{self.index_path}")
 
     def summary_sv(self) -> str:
         secs = f"{self.seconds:.1f}".replace(".", ",")
@@ -206,7 +219,7 @@ def _notebook_meta(path: Path, memo: dict = {}) -> dict:  # noqa: B006 - a per-p
     return memo[key]
 
 
-def compute_once(jobs: list, workers: int, progress: bool) -> str:
+def compute_once(jobs: list, workers: int, progress: bool, stop=None) -> str:
     """The compute-once pass for the jobs whose notebook asks for it (``fgte.precompute: annual``): their
     analyses go into the results store before any notebook runs. Returns a line for the run log."""
     from .. import precompute, store
@@ -223,7 +236,8 @@ def compute_once(jobs: list, workers: int, progress: bool) -> str:
 
         bar = tqdm(total=len(tasks), desc="Beräknar", unit="kommun", file=sys.stderr, dynamic_ncols=True)
     try:
-        summary = precompute.run(tasks, workers=workers, progress=bar.update if bar is not None else None)
+        summary = precompute.run(tasks, workers=workers, progress=bar.update if bar is not None else None,
+                                 stop=stop)
     finally:
         if bar is not None:
             bar.close()
@@ -243,27 +257,74 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def make_executor(name: str, *, workers: int, kernel: str, kernel_name: str, threads: int | None,
+                  scheduler: str | None = None):
+    """The executor ``name`` (local | dask); Dask is imported only here, when it is asked for."""
+    if name == "dask":
+        from .dask_executor import DaskExecutor
+
+        return DaskExecutor(workers=workers, kernel=kernel, kernel_name=kernel_name, threads=threads,
+                            scheduler=scheduler)
+    return LocalExecutor(workers=workers, kernel=kernel, kernel_name=kernel_name, threads=threads)
+
+
 def render(runspec, jobs: int | None = None, force: bool = False, *, executor: str | None = None,
-           progress: bool = True, data: DataInfo | None = None) -> RunResult:
+           kernel: str | None = None, scheduler: str | None = None, progress: bool = True,
+           data: DataInfo | None = None) -> RunResult:
     """Render a run specification (path, dict or :class:`RunSpec`).
+
+    ``executor``: where the jobs run, ``local`` (worker processes here) or ``dask`` (dask.distributed: a
+    LocalCluster, or the cluster whose scheduler is at ``scheduler``); ``kernel``: ``warm`` (one reused kernel
+    per worker) or ``papermill`` (a new kernel per report). None: the specification's. ``executor="warm"`` or
+    ``"papermill"`` is the older spelling of ``kernel`` on the local executor.
 
     Raises :class:`RunSpecError` (Swedish message) before anything is written if the specification
     is invalid, :class:`~fgte_research.publisher.PublisherError` if params/publisher.yaml is. Failed reports
-    do not raise: see ``RunResult.failed`` / ``exit_code``.
+    do not raise: see ``RunResult.failed`` / ``exit_code``. SIGINT/SIGTERM during the run (main thread only)
+    stop every worker and kernel, write the manifest and index for what finished and return a result with
+    ``interrupted`` set (``exit_code`` 130/143).
     """
     started = time.perf_counter()
     spec = _as_spec(runspec)
+    if executor in KERNEL_MODES and kernel is None:  # older spelling: --executor warm|papermill
+        executor, kernel = "local", executor
+    executor, kernel, problem = resolve_executor(executor or spec.executor, kernel or spec.kernel)
+    if problem:
+        raise RunSpecError(spec.source, [("schema", *problem)])
+    if scheduler is not None and executor != "dask":
+        raise RunSpecError(spec.source, [("schema", "scheduler", "--scheduler gäller bara --executor dask")])
     data = data or data_info()
     the_plan = plan(spec, data)
     publisher = load_publisher()  # checked before anything runs: the index page names the publisher
     run_dir = paths.reports_dir() / spec.run
     with run_lock(run_dir):
-        return _render_locked(spec, the_plan, data, publisher, run_dir, started, jobs=jobs, force=force,
-                              executor=executor or spec.executor, progress=progress)
+        with _signals_stop() as stop:
+            return _render_locked(spec, the_plan, data, publisher, run_dir, started, jobs=jobs, force=force,
+                                  executor=executor, kernel=kernel, scheduler=scheduler, progress=progress,
+                                  stop=stop)
+
+
+@contextmanager
+def _signals_stop():
+    """SIGINT and SIGTERM set a :class:`StopFlag` for the block instead of killing the process (main thread
+    only; elsewhere the flag is never set). The previous handlers come back afterwards."""
+    stop = StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda signum, frame: stop.set(signum))
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run_dir: Path, started: float, *,
-                   jobs: int | None, force: bool, executor: str, progress: bool) -> RunResult:
+                   jobs: int | None, force: bool, executor: str, kernel: str, scheduler: str | None,
+                   progress: bool, stop: StopFlag) -> RunResult:
     manifest = cache.Manifest(run_dir)
     digests: dict = {}
     code_fp = cache.code_fingerprint()
@@ -276,55 +337,18 @@ def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run
             "data_words": data_words()}
     results: dict[str, dict] = {}
 
-    if to_run:
+    if to_run and not stop:
         kernel_name = ensure_kernel()
         workers = max(1, min(jobs or default_jobs(), len(to_run)))
         run_dir.mkdir(parents=True, exist_ok=True)
-        info["results_store"] = compute_once(to_run, jobs or default_jobs(), progress)
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(to_run), desc="Rapporter", unit="rapport", file=sys.stderr, dynamic_ncols=True)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                   initializer=execute.worker_init,
-                                   initargs=(executor, kernel_name, _threads_per_kernel(workers)))
-        try:
-            futures = {pool.submit(execute.run_job, job, run_dir, info): job for job in to_run}
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its job, not the run
-                    res = {"id": job.id, "status": "failed", "outputs": [], "seconds": None,
-                           "error": execute.format_error(exc), "failed_notebook": None}
-                previous = _previous_good(manifest.entries.get(job.id), run_dir)
-                if res["status"] == "failed" and previous is not None:
-                    # the previous good version stays published; the report is marked outdated with the new error
-                    res = {**res, "status": STALE, "outputs": previous["outputs"]}
-                results[job.id] = res
-                entry = {"key": keys[job.id], "status": res["status"], "seconds": res["seconds"],
-                         "outputs": res["outputs"], "error": res["error"],
-                         "failed_notebook": res["failed_notebook"], "notebook": job.notebook_name,
-                         "parameters": job.parameters, "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
-                if res["status"] == STALE:
-                    entry["published"] = previous.get("published") or previous.get("finished")
-                    entry["key"] = previous.get("key")  # the key of what is published; stale is never fresh
-                else:
-                    entry["published"] = entry["finished"] if res["status"] == "ok" else None
-                manifest.record(job.id, entry)
-                manifest.save({"run": spec.run, "package_version": __version__, "data_hash": data.hash})
-                if bar is not None:
-                    bar.update(1)
-                    if res["status"] == "failed":
-                        bar.write(f"Misslyckades: {job.id}", file=sys.stderr)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        finally:
-            if bar is not None:
-                bar.close()
-        pool.shutdown(wait=True)
+        info["results_store"] = compute_once(to_run, jobs or default_jobs(), progress, stop)
+        if not stop:
+            _run_jobs(to_run, results, manifest, keys, run_dir, spec, data, info, stop, progress=progress,
+                      executor=executor, workers=workers, kernel=kernel, kernel_name=kernel_name,
+                      scheduler=scheduler)
+        if stop:
+            _remove_leftovers(run_dir)
+            manifest.save({"run": spec.run, "package_version": __version__, "data_hash": data.hash})
 
     reports: list[ReportResult] = []
     for job in the_plan.jobs:
@@ -333,16 +357,86 @@ def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run
             reports.append(ReportResult(id=job.id, notebook=job.notebook_name, status=res["status"],
                                         seconds=res["seconds"], outputs=res["outputs"], error=res["error"],
                                         failed_notebook=res["failed_notebook"], context=job.context))
-        else:
+        elif job not in to_run:
             entry = manifest.entries[job.id]
             reports.append(ReportResult(id=job.id, notebook=job.notebook_name, status="cached",
                                         seconds=entry.get("seconds"), outputs=entry["outputs"], context=job.context))
+        else:  # interrupted before it finished: listed as not made (a previous good version stays linked)
+            previous = _previous_good(manifest.entries.get(job.id), run_dir)
+            reports.append(ReportResult(id=job.id, notebook=job.notebook_name,
+                                        status=STALE if previous else "failed", seconds=None,
+                                        outputs=previous["outputs"] if previous else [],
+                                        error=f"avbruten ({signal.Signals(stop.signum).name}) innan rapporten "
+                                              f"blev klar", context=job.context))
     total = time.perf_counter() - started
     title = spec.title or f"Rapporter: {spec.run}"
     index_path = render_index(run_dir, title=title, reports=reports, info=info, total_seconds=total,
                               publisher=publisher)
     return RunResult(run=spec.run, run_dir=run_dir, index_path=index_path, reports=reports,
-                     seconds=time.perf_counter() - started)
+                     seconds=time.perf_counter() - started, interrupted=stop.signum)
+
+
+def _run_jobs(to_run: list, results: dict, manifest: cache.Manifest, keys: dict, run_dir: Path, spec: RunSpec,
+              data: DataInfo, info: dict, stop: StopFlag, *, progress: bool, executor: str, workers: int,
+              kernel: str, kernel_name: str, scheduler: str | None) -> None:
+    """Execute the notebooks on the chosen executor and record each result as it arrives."""
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(to_run), desc="Rapporter", unit="rapport", file=sys.stderr, dynamic_ncols=True)
+    pool = make_executor(executor, workers=workers, kernel=kernel, kernel_name=kernel_name,
+                         threads=_threads_per_kernel(workers), scheduler=scheduler)
+    finished = False
+    try:
+        pool.start()
+        if not stop:
+            for job, res in pool.results(to_run, run_dir, info, stop):
+                res = _record(job, res, manifest, keys[job.id], run_dir, spec, data)
+                results[job.id] = res
+                if bar is not None:
+                    bar.update(1)
+                    if res["status"] == "failed":
+                        bar.write(f"Misslyckades: {job.id}", file=sys.stderr)
+        finished = not stop
+    finally:
+        if bar is not None:
+            bar.close()
+        if finished:
+            pool.close()
+        else:  # a signal or an error: stop every worker and kernel now
+            pool.abort()
+
+
+def _remove_leftovers(run_dir: Path) -> None:
+    """Temporary files of writes that a stopped worker did not finish (``atomic``'s ``.<name>.*.tmp``)."""
+    for tmp in run_dir.rglob(".*.tmp"):
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def _record(job, res: dict, manifest: cache.Manifest, key: str, run_dir: Path, spec: RunSpec,
+            data: DataInfo) -> dict:
+    """One finished job, whichever executor ran it: keep a failed report's previous good version (STALE),
+    write its manifest entry and save the manifest. Returns the result as recorded."""
+    previous = _previous_good(manifest.entries.get(job.id), run_dir)
+    if res["status"] == "failed" and previous is not None:
+        # the previous good version stays published; the report is marked outdated with the new error
+        res = {**res, "status": STALE, "outputs": previous["outputs"]}
+    entry = {"key": key, "status": res["status"], "seconds": res["seconds"],
+             "outputs": res["outputs"], "error": res["error"],
+             "failed_notebook": res["failed_notebook"], "notebook": job.notebook_name,
+             "parameters": job.parameters, "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    if res["status"] == STALE:
+        entry["published"] = previous.get("published") or previous.get("finished")
+        entry["key"] = previous.get("key")  # the key of what is published; stale is never fresh
+    else:
+        entry["published"] = entry["finished"] if res["status"] == "ok" else None
+    manifest.record(job.id, entry)
+    manifest.save({"run": spec.run, "package_version": __version__, "data_hash": data.hash})
+    return res
 
 
 # ------------------------------------------------------------------------------------------------
@@ -356,8 +450,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help=f"antal parallella processer (standard: alla kärnor, här {default_jobs()})")
     p.add_argument("--force", action="store_true", help="kör om även oförändrade rapporter")
-    p.add_argument("--executor", choices=("warm", "papermill"), default=None,
+    p.add_argument("--executor", choices=(*EXECUTORS, *KERNEL_MODES), default=None,
+                   help="var rapporterna körs: local (processer på den här datorn, standard) eller dask "
+                        "(dask.distributed; utan --scheduler ett lokalt kluster). warm och papermill är den "
+                        "äldre stavningen av --kernel")
+    p.add_argument("--kernel", choices=KERNEL_MODES, default=None,
                    help="warm: en återanvänd kärna per process (snabbast, standard); papermill: ny kärna per rapport")
+    p.add_argument("--scheduler", default=None, metavar="ADRESS",
+                   help="Dask-schemaläggarens adress, t.ex. tcp://värd:8786 (bara med --executor dask)")
     p.add_argument("--quiet", "-q", action="store_true", help="ingen förloppsindikator")
     p.add_argument("--municipalities", "-m", default=None, metavar="KOMMUNER",
                    help="ersätt specifikationens kommuner: koder/namn med komma (1380,Haparanda), fgte, halland "
@@ -381,6 +481,13 @@ def cli_report(argv: list[str]) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("fgte report: --jobs måste vara minst 1", file=sys.stderr)
         return 2
+    if args.executor in KERNEL_MODES and args.kernel not in (None, args.executor):
+        print(f"fgte report: --executor {args.executor} betyder --kernel {args.executor} och strider mot "
+              f"--kernel {args.kernel}; ange --executor local eller dask", file=sys.stderr)
+        return 2
+    if args.scheduler is not None and args.executor != "dask":
+        print("fgte report: --scheduler gäller bara tillsammans med --executor dask", file=sys.stderr)
+        return 2
     path = Path(args.runspec)
     if not path.exists() and not path.suffix and (paths.params_dir() / "runs" / f"{path}.yaml").is_file():
         path = paths.params_dir() / "runs" / f"{path}.yaml"  # `fgte report national`
@@ -402,14 +509,18 @@ def cli_report(argv: list[str]) -> int:
     try:
         spec = path if (municipalities is None and years is None and args.run is None) else \
             load_runspec(path, municipalities=municipalities, years=years, run=args.run)
-        result = render(spec, jobs=args.jobs, force=args.force, executor=args.executor, progress=not args.quiet)
+        result = render(spec, jobs=args.jobs, force=args.force, executor=args.executor, kernel=args.kernel,
+                        scheduler=args.scheduler, progress=not args.quiet)
+    except KeyboardInterrupt:  # Ctrl-C before any report started (afterwards render stops the run itself)
+        print("fgte report: avbrutet (SIGINT) innan några rapporter kördes.", file=sys.stderr)
+        return 130
     except RunSpecError as exc:
         print(exc.message_sv(), file=sys.stderr)
         return 2
     except PublisherError as exc:
         print(f"{exc}\nInga rapporter har skapats.", file=sys.stderr)
         return 2
-    except KernelSetupError as exc:
+    except (KernelSetupError, ExecutorSetupError) as exc:
         print(f"fgte report: {exc}", file=sys.stderr)
         return 2
     except RunLockError as exc:
@@ -419,6 +530,9 @@ def cli_report(argv: list[str]) -> int:
         print(f"fgte report: data/processed kan inte byggas (kör `fgte data check`): {exc.one_line()} "
               "Inga rapporter har skapats.", file=sys.stderr)
         return 2
+    if result.interrupted is not None:
+        print(result.interrupted_sv(), file=sys.stderr)
+        return result.exit_code
     print(result.summary_sv())
     print(result.index_path)
     return result.exit_code

@@ -8,7 +8,10 @@ Schema (YAML)::
 
     run: fgte_annual              # output folder reports/<run>/ (default: the file name)
     title: Årsrapporter FGTE      # heading of reports/<run>/index.html (optional)
-    executor: warm                # warm (default: one reused kernel per worker) | papermill
+    executor: local               # where jobs run: local (default: worker processes here) | dask
+                                  # (dask.distributed; `fgte report --scheduler ADDRESS` for a cluster)
+    kernel: warm                  # warm (default: one reused kernel per worker) | papermill (new kernel
+                                  # per report); the old form `executor: warm|papermill` still means this
     timeout: 1200                 # seconds per cell (optional)
     reports:                      # one entry per notebook (or glob of notebooks)
       - notebook: annual_report   # notebooks/annual_report.ipynb; "teaching/*" globs; a path ending
@@ -50,7 +53,9 @@ import yaml
 
 from .. import paths
 
-EXECUTORS = ("warm", "papermill")
+#: Where jobs run (``executor``) and how each worker runs its notebooks (``kernel``).
+EXECUTORS = ("local", "dask")
+KERNEL_MODES = ("warm", "papermill")
 VARIANT_NAMES = ("student", "teacher")
 #: Extra parameters whose values are checked (English names and the teaching notebooks' Swedish ones).
 INDICATOR_PARAMS = ("indicator", "indicators", "indikator", "indikatorer")
@@ -123,7 +128,8 @@ class RunSpec:
     run: str
     reports: tuple[ReportSpec, ...]
     title: str | None = None
-    executor: str = "warm"
+    executor: str = "local"
+    kernel: str = "warm"
     timeout: int | None = 1200
     base_dir: Path | None = None  # folder of the YAML file: relative notebook paths start here
     source: str = "<körspecifikation>"
@@ -145,9 +151,9 @@ class RunSpec:
         title = doc.get("title")
         if title is not None and not isinstance(title, str):
             problems.append(("schema", "title", "måste vara text"))
-        executor = doc.get("executor", "warm")
-        if executor not in EXECUTORS:
-            problems.append(("schema", "executor", f"okänt värde {executor!r}; giltiga: {', '.join(EXECUTORS)}"))
+        executor, kernel, problem = resolve_executor(doc.get("executor"), doc.get("kernel"))
+        if problem:
+            problems.append(("schema", *problem))
         timeout = doc.get("timeout", 1200)
         if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0):
             problems.append(("schema", "timeout", "måste vara ett positivt heltal (sekunder per cell) eller null"))
@@ -162,8 +168,29 @@ class RunSpec:
                 reports.append(spec)
         if problems:
             raise RunSpecError(source, problems)
-        return cls(run=run, reports=tuple(reports), title=title, executor=executor, timeout=timeout,
+        return cls(run=run, reports=tuple(reports), title=title, executor=executor, kernel=kernel,
+                   timeout=timeout,
                    base_dir=base_dir, source=source)
+
+
+def resolve_executor(executor: Any, kernel: Any) -> tuple[str, str, tuple[str, str] | None]:
+    """(executor, kernel mode, problem) from the given values (None: the default).
+
+    ``executor: warm|papermill`` is the older spelling of the kernel mode on the local executor. A problem is
+    (key, Swedish message) for a :class:`RunSpecError`, or None."""
+    if executor in KERNEL_MODES:  # older form: the executor named the kernel mode
+        if kernel is not None and kernel != executor:
+            return "local", "warm", ("kernel", f"{kernel!r} strider mot executor: {executor!r} (som betyder "
+                                               f"kernel: {executor}); ange executor: local och kernel")
+        executor, kernel = "local", executor
+    executor = "local" if executor is None else executor
+    kernel = "warm" if kernel is None else kernel
+    if executor not in EXECUTORS:
+        return "local", "warm", ("executor", f"okänt värde {executor!r}; giltiga: {', '.join(EXECUTORS)} "
+                                             f"(eller {', '.join(KERNEL_MODES)}, som väljer kärnläge)")
+    if kernel not in KERNEL_MODES:
+        return executor, "warm", ("kernel", f"okänt värde {kernel!r}; giltiga: {', '.join(KERNEL_MODES)}")
+    return executor, kernel, None
 
 
 def _report_from_dict(entry: Any, where: str, problems: list) -> ReportSpec | None:
