@@ -161,8 +161,9 @@ def _in_processes(todo: list[Task], workers: int, progress, stop) -> list[pd.Dat
             done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for fut in done:
                 frames += fut.result()
+                finished = pending.pop(fut)
                 if progress:
-                    progress(len(pending.pop(fut)))
+                    progress(len(finished))
     finally:
         if stop or pending:
             for proc in list(getattr(pool, "_processes", {}).values()):  # a signal: no waiting for chunks

@@ -76,3 +76,14 @@ def test_unreadable_entry_is_recomputed(own_store):
     for p in own_store.rglob("*.pkl"):
         p.write_bytes(b"not a pickle")
     assert "ak9_merit" in annual.results_for("1315", 2022)
+
+
+def test_pass_in_worker_processes_without_progress(own_store):
+    """The pass over several processes, as `fgte report -q` runs it (no progress callback), ends and stores all."""
+    from fgte_research import municipalities as m
+
+    codes = list(m.load_municipalities()["municipality_id"])[:16]
+    tasks = precompute.tasks_for([{"municipality": c, "year": 2021} for c in codes])
+    summary = precompute.run(tasks, workers=2)
+    assert summary.computed == 16 and summary.workers == 2
+    assert sorted(store.read_tidy("annual_2021_grundskola")["municipality_id"].unique()) == sorted(codes)

@@ -18,7 +18,6 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import execute
 
 #: Seconds between looks at the stop flag while waiting for results.
 POLL = 0.2
@@ -28,6 +27,14 @@ TERM_GRACE = 1.5
 
 class ExecutorSetupError(RuntimeError):
     """The executor cannot start (Dask missing, scheduler unreachable); the message is in Swedish."""
+
+
+def _execute():
+    """The worker-side module, imported when jobs run: it pulls in nbformat and jsonschema (~1 s), which a run
+    with nothing to render (every report unchanged) never needs."""
+    from . import execute
+
+    return execute
 
 
 class StopFlag:
@@ -47,7 +54,7 @@ class StopFlag:
 def crash_result(job, exc: BaseException) -> dict:
     """The result of a job whose worker crashed or was lost: the job fails, the run goes on."""
     return {"id": job.id, "status": "failed", "outputs": [], "seconds": None,
-            "error": execute.format_error(exc), "failed_notebook": None}
+            "error": _execute().format_error(exc), "failed_notebook": None}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -136,13 +143,13 @@ class LocalExecutor:
         from multiprocessing import get_context
 
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
-                                        initializer=execute.worker_init,
+                                        initializer=_execute().worker_init,
                                         initargs=(self.kernel, self.kernel_name, self.threads))
 
     def results(self, jobs: list, run_dir: Path, info: dict, stop: StopFlag) -> Iterator[tuple]:
         from concurrent.futures import FIRST_COMPLETED, wait
 
-        futures = {self.pool.submit(execute.run_job, job, run_dir, info): job for job in jobs}
+        futures = {self.pool.submit(_execute().run_job, job, run_dir, info): job for job in jobs}
         pending = set(futures)
         while pending and not stop:
             done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)

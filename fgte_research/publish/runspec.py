@@ -475,14 +475,17 @@ def notebook_parameters(path: Path) -> list[str] | None:
 
     Parsed with ``ast`` (papermill's own inspection skips lines such as ``x = None  # comment``)."""
     import ast
+    import json
 
-    import nbformat
-
-    nb = nbformat.read(str(path), as_version=4)
-    cell = next((c for c in nb.cells if c.cell_type == "code" and "parameters" in (c.metadata.get("tags") or [])),
-                None)
+    # plain JSON, not nbformat: importing nbformat (jsonschema) takes about a second, and a run in which every
+    # report is unchanged needs nothing else from it
+    cells = json.loads(Path(path).read_text(encoding="utf-8")).get("cells", [])
+    cell = next((c for c in cells if c.get("cell_type") == "code"
+                 and "parameters" in ((c.get("metadata") or {}).get("tags") or [])), None)
     if cell is None:
         return None
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
     names: list[str] = []
 
     def collect(target) -> None:
@@ -492,7 +495,7 @@ def notebook_parameters(path: Path) -> list[str] | None:
             for t in target.elts:
                 collect(t)
 
-    for node in ast.parse(cell.source).body:
+    for node in ast.parse(source).body:
         if isinstance(node, ast.Assign):
             for t in node.targets:
                 collect(t)
