@@ -16,7 +16,7 @@ import pandas as pd
 from . import catalogue, plots
 from . import municipalities as mun
 from .contract import DataMissing
-from .report import KOLADA_LAST_YEAR, annual_results, interventions_for
+from .report import KOLADA_DUMP_LAST_YEAR, annual_results, interventions_for, main_model_last_year
 from .text_sv import difference_unit, fmt_ci, fmt_num, years_sv
 from .verdicts import DECREASE, INCREASE, UNCERTAIN, verdict
 
@@ -138,7 +138,7 @@ def merit_gap(municipality_id: str, year: int):
     """The merit-value gap (the main SALSA-like model) up to ``year``, capped at the model's last year."""
     from . import gaps
 
-    return gaps.salsa_gap(municipality_id, "N15505", min(year, KOLADA_LAST_YEAR))
+    return gaps.salsa_gap(municipality_id, "N15505", min(year, main_model_last_year()))
 
 
 def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
@@ -174,8 +174,8 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
             t["verdict"], "inte förändrats säkert — förändringen ryms i osäkerheten")
         text += (f" Räknat mot hur alla kommuners avvikelser rörde sig samma år har gapet {t['years']} {word}: "
                  f"{fmt_num(t['estimate'], 2, signed=True)} poäng per år ({fmt_ci(t['ci_low'], t['ci_high'], 2)}).")
-    if year > KOLADA_LAST_YEAR:
-        text += (f" Modellens bakgrundsuppgifter slutar {KOLADA_LAST_YEAR}; åren därefter beräknas med en enklare "
+    if year > main_model_last_year():
+        text += (f" Modellens bakgrundsuppgifter slutar {main_model_last_year()}; åren därefter beräknas med en enklare "
                  "modell och står i bilagan.")
     return text + "</p>"
 
@@ -285,7 +285,7 @@ def series_end_note_html(series_id: str, last_year: int, year: int) -> str:
     if catalogue.series(series_id).source != "kolada":
         more = ("Nyare värden kommer från Skolverket: ladda ned exporten och registrera den med "
                 "<code>fgte data add FIL</code>.")
-    elif last_year <= KOLADA_LAST_YEAR:
+    elif last_year <= KOLADA_DUMP_LAST_YEAR:
         more = f"Nyare värden finns hos Kolada; kör {cmd} för att hämta dem."
     else:
         more = f"Kolada hade inga nyare värden vid den senaste hämtningen; kör {cmd} igen när nästa år publicerats."

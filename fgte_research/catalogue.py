@@ -210,14 +210,15 @@ _NO_GBP_SPLIT = ("Det finns ingen kommunal serie för betygspoäng per programty
                  "publicerar den (N17694 och N17697, kommunala skolor), men den ingår inte i det levererade "
                  f"datauttaget. Kör `{UPDATE_COMMAND}` på en dator med internet för att hämta den.")
 
+#: Caveats say what a series measures and how to read it. Which years a series covers is not written here: it
+#: follows the data (`fgte data update` brings newer years), and reports state each series' latest year.
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "ak3_np", 1, "Andel av samtliga elever som uppnått kravnivån i nationella delprov i åk 3", "åk 3",
         "andel (%)", headline=("N15472", "N15473"), alternatives=("N15452", "N15454"),
         caveats=("Kolada har inget samlat mått för svenska och matematik; de två ämnena visas var för sig.",
                  "Populationen är elever folkbokförda i kommunen (hemkommun), alla huvudmän.",
-                 "Nationella proven i åk 3 genomfördes inte 2020 och 2021 (pandemin): de åren saknas.",
-                 "Data för 2023–2024 saknas i projektets datauttag (Kolada-dumpen slutar 2022).", _SMALL)),
+                 "Nationella proven i åk 3 genomfördes inte 2020 och 2021 (pandemin): de åren saknas.", _SMALL)),
     Indicator(
         "ak6_alla", 2, "Andel elever som når godkänt betyg i alla ämnen i åk 6", "åk 6", "andel (%)",
         headline=("skv.ak6.pass_all.kommunal",), alternatives=("skv.ak6.pass_all.samtliga",),
@@ -234,7 +235,6 @@ INDICATORS: tuple[Indicator, ...] = (
         "ak9_merit_utan_nyanlanda", 4, "Genomsnittligt meritvärde utan nyanlända (åk 9)", "åk 9", MERIT,
         headline=("N15567",),
         caveats=("Avser elever exklusive nyinvandrade och elever med okänd bakgrund, kommunala skolor.",
-                 "Serien finns 2015–2022; 2023–2024 saknas i datauttaget.",
                  "Sannolikt seriebrott 2016→2017 som i övriga åk 9-nyckeltal; kan inte kontrolleras här.")),
     Indicator(
         "ak9_merit", 5, "Genomsnittligt meritvärde med nyanlända (åk 9)", "åk 9", MERIT,
@@ -248,7 +248,6 @@ INDICATORS: tuple[Indicator, ...] = (
         caveats=("Kolada har inget samlat mått. Behörighet till estetiska programmet (det högskoleförberedande "
                  "program som har lägst krav) används som mått på behörighet till minst ett "
                  "högskoleförberedande program; övriga programinriktningar visas som alternativ.",
-                 "Serien finns 2011–2022; 2023–2024 saknas (endast Skolverkets 2024/25-fil finns).",
                  "Sannolikt seriebrott 2016→2017 som i övriga åk 9-nyckeltal.")),
     Indicator(
         "ak9_behorig_yp", 7, "Andel behöriga till yrkesprogram (åk 9)", "åk 9", "andel (%)",
@@ -259,7 +258,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "gy_gbp", 8, "Genomsnittlig betygspoäng gymnasiet (åk 3)", "gymnasiet", GBP,
         headline=("N17691",), alternatives=("N17690",),
         caveats=("Avser kommunala gymnasieskolor i kommunen; kommuner utan egen gymnasieskola saknar värde "
-                 "(t.ex. Hylte efter 2017).", "Serien finns 2014–2022; 2023–2024 saknas.", _SMALL)),
+                 "(t.ex. Hylte efter 2017).", _SMALL)),
     Indicator(
         "gy_gbp_hf", 9, "Genomsnittlig betygspoäng högskoleförberedande program (åk 3)", "gymnasiet", GBP,
         headline=("N17694",),
@@ -279,18 +278,19 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "gy_examen", 11, "Andel elever som tar gymnasieexamen efter 3 år", "gymnasiet", "andel (%)",
         headline=("N17445",), alternatives=("N17451", "N17461"),
-        caveats=("Avser elever folkbokförda i kommunen (hemkommun); året är examensåret.",
-                 "Serien finns 2014–2022; 2023–2024 saknas.", _SMALL)),
+        caveats=("Avser elever folkbokförda i kommunen (hemkommun); året är examensåret.", _SMALL)),
     Indicator(
         "gy_examen_hf", 12, "Andel elever som tar en högskoleförberedande examen efter 3 år", "gymnasiet",
         "andel (%)", headline=("N17452",),
-        caveats=("Avser kommunala skolor; hemkommunsvarianten (N17446) saknas i datauttaget, så kommuner utan "
-                 "egen gymnasieskola saknar värde (t.ex. Hylte).", "Serien finns 2014–2022.", _SMALL)),
+        caveats=("Avser kommunala skolor, så kommuner utan egen gymnasieskola saknar värde (t.ex. Hylte); "
+                 "hemkommunsvarianten (N17446) ingår inte i det levererade datauttaget och visas inte här.",
+                 _SMALL)),
     Indicator(
         "gy_examen_yp", 13, "Andel elever som tar en yrkesexamen efter 3 år", "gymnasiet", "andel (%)",
         headline=("N17453",),
-        caveats=("Avser kommunala skolor; hemkommunsvarianten (N17447) saknas i datauttaget, så kommuner utan "
-                 "egen gymnasieskola saknar värde.", "Serien finns 2014–2022.", _SMALL)),
+        caveats=("Avser kommunala skolor, så kommuner utan egen gymnasieskola saknar värde; "
+                 "hemkommunsvarianten (N17447) ingår inte i det levererade datauttaget och visas inte här.",
+                 _SMALL)),
 )
 
 

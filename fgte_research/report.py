@@ -13,6 +13,7 @@ from . import __version__, breaks, catalogue
 from . import municipalities as mun
 from . import store
 from .contract import DataMissing, escape_markdown_text
+from .panel import memoised
 from .progression import progression
 from .text_sv import fmt_num
 from .verdicts import DECREASE, INCREASE, verdict
@@ -155,11 +156,19 @@ def provenance_md(parameters: dict) -> str:
     """Footer: data manifest hash, panel content hash, package version, parameters, render date."""
     from .build import read_build_manifest
 
+    import hashlib
+
+    from . import paths
+
     manifest = read_build_manifest() or {}
     raw_hash = manifest.get("manifest_sha256", "saknas")[:16]
+    registry = paths.params_dir() / "interventions.yaml"
+    registry_hash = hashlib.sha256(registry.read_bytes()).hexdigest()[:16] if registry.is_file() else "saknas"
     params = escape_markdown_text(", ".join(f"{k} = {v!r}" for k, v in parameters.items()))
     return ("---\n**Proveniens.** "
-            f"Rådatamanifest (data/raw/MANIFEST.csv) sha256 {raw_hash}; "
+            f"Rådatamanifest (data/raw/MANIFEST.csv) sha256 {raw_hash}: manifestet står för varje indatafil, "
+            "eftersom det listar varje fils kontrollsumma och bygget vägrar filer som saknas i det; "
+            f"insatsregistret (params/interventions.yaml) sha256 {registry_hash}; "
             f"panelens innehållshash {manifest.get('content_hash', 'saknas')[:16]}; "
             f"fgte-research {__version__}; parametrar: {params}; renderad {date.today().isoformat()}. "
             "Bearbetning av data från Kolada · Källa: Skolverket, egen bearbetning.")
@@ -198,7 +207,7 @@ def gap_section_md(municipality, year: int) -> str:
             out.append(f"#### {title}\n\nSaknas: {exc}")
             continue
         out.append(f"#### {title}\n\n{_paragraphs(res.summary_sv())}\n\n*{res.specification_sv()}*")
-    if year > KOLADA_LAST_YEAR:
+    if year > main_model_last_year():
         out.append(_skolverket_only_md(municipality_id, year))
     for label, call in (("Flickor och pojkar", lambda: gaps.gender_gap(municipality_id, "N15419", year)),
                         ("Med och utan nyanlända", lambda: gaps.newly_arrived_gap(municipality_id, year)),
@@ -210,15 +219,27 @@ def gap_section_md(municipality, year: int) -> str:
     return "\n\n".join(out)
 
 
-KOLADA_LAST_YEAR = 2022  # the shipped Kolada values (and so the main model's covariates) end here
+#: The shipped Kolada dump (data/raw/kolada, the open-numbers scrape) ends here; newer Kolada values come with
+#: `fgte data update`. A fact about the shipped files, not about the data in use.
+KOLADA_DUMP_LAST_YEAR = 2022
+
+
+@memoised(maxsize=4)
+def main_model_last_year() -> int:
+    """The last year the main gap model (merit value N15505 and its covariates) has data for: 2022 with the
+    shipped data, later once `fgte data update` has brought newer Kolada values."""
+    from . import gaps
+
+    return max(gaps.model_years("N15505"))
 
 
 def _skolverket_only_md(municipality_id: str, year: int) -> str:
     """Years after Kolada's covariates end: the Skolverket-only model, with its own accuracy stated."""
     from . import gaps
 
-    out = [f"#### {KOLADA_LAST_YEAR + 1}–{year}: modell med bara Skolverkets uppgifter",
-           "Koladas bakgrundsuppgifter i projektets data slutar 2022. För senare år används en enklare modell med "
+    last = main_model_last_year()
+    out = [f"#### {last + 1}–{year}: modell med bara Skolverkets uppgifter",
+           f"Koladas bakgrundsuppgifter i projektets data slutar {last}. För senare år används en enklare modell med "
            "bara Skolverkets uppgifter om eleverna i åk 9 (föräldrarnas utbildning, andel pojkar, andel med utländsk "
            "bakgrund). Den är mindre träffsäker än huvudmodellen; hur träffsäker står vid varje mått."]
     for outcome in ("splice.ak9.merit17.kommunal", "splice.ak9.pass_all.kommunal", "splice.ak9.eligible_voc.kommunal"):
@@ -228,7 +249,7 @@ def _skolverket_only_md(municipality_id: str, year: int) -> str:
                     f"{fmt_num(median, 2)} (lägst {fmt_num(lowest, 2)}; 1 vore exakt samma).")
         try:
             res = gaps.salsa_gap(municipality_id, outcome, year, covariates=gaps.SKOLVERKET_ONLY,
-                                 years=(KOLADA_LAST_YEAR + 1, year))
+                                 years=(last + 1, year))
         except DataMissing as exc:
             out.append(f"**{title}.** Saknas: {exc} {accuracy}")
             continue

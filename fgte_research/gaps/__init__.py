@@ -19,13 +19,14 @@ from .salsa import (
     SalsaResult,
     Spec,
     fit_salsa,
+    model_years,
     salsa_gap,
     skolverket_only_accuracy,
     validate_against_kolada,
 )
 from .school_spread import SchoolSpreadResult, school_spread
 
-__all__ = ["salsa_gap", "fit_salsa", "validate_against_kolada", "skolverket_only_accuracy", "DEFAULT_SPECS",
+__all__ = ["salsa_gap", "fit_salsa", "model_years", "validate_against_kolada", "skolverket_only_accuracy", "DEFAULT_SPECS",
            "SKOLVERKET_ONLY", "gender_gap", "newly_arrived_gap",
            "official_deviation", "school_spread", "GapResult", "SalsaResult", "ProxyResult", "SchoolSpreadResult",
            "Spec", "Outcome", "OUTCOMES", "COVARIATE_SERIES", "DEFAULT_COVARIATES", "GY_BOYS", "PUPILS",

@@ -124,6 +124,12 @@ def _spec(outcome, covariates="default", weights="default", pooled="default") ->
     return Spec(out, tuple(covs), PUPILS if weights else None, bool(pooled))
 
 
+def model_years(outcome: str = "N15505") -> list[int]:
+    """The years in which the outcome and every covariate of its default model have data (what the model can fit
+    on today's data; with newer Kolada values from `fgte data update` it reaches further)."""
+    return _check_years(_spec(outcome, "default", "default", "default"), None)
+
+
 def _check_years(spec: Spec, years) -> list[int]:
     lo, hi = span(spec.outcome.series_id)
     if years is None:  # default: the years where the outcome and every covariate have data
