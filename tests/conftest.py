@@ -29,3 +29,18 @@ def raw_copy(tmp_path, monkeypatch):
     monkeypatch.setenv("FGTE_RAW_DIR", str(raw))
     monkeypatch.setenv("FGTE_PROCESSED_DIR", str(processed))
     return raw, processed
+
+
+@pytest.fixture()
+def cold_store(tmp_path, monkeypatch):
+    """The real processed data (linked) with an empty results store of its own: results computed in the test
+    land in ``<tmp>/processed/results``. Returns that results folder."""
+    from fgte_research import store
+
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    for p in paths.processed_dir().iterdir():
+        if p.name != store.SUBDIR:
+            (processed / p.name).symlink_to(p)
+    monkeypatch.setenv("FGTE_PROCESSED_DIR", str(processed))
+    return processed / store.SUBDIR

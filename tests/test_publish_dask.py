@@ -124,17 +124,10 @@ def test_signal_stops_everything_and_writes_what_finished(tmp_path, sig, executo
     assert not list(run_dir.rglob("*.tmp*")), "nothing half-written"
 
 
-def test_signal_during_the_compute_once_pass(tmp_path, monkeypatch):
+def test_signal_during_the_compute_once_pass(tmp_path, cold_store):
     """SIGTERM while the results store is being filled (real annual reports, a cold store): the pass's worker
     processes are killed too, and the run ends like any other stopped run."""
-    from fgte_research import paths, store
-
-    processed = tmp_path / "processed"
-    processed.mkdir()
-    for p in paths.processed_dir().iterdir():
-        if p.name != store.SUBDIR:
-            (processed / p.name).symlink_to(p)
-    monkeypatch.setenv("FGTE_PROCESSED_DIR", str(processed))
+    from fgte_research import store
     codes = ["0114", "0115", "0117", "0120", "0123", "0125", "0126", "0127", "0128", "0136", "0138", "0139",
              "0140", "0160", "0162", "0163", "0180", "0181", "0182", "0183", "0184", "0186", "0187", "0188"]
     spec = ps.write_spec(tmp_path, {"run": "avbrutet-pass", "reports": [
@@ -142,7 +135,7 @@ def test_signal_during_the_compute_once_pass(tmp_path, monkeypatch):
     run_dir = tmp_path / "reports" / "avbrutet-pass"
 
     def pass_running() -> bool:  # the shared models are stored, municipalities are being computed
-        return len(list((processed / store.SUBDIR).rglob("*.pkl"))) >= 3
+        return len(list(cold_store.rglob("*.pkl"))) >= 3
 
     stopped = ss.run_and_stop(spec, run_dir, signal.SIGTERM, ready=pass_running)
     print(f"SIGTERM in the pass: exit after {stopped.seconds:.2f} s")
@@ -151,5 +144,5 @@ def test_signal_during_the_compute_once_pass(tmp_path, monkeypatch):
     lines = stopped.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Avbrutet (SIGTERM): 0 av 24 rapporter klara"), stopped.stderr
     assert (run_dir / "index.html").is_file() and not (run_dir / ".fgte-report.lock").exists()
-    for pkl in (processed / store.SUBDIR).rglob("*.pkl"):  # what was stored is whole: it reads back
+    for pkl in cold_store.rglob("*.pkl"):  # what was stored is whole: it reads back
         assert store.pickle.loads(pkl.read_bytes()) is not None

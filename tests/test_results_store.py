@@ -12,17 +12,8 @@ from fgte_research.intervention_study import study
 
 
 @pytest.fixture
-def own_store(tmp_path, monkeypatch):
-    """A private store: the processed data are symlinked, results go to a fresh folder."""
-    from fgte_research import paths
-
-    processed = tmp_path / "processed"
-    processed.mkdir()
-    for p in paths.processed_dir().iterdir():
-        if p.name != store.SUBDIR:
-            (processed / p.name).symlink_to(p)
-    monkeypatch.setenv("FGTE_PROCESSED_DIR", str(processed))
-    return processed / store.SUBDIR
+def own_store(cold_store):
+    return cold_store
 
 
 def _tidy(results: dict) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import execute
-from .executors import POLL, ExecutorSetupError, StopFlag, crash_result, kill_processes, process_tree
+from .executors import POLL, ExecutorSetupError, StopFlag, kill_processes, outcome, process_tree
 
 PLUGIN_NAME = "fgte-warm-kernel"
 #: Seconds to reach a remote scheduler before giving up with a Swedish message.
@@ -133,12 +133,7 @@ class DaskExecutor:
                 time.sleep(POLL / 2)
                 continue
             for fut in done.next_batch(block=False):
-                job = by_key[fut.key]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a lost worker fails its job, not the run
-                    res = crash_result(job, exc)
-                yield job, res
+                yield outcome(by_key[fut.key], fut)
 
     def close(self) -> None:
         if self.client is not None:

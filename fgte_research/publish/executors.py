@@ -51,6 +51,14 @@ class StopFlag:
         return self.signum is not None
 
 
+def outcome(job, fut) -> tuple:
+    """(job, result) of a finished future of any executor: a crashed or lost worker fails its job, not the run."""
+    try:
+        return job, fut.result()
+    except Exception as exc:  # noqa: BLE001
+        return job, crash_result(job, exc)
+
+
 def crash_result(job, exc: BaseException) -> dict:
     """The result of a job whose worker crashed or was lost: the job fails, the run goes on."""
     return {"id": job.id, "status": "failed", "outputs": [], "seconds": None,
@@ -154,12 +162,7 @@ class LocalExecutor:
         while pending and not stop:
             done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
             for fut in done:
-                job = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its job, not the run
-                    res = crash_result(job, exc)
-                yield job, res
+                yield outcome(futures[fut], fut)
 
     def close(self) -> None:
         if self.pool is not None:
