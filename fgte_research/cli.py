@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__, paths
+from .text_sv import ArgumentParserSv
 
 
 def _err(message: str) -> None:
@@ -225,12 +226,13 @@ def cmd_summary(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fgte", description="FGTE-forskningsverkstaden")
+    parser = ArgumentParserSv(prog="fgte", description="FGTE-forskningsverkstaden")
     parser.add_argument("--version", action="version", version=f"fgte {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
 
     data = sub.add_parser("data", help="bygg, kontrollera och hämta data").add_subparsers(dest="data_cmd",
-                                                                                             required=True)
+                                                                                             required=True,
+                                                                                             metavar="KOMMANDO")
     data.add_parser("build", help="bygg data/processed från data/raw").set_defaults(func=cmd_data_build)
     data.add_parser("check", help="kontrollera data/raw mot MANIFEST.csv").set_defaults(func=cmd_data_check)
     data.add_parser("summary", help="kort sammanfattning av panelen").set_defaults(func=cmd_summary)

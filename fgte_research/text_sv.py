@@ -1,8 +1,11 @@
-"""Swedish number formatting and plain-language sentence helpers shared by all results objects."""
+"""Swedish number formatting, plain-language sentence helpers shared by all results objects, and the command
+line's error messages in Swedish."""
 
 from __future__ import annotations
 
+import argparse
 import math
+import re
 
 MINUS = "\u2212"  # typographic minus, as Swedish print uses
 
@@ -48,3 +51,42 @@ _DIFFERENCE_UNITS = {"andel (%)": "procentenheter", "meritvärde (poäng)": "po�
 def difference_unit(unit: str) -> str:
     """"andel (%)" → "procentenheter", point scales → "poäng"; other units as they are."""
     return _DIFFERENCE_UNITS.get(unit, unit)
+
+
+# ---------------------------------------------------------------- command-line messages
+_ARGPARSE_SV = (
+    (r"the following arguments are required: (.*)", r"saknar argument: \1"),
+    (r"unrecognized arguments: (.*)", r"okända argument: \1"),
+    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)", r"\1: ogiltigt val \2 (välj bland \3)"),
+    (r"argument (.*?): expected one argument", r"\1 behöver ett värde"),
+    (r"argument (.*?): invalid int value: (.*)", r"\1: \2 är inget heltal"),
+    (r"argument (.*?): invalid (.*?) value: (.*)", r"\1: ogiltigt värde \3"),
+    (r"argument (.*?): not allowed with argument (.*)", r"\1 kan inte kombineras med \2"),
+    (r"ambiguous option: (.*?) could match (.*)", r"tvetydig flagga \1 (kan betyda \2)"),
+)
+
+
+_HELP_SV = (("usage: ", "användning: "), ("positional arguments:", "argument:"), ("options:", "flaggor:"),
+            ("show this help message and exit", "visa den här hjälpen och avsluta"),
+            ("show program's version number and exit", "visa versionen och avsluta"))
+
+
+class ArgumentParserSv(argparse.ArgumentParser):
+    """argparse in Swedish: error messages on one line with exit 2, and the help's own headings (the help texts
+    themselves are the caller's)."""
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for english, swedish in _HELP_SV:
+            text = text.replace(english, swedish)
+        return text
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage: ", "användning: ")
+
+    def error(self, message: str):
+        for pattern, replacement in _ARGPARSE_SV:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, replacement, message)
+                break
+        self.exit(2, f"{self.prog}: {message} (se {self.prog} --help)\n")

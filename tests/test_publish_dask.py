@@ -87,6 +87,14 @@ def test_scheduler_without_dask_is_refused(tmp_path):
     assert not (tmp_path / "reports" / "fel").exists()
 
 
+def test_malformed_scheduler_address_is_one_swedish_line(tmp_path):
+    spec = _spec(tmp_path, "felaktig")
+    code, out, err = ps.run_cli([str(spec), "--executor", "dask", "--scheduler", "nonsense:::"], tmp_path / "reports")
+    assert code == 2 and "är ingen Dask-adress" in err and "tcp://värd:8786" in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "reports" / "felaktig").exists()
+
+
 def test_unreachable_scheduler_is_one_swedish_line(tmp_path):
     spec = _spec(tmp_path, "onaebar")
     code, out, err = ps.run_cli([str(spec), "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9",

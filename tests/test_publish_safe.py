@@ -295,3 +295,19 @@ def test_alias_bomb_refused_quickly(tmp_path):
     with pytest.raises(RunSpecError, match="alias"):
         load_runspec(spec)
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("args, words", [
+    (["hej"], "ogiltigt val 'hej'"),
+    ([], "saknar argument: KOMMANDO"),
+    (["data", "bygg"], "ogiltigt val 'bygg'"),
+    (["report", "SPEC", "--executor", "moln"], "--executor: ogiltigt val 'moln'"),
+    (["report", "SPEC", "--jobs", "x"], "'x' är inget heltal"),
+    (["report", "SPEC", "--extra"], "okända argument: --extra"),
+    (["data", "fetch", "--kpi"], "--kpi behöver ett värde"),
+])
+def test_command_line_mistakes_are_one_swedish_line(tmp_path, args, words):
+    args = [str(tmp_path / "x.yaml") if a == "SPEC" else a for a in args]
+    proc = _fgte(args, {"FGTE_REPORTS_DIR": str(tmp_path / "reports")})
+    _assert_one_clear_line(proc, words, "--help")
+    assert "usage" not in proc.stderr and "invalid" not in proc.stderr

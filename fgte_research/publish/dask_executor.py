@@ -42,6 +42,22 @@ def _plugin_base():
     return WorkerPlugin
 
 
+
+def check_address(address: str) -> None:
+    """Raise :class:`ExecutorSetupError` (Swedish) unless ``address`` is a well-formed Dask scheduler address."""
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError as exc:
+        raise ExecutorSetupError(f"Dask saknas i den här miljön ({exc}); installera om paketet med "
+                                 f"`pip install -e .`") from None
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise ExecutorSetupError(f"--scheduler {address!r} är ingen Dask-adress ({exc}); skriv t.ex. "
+                                 "tcp://värd:8786") from None
+
 class WarmKernelPlugin(_plugin_base()):
     """Per Dask worker: set up the job environment and a warm kernel; shut the kernel down on teardown."""
 
@@ -107,6 +123,7 @@ class DaskExecutor:
                                         dashboard_address=None, silence_logs=logging.ERROR, memory_limit=0)
             self.client = Client(self.cluster, set_as_default=False)
         else:
+            check_address(self.scheduler)  # before a Client exists: a half-made one hangs at exit
             try:
                 self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:

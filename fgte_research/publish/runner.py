@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import __version__, paths
 from ..publisher import PublisherError, load_publisher
+from ..text_sv import ArgumentParserSv
 from . import cache
 from .executors import ExecutorSetupError, LocalExecutor, StopFlag
 from .index import LOG_FILE, STALE, render_index
@@ -300,6 +301,10 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
         raise RunSpecError(spec.source, [("schema", *problem)])
     if scheduler is not None and executor != "dask":
         raise RunSpecError(spec.source, [("schema", "scheduler", "--scheduler gäller bara --executor dask")])
+    if scheduler is not None:
+        from .dask_executor import check_address
+
+        check_address(scheduler)  # a malformed address stops the run before anything is computed
     data = data or data_info()
     the_plan = plan(spec, data)
     publisher = load_publisher()  # checked before anything runs: the index page names the publisher
@@ -388,15 +393,15 @@ def _run_jobs(to_run: list, results: dict, manifest: cache.Manifest, keys: dict,
               kernel: str, kernel_name: str, scheduler: str | None) -> None:
     """Execute the notebooks on the chosen executor and record each result as it arrives."""
     bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(to_run), desc="Rapporter", unit="rapport", file=sys.stderr, dynamic_ncols=True)
     pool = make_executor(executor, workers=workers, kernel=kernel, kernel_name=kernel_name,
                          threads=_threads_per_kernel(workers), scheduler=scheduler)
     finished = False
     try:
         pool.start()
+        if progress:  # after the start: a cluster that cannot be reached leaves one line, not a bar
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(to_run), desc="Rapporter", unit="rapport", file=sys.stderr, dynamic_ncols=True)
         if not stop:
             for job, res in pool.results(to_run, run_dir, info, stop):
                 res = _record(job, res, manifest, keys[job.id], run_dir, spec, data)
@@ -448,7 +453,7 @@ def _record(job, res: dict, manifest: cache.Manifest, key: str, run_dir: Path, s
 
 # ------------------------------------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParserSv(
         prog="fgte report",
         description="Kör parametriserade anteckningsböcker och publicerar dem som fristående HTML-rapporter "
                     "med en översiktssida för läsare (reports/<körning>/index.html) och en teknisk körlogg "
