@@ -15,6 +15,7 @@ from .style import (  # noqa: F401  (re-exported: notebooks call plots.apply_sty
     decimal_comma,
     mark_breaks,
     plt,
+    with_gaps,
 )
 
 
@@ -23,24 +24,11 @@ def _draw_lines(ax, result, references) -> None:
     part = result.parts[0]
     shown = part.references[part.references["reference"].isin(references)]
     for (key, label), grp in shown.groupby(["reference", "label"], sort=False):
-        x, y = _with_gaps(grp["year"], grp["value"])
+        x, y = with_gaps(grp["year"], grp["value"])
         ax.plot(x, y, label=label, linewidth=1.2, markersize=3.5, **REFERENCE_STYLE.get(key, {}))
-    x, y = _with_gaps(part.own["year"], part.own["value"])
+    x, y = with_gaps(part.own["year"], part.own["value"])
     ax.plot(x, y, label=result.municipality_name, **{**OWN_STYLE, "markersize": 4, "linewidth": 2.0})
     mark_breaks(ax, part.series_id, [int(y) for y in part.own.dropna(subset=["value"])["year"]])
-
-
-def _with_gaps(years, values):
-    """Every year from the first to the last, missing ones as NaN: a line breaks where a year has no value
-    (e.g. no national tests 2020–2021) instead of drawing a straight line that looks like data."""
-    import pandas as pd
-
-    series = pd.Series(list(values), index=[int(y) for y in years], dtype=float)
-    series = series[~series.index.duplicated()].sort_index()
-    if series.empty:
-        return [], []
-    full = series.reindex(range(int(series.index.min()), int(series.index.max()) + 1))
-    return list(full.index), list(full.to_numpy())
 
 
 def show(fig, alt: str | None = None, tight: bool = True) -> None:

@@ -203,9 +203,9 @@ class ProgressionResult(AnalysisResult):
             own = part.own
             if show_references:
                 for (key, label), grp in part.references.groupby(["reference", "label"], sort=False):
-                    a.plot(grp["year"], grp["value"], label=label, linewidth=1.3, markersize=4,
+                    a.plot(*style.with_gaps(grp["year"], grp["value"]), label=label, linewidth=1.3, markersize=4,
                            **style.REFERENCE_STYLE.get(key, {}))
-            a.plot(own["year"], own["value"], label=self.municipality_name, **style.OWN_STYLE)
+            a.plot(*style.with_gaps(own["year"], own["value"]), label=self.municipality_name, **style.OWN_STYLE)
             style.mark_missing(a, own.loc[own["value"].isna(), "year"])
             style.mark_breaks(a, part.series_id, [int(y) for y in own.dropna(subset=["value"])["year"]])
             a.set_title(part.meta.title_sv, fontsize=10)
@@ -508,13 +508,13 @@ class RegionalResult(AnalysisResult):
             if not r.parts:
                 continue
             own = r.parts[0].own
-            ax.plot(own["year"], own["value"], label=r.municipality_name, marker=style.MARKERS[i % len(style.MARKERS)],
+            ax.plot(*style.with_gaps(own["year"], own["value"]), label=r.municipality_name, marker=style.MARKERS[i % len(style.MARKERS)],
                     linestyle=style.LINESTYLES[i % len(style.LINESTYLES)], color=style.PALETTE[i % len(style.PALETTE)],
                     linewidth=1.3, markersize=4)
         agg = self.aggregate
-        ax.plot(agg["year"], agg["value"], color="black", linewidth=2.6, label="Kommungruppen (aggregat)")
+        ax.plot(*style.with_gaps(agg["year"], agg["value"]), color="black", linewidth=2.6, label="Kommungruppen (aggregat)")
         nat = self.national
-        ax.plot(nat["year"], nat["value"], color="#555555", linestyle="--", linewidth=1.6, label="Riket")
+        ax.plot(*style.with_gaps(nat["year"], nat["value"]), color="#555555", linestyle="--", linewidth=1.6, label="Riket")
         ax.set_title(self.indicator.title_sv, fontsize=10)
         ax.set_xlabel("År (vårtermin)")
         ax.set_ylabel(self.indicator.unit)

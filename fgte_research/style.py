@@ -112,3 +112,16 @@ def year_axes(ax, first_year: int, last_year: int, missing_years, title: str, yl
     ax.set_ylabel(ylabel)
     decimal_comma(ax)
     ax.legend(fontsize=7, frameon=False, loc="best")
+
+
+def with_gaps(years, values):
+    """Every year from the first to the last, missing ones as NaN: a line breaks where a year has no value
+    (e.g. no national tests 2020–2021) instead of drawing a straight line that looks like data."""
+    import pandas as pd
+
+    series = pd.Series(list(values), index=[int(y) for y in years], dtype=float)
+    series = series[~series.index.duplicated()].sort_index()
+    if series.empty:
+        return [], []
+    full = series.reindex(range(int(series.index.min()), int(series.index.max()) + 1))
+    return list(full.index), list(full.to_numpy())

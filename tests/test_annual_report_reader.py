@@ -140,3 +140,19 @@ def test_size_alt_captions_headings_and_no_internal_names(rendered, driver):
     for bad in ("splice.", "skv.", "NaN", "nan ", "e-0", "e+0", "TODO", "reason", "share_"):
         assert bad not in main, bad
     assert not re.search(r"\b\d+\.\d+\b", main.replace("5.4", "")), re.search(r"\b\d+\.\d+\b", main)
+
+
+def test_figure_lines_break_where_a_year_has_no_value():
+    """No national tests in åk 3 2020–2021: the lines stop there instead of joining 2019 and 2022."""
+    import numpy as np
+
+    from fgte_research import annual, plots
+
+    res = annual.results_for("1380", 2025)["ak3_np"]
+    fig = plots.indicator_figure(res)
+    for line in fig.axes[0].lines:
+        years, values = (np.asarray(v, float) for v in line.get_data())
+        if 2019 in years and 2022 in years:
+            gap = values[(years == 2020) | (years == 2021)]
+            assert len(gap) == 2 and np.isnan(gap).all(), line.get_label()
+    plots.plt.close(fig)
