@@ -185,7 +185,7 @@ def main(argv=None) -> int:
     codes = pick_municipalities(args.n)
     tmp = Path(tempfile.mkdtemp(prefix="bench-report-"))
     print(f"Anteckningsbok: {notebook.relative_to(ROOT)}; år {year}; {len(codes)} kommuner; "
-          f"{os.cpu_count()} kärnor; jobs={args.jobs or 'alla'}", flush=True)
+          f"{os.cpu_count()} kärnor; jobs={args.jobs or 'standard (kärnorna + 1)'}", flush=True)
     load = os.getloadavg()[0]
     print(f"Belastning före mätningen (1 min): {load:.2f}", flush=True)
     if load > 0.5:
