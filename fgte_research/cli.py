@@ -37,6 +37,22 @@ def cmd_data_build(args) -> int:
     return 0
 
 
+def _raw_intact(action: str) -> bool:
+    """Before a command adds to data/raw: it must match MANIFEST.csv, else one Swedish message (and False)."""
+    from .manifest import check_raw
+
+    try:
+        report = check_raw(paths.raw_dir())
+    except (FileNotFoundError, ValueError) as exc:
+        _err(f"{action}: {exc}; inget skrevs.")
+        return False
+    if not report.ok:
+        _err(f"{action}: data/raw stämmer inte med MANIFEST.csv ({'; '.join(report.lines_sv())}); rätta det först "
+             "(`fgte data check` visar vad). Inget skrevs.")
+        return False
+    return True
+
+
 def cmd_data_check(args) -> int:
     from .manifest import check_raw
 
@@ -105,6 +121,8 @@ def cmd_data_update(args) -> int:
     except ValueError as exc:
         _err(f"ogiltigt argument: {exc}")
         return 2
+    if not _raw_intact("uppdateringen avbröts innan något hämtades"):
+        return 2
     try:
         result = kolada_update.update(paths.raw_dir(), since=since, until=until, base_url=args.base_url,
                                       progress=not args.quiet, max_attempts=args.max_attempts)
@@ -156,6 +174,8 @@ def cmd_data_add(args) -> int:
     src = Path(args.file)
     if not src.is_file():
         _err(f"{src}: filen finns inte")
+        return 2
+    if not _raw_intact(f"{src} lades inte till"):
         return 2
     try:
         skolverket.read_export(src)  # refuse what the reader cannot read, before anything is copied

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -224,6 +225,9 @@ OTHER_COMMANDS = {
     "data check": (["data", "check"], 2),
     "data fetch": (["data", "fetch", "--kpi", "N15505", "--years", "2023", "--base-url", "http://127.0.0.1:9"], 2),
     "indicators": (["indicators"], 0),
+    # the commands that add to data/raw refuse to while it does not match its manifest (before any request)
+    "data add": (["data", "add", "RAW/skolverket/SKOLVERKET_FILE"], 2),
+    "data update": (["data", "update", "--base-url", "http://127.0.0.1:9", "-q"], 2),
 }
 
 
@@ -234,12 +238,17 @@ def test_broken_raw_data_every_command(raw_copy, damage, command):
     RAW_DAMAGE[damage](raw / KOLADA_FILE)
     manifest_before = (raw / "MANIFEST.csv").read_bytes()
     args, expected = OTHER_COMMANDS[command]
+    if command == "data add":  # a real Skolverket export, copied out under a new name
+        export = next(p for p in sorted((raw / "skolverket").iterdir()) if p.suffix in (".csv", ".txt", ".xlsx"))
+        src = raw.parent / f"ny-{export.name}"
+        shutil.copyfile(export, src)
+        args = ["data", "add", str(src)]
     proc = _fgte(args, {"FGTE_RAW_DIR": str(raw), "FGTE_PROCESSED_DIR": str(processed)})
     assert proc.returncode == expected, (proc.returncode, proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr + proc.stdout
     if expected:
         err = proc.stderr.strip()
-        assert err.startswith("fgte:") and KOLADA_FILE in err, err
+        assert err.startswith("fgte:") and KOLADA_FILE in err and "Traceback" not in err, err
         assert ("saknas" if damage == "saknas" else "kontrollsumman") in err, err
     else:
         assert "1. " in proc.stdout and "13. " in proc.stdout
