@@ -131,6 +131,8 @@ def run(tasks: list[Task], workers: int = 1, progress=None, stop=None) -> PassSu
     stop = stop if stop is not None else ()
     _shared_models(tasks, stop)
     todo = [t for t in tasks if not _is_stored(t)] if not stop else []
+    if progress and len(tasks) > len(todo):
+        progress(len(tasks) - len(todo))  # already in the store: counted as done at once
     frames: list[pd.DataFrame] = []
     workers = max(1, min(workers, len(todo) // 8 or 1))  # a few municipalities: not worth a process start
     if todo and workers == 1:
