@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import os
 import signal
 import sys
 from pathlib import Path
@@ -154,3 +155,29 @@ def test_signal_during_the_compute_once_pass(tmp_path, cold_store):
     assert (run_dir / "index.html").is_file() and not (run_dir / ".fgte-report.lock").exists()
     for pkl in cold_store.rglob("*.pkl"):  # what was stored is whole: it reads back
         assert store.pickle.loads(pkl.read_bytes()) is not None
+
+
+def test_sigterm_during_the_data_build(raw_copy, tmp_path):
+    """SIGTERM while `fgte report` is still building data/processed (before any report): one Swedish line, exit 143,
+    and no half-written table."""
+    import subprocess
+    import sys
+    import time
+
+    raw, processed = raw_copy
+    spec = ps.write_spec(tmp_path, {"run": "bygge", "reports": [{"notebook": "annual_report",
+                                                                 "municipalities": ["1315"], "years": [2022]}]})
+    env = {**os.environ, "FGTE_REPORTS_DIR": str(tmp_path / "reports")}
+    proc = subprocess.Popen([sys.executable, "-m", "fgte_research.cli", "report", str(spec), "-q"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and not any(processed.glob(".*")):
+        time.sleep(0.02)  # the build has started writing aside
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, (proc.returncode, out, err)
+    lines = err.strip().splitlines()  # the build's own "Bygger …" line, then the one message
+    assert lines[-1] == "fgte report: avbrutet (SIGTERM) innan några rapporter kördes; inget skrevs.", err
+    assert "Traceback" not in err and len(lines) <= 2, err
+    assert not [p for p in processed.rglob("*") if ".tmp" in p.name], "nothing half-written"
+    assert not (tmp_path / "reports" / "bygge").exists()

@@ -482,6 +482,14 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived before the run installed its own handlers."""
+
+
+def _terminated(signum, frame):
+    raise _Terminated()
+
+
 def cli_report(argv: list[str]) -> int:
     """``fgte report RUNSPEC [--jobs N] [--force]``; returns the exit code (0 ok, 1 failures, 2 bad input)."""
     from ..build import BuildError
@@ -519,6 +527,11 @@ def cli_report(argv: list[str]) -> int:
             print(f"fgte report: --years {args.years!r} är varken 'latest' eller år med komma (2023,2024)",
                   file=sys.stderr)
             return 2
+    # SIGTERM before the run's own handlers are in place (data build, validation): an exception like Ctrl-C's,
+    # so the build's write-aside files are cleaned up and the command ends with one line, not silently
+    previous_term = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         spec = path if (municipalities is None and years is None and args.run is None) else \
             load_runspec(path, municipalities=municipalities, years=years, run=args.run)
@@ -527,6 +540,9 @@ def cli_report(argv: list[str]) -> int:
     except KeyboardInterrupt:  # Ctrl-C before any report started (afterwards render stops the run itself)
         print("fgte report: avbrutet (SIGINT) innan några rapporter kördes.", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("fgte report: avbrutet (SIGTERM) innan några rapporter kördes; inget skrevs.", file=sys.stderr)
+        return 143
     except RunSpecError as exc:
         print(exc.message_sv(), file=sys.stderr)
         return 2
@@ -543,6 +559,9 @@ def cli_report(argv: list[str]) -> int:
         print(f"fgte report: data/processed kan inte byggas (kör `fgte data check`): {exc.one_line()} "
               "Inga rapporter har skapats.", file=sys.stderr)
         return 2
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous_term)
     if result.interrupted is not None:
         print(result.interrupted_sv(), file=sys.stderr)
         return result.exit_code
