@@ -33,7 +33,7 @@ def baseline_for(municipality_id: str) -> tuple[int | None, str]:
     starts = sorted({e.first_treated_year for e in load_registry().values()
                      if municipality_id in e.municipalities and e.first_treated_year})
     if starts:
-        return starts[0], f"första påverkade år ({starts[0]})"
+        return starts[0], f"{starts[0]} (insatsens första vårtermin)"
     return None, "första jämförbara år"
 
 
@@ -155,12 +155,13 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
     last = ok.iloc[-1]
     where = ("säkert högre än" if last["residual_low"] > 0 else "säkert lägre än" if last["residual_high"] < 0
              else "inte säkert skilt från")
-    text = (f"<p><strong>Är gapet på väg att slutas?</strong> {int(last['year'])} var meritvärdet i åk 9 i {name}s "
-            f"kommunala skolor {fmt_num(last['actual'])} poäng, {where} vad elevernas bakgrund förutsäger "
-            f"({fmt_num(last['expected'])} poäng; skillnad {fmt_num(last['residual'], signed=True)} poäng, men "
-            "kommuner "
-            f"med samma bakgrund hamnar normalt mellan {fmt_num(last['residual_low'], signed=True)} och "
-            f"{fmt_num(last['residual_high'], signed=True)}).")
+    text = (f"<p><strong>Minskar gapet mellan elevernas förutsättningar och resultat?</strong> {int(last['year'])} "
+            f"var meritvärdet i åk 9 i {name}s kommunala skolor {fmt_num(last['actual'])} poäng, {where} vad "
+            f"elevernas bakgrund förutsäger ({fmt_num(last['expected'])} poäng; skillnad "
+            f"{fmt_num(last['residual'], signed=True)} poäng). Osäkerheten är stor, eftersom kommuner med liknande "
+            f"elever ett enskilt år avviker mycket åt båda hållen: 95 % prediktionsintervall för skillnaden "
+            f"{fmt_num(last['residual_low'], signed=True)} till {fmt_num(last['residual_high'], signed=True)} poäng"
+            + (", så den kan vara slump." if where == "inte säkert skilt från" else "."))
     if not math.isnan(last["official_deviation"]):
         text += (f" Koladas officiella beräkning (SKR:s modell, som också tar hänsyn till behov av ekonomiskt "
                  f"bistånd) ger {fmt_num(last['official_deviation'], signed=True)} poäng samma år.")
@@ -171,9 +172,10 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
         t = trend_row.iloc[0]
         word = {INCREASE: "minskat (resultaten har ökat mer än bakgrunden förutsäger)",
                 DECREASE: "ökat (resultaten har ökat mindre än bakgrunden förutsäger)"}.get(
-            t["verdict"], "inte förändrats säkert — förändringen ryms i osäkerheten")
+            t["verdict"], "inte förändrats mer än slumpen kan förklara")
         text += (f" Räknat mot hur alla kommuners avvikelser rörde sig samma år har gapet {t['years']} {word}: "
-                 f"{fmt_num(t['estimate'], 2, signed=True)} poäng per år ({fmt_ci(t['ci_low'], t['ci_high'], 2)}).")
+                 f"{fmt_num(t['estimate'], 1, signed=True)} poäng per år ({fmt_ci(t['ci_low'], t['ci_high'], 1)}; "
+                 "plus betyder att resultaten närmat sig eller gått förbi det förväntade).")
     if year > main_model_last_year():
         text += (f" Modellens bakgrundsuppgifter slutar {main_model_last_year()}; åren därefter beräknas med en enklare "
                  "modell och står i bilagan.")
@@ -189,11 +191,21 @@ READING_BOX = (
     "<li><strong>Intervall</strong> (95 % KI, konfidensintervall): det spann som det sanna värdet troligen ligger i. "
     "Årskullar skiljer sig åt av slump, särskilt i små kommuner, så en förändring inom spannet kan vara slump.</li>"
     "<li><strong>säker ökning / säker minskning</strong>: hela intervallet ligger på samma sida om noll. Metoden "
-    "har prövats på alla landets kommuner och ger falskt utslag i högst cirka 5 fall av 100. Annars står "
+    "har prövats på alla landets kommuner och ger ett falskt utslag i ungefär 5 fall av 100 där inget har hänt; "
+    "bland 13 indikatorer kan alltså någon enstaka bedömning vara fel. Annars står "
     "<strong>kan vara slump</strong>.</li>"
-    "<li><strong>Ingen rangordning:</strong> rapporten följer kommunens egen utveckling. Riket och länet är "
-    "sammanhang, inte en tävling; kommuner visas i kodordning.</li>"
+    "<li><strong>Ingen rangordning:</strong> rapporten följer kommunens egen utveckling. Riket och länet visas "
+    "som jämförelse, inte för att rangordna.</li>"
     "</ul></aside>")
+
+
+def _trend_sentence_sv(n: int, titles: list[str], words: str) -> str:
+    """'Två indikatorer har en säker uppåtgående trend över alla jämförbara år (a; b).'"""
+    if n == 0:
+        return f"Ingen indikator har en {words} trend över alla jämförbara år."
+    which = f" ({'; '.join(escape(t[:1].lower() + t[1:]) for t in titles)})" if titles else ""
+    subject = "En indikator har" if n == 1 else f"{_count_sv(n).capitalize()} indikatorer har"
+    return f"{subject} en {words} trend över alla jämförbara år{which}."
 
 
 def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) -> str:
@@ -204,13 +216,18 @@ def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) ->
     n_down = sum(r.get("trend_word") == DECREASE for r in rows)
     n_missing = sum("missing" in r for r in rows)
     stale = sum("latest_year" in r and r["latest_year"] < year for r in rows)
-    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. Säker uppåtgående trend över alla "
-             f"jämförbara år: {_count_sv(n_up)}. Säker nedåtgående: {_count_sv(n_down)}. För "
-             f"övriga ryms förändringarna i den osäkerhet som årskullarnas variation ger. Trenden omfattar även åren "
-             f"före insatsen; förändringen sedan starten står i en egen kolumn. {_count_sv(n_missing).capitalize()} "
-             f"indikatorer saknas helt – skälet står i tabellen."
-             + (f" För {_count_sv(stale)} indikatorer slutar projektets data före {year} (oftast 2022); nyare "
-                "värden kan hämtas när data uppdateras." if stale else "") + "</p>")
+    ups = [r["indikator"] for r in rows if r.get("trend_word") == INCREASE]
+    downs = [r["indikator"] for r in rows if r.get("trend_word") == DECREASE]
+    ends = sorted({r["latest_year"] for r in rows if "latest_year" in r and r["latest_year"] < year})
+    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. "
+             + _trend_sentence_sv(n_up, ups, "säker uppåtgående") + " "
+             + _trend_sentence_sv(n_down, downs, "säker nedåtgående")
+             + " För övriga ryms förändringarna i den osäkerhet som årskullarnas variation ger. Trenden omfattar "
+             f"även åren före insatsen; förändringen sedan starten står i en egen kolumn. "
+             f"{_count_sv(n_missing).capitalize()} indikatorer saknas helt – skälet står i tabellen."
+             + (f" För {_count_sv(stale)} indikatorer slutar projektets data "
+                + (str(ends[0]) if len(ends) == 1 else f"före {year} ({', '.join(map(str, ends))})")
+                + "; nyare värden kan hämtas när data uppdateras." if stale else "") + "</p>")
     return ('<section class="fgte-summary-page"><h2>Kommunsammanfattning</h2>'
             + gap_sentence_html(municipality_id, year) + intro
             + summary_table_html(rows, year, since_words) + READING_BOX + "</section>")
@@ -252,7 +269,8 @@ def indicator_block_html(ind, res, year: int) -> str:
     lines += [note] if (note := series_end_note_html(part.series_id, int(last["year"]), year)) else []
     if part.trend:
         t = part.trend
-        lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} per år "
+        lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} "
+                     f"{_change_unit(part.meta.unit)} per år "
                      f"({fmt_ci(*t.ols_ci, decimals=2)}): <strong>{verdict(*t.ols_ci)}</strong>.")
     if part.change:
         c = part.change
@@ -292,9 +310,19 @@ def series_end_note_html(series_id: str, last_year: int, year: int) -> str:
     return f'<span class="fgte-note">{text} {more}</span>'
 
 
+_ABBREVIATIONS = ("exkl.", "inkl.", "t.ex.", "bl.a.", "d.v.s.", "dvs.", "ca.", "s.k.", "resp.")
+
+
 def _first_sentence(text: str) -> str:
-    head, _, rest = text.partition(". ")
-    return head + ("." if rest else "")
+    """The text's first sentence (a full stop after an abbreviation such as 'exkl.' does not end it)."""
+    start = 0
+    while True:
+        i = text.find(". ", start)
+        if i < 0:
+            return text
+        if not any(text[: i + 1].endswith(a) for a in _ABBREVIATIONS):
+            return text[: i + 1]
+        start = i + 2
 
 
 def fordjupning_indicators_html(results: dict, year: int) -> str:
@@ -354,7 +382,8 @@ def gap_block_html(municipality_id: str, year: int) -> str:
                f"{fmt_num(ok['residual'].iloc[-1], signed=True)} poäng ({int(ok['year'].iloc[-1])}).")
         out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(res.plot())}" '
                    f'alt="{escape(alt)}"><figcaption>Avvikelse = faktiskt minus modellberäknat värde. Noll betyder '
-                   "som kommuner med liknande elever samma år. Ingen rangordning.</figcaption></figure>")
+                   "samma resultat som kommuner med liknande elever fick samma år. Ingen rangordning.</figcaption>"
+                   "</figure>")
         rows = [[str(int(r.year)), fmt_num(r.actual), fmt_num(r.expected), fmt_num(r.residual, signed=True),
                  f"{fmt_num(r.residual_low, signed=True)} till {fmt_num(r.residual_high, signed=True)}",
                  fmt_num(r.official_deviation, signed=True)] for r in ok.itertuples()]

@@ -206,9 +206,9 @@ SERIES: dict[str, Series] = {s.id: s for s in [
 _SMALL = ("Värden för små kommuner varierar kraftigt mellan åren; en enskild årsförändring kan vara slump.")
 #: The command that fetches the newest Kolada values (and the series the shipped dump lacks).
 UPDATE_COMMAND = "fgte data update"
-_NO_GBP_SPLIT = ("Det finns ingen kommunal serie för betygspoäng per programtyp i projektets data: Kolada "
-                 "publicerar den (N17694 och N17697, kommunala skolor), men den ingår inte i det levererade "
-                 f"datauttaget. Kör `{UPDATE_COMMAND}` på en dator med internet för att hämta den.")
+_NO_GBP_SPLIT = ("Det finns ännu ingen kommunal serie för betygspoäng per programtyp i projektets data. Kolada "
+                 "publicerar måttet (N17694 och N17697, kommunala skolor), men det ingår inte i det levererade "
+                 f"datauttaget. Kör `{UPDATE_COMMAND}` på en dator med internet för att hämta det.")
 
 #: Caveats say what a series measures and how to read it. Which years a series covers is not written here: it
 #: follows the data (`fgte data update` brings newer years), and reports state each series' latest year.

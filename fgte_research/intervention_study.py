@@ -90,7 +90,7 @@ class StudyResult(AnalysisResult):
         signs = {int(np.sign(r.estimate)) for r in own if r.estimate != 0}
         if not words & {INCREASE, DECREASE}:
             who = ("Den enda metod som kan bedöma insatsen" if len(own) == 1
-                   else f"Ingen av de {len(own)} metoder som kan bedöma insatsen")
+                   else f"Ingen av de {_NUMBERS_SV.get(len(own), len(own))} metoderna som kan bedöma insatsen")
             verb = "visar ingen" if len(own) == 1 else "visar någon"
             return UNCERTAIN, f"{who} {verb} säker skillnad mot jämförelsen: {UNCERTAIN}."
         if len(signs) > 1 or len(words) > 1:
@@ -221,6 +221,9 @@ def series_for(ind: catalogue.Indicator, start: int | None, treated: list[str], 
                and ((mine["municipality_id"] == m) & (mine["year"] >= start)).any() for m in treated):
             return sid
     return candidates[0]
+
+
+_NUMBERS_SV = {2: "två", 3: "tre", 4: "fyra", 5: "fem"}
 
 
 def _plain(value):

@@ -145,8 +145,8 @@ def data_notes_md(indicators=None) -> str:
         lines.append(f"- **{ind.number}. {ind.title_sv}** — serie: {used}. " + " ".join(ind.caveats))
     lines.append("\n**Registrerade seriebrott**")
     for b in breaks.BREAKS:
-        lines.append(f"- {b.before}→{b.after} ({', '.join(b.series[:6])}{' …' if len(b.series) > 6 else ''}): "
-                     f"{b.text_sv}")
+        ids = escape_markdown_text(", ".join(b.series[:6]))  # "skv.ak9.*" is a pattern, not emphasis
+        lines.append(f"- {b.before}→{b.after} ({ids}{' …' if len(b.series) > 6 else ''}): {b.text_sv}")
     lines.append("\nPrickade värden (..), saknade värden (.) och avrundade värden (~100) visas som 'saknas' och "
                  "blir aldrig siffror. Åren är vårterminer (2018 = läsåret 2017/18).")
     return "\n".join(lines)
@@ -206,7 +206,7 @@ def gap_section_md(municipality, year: int) -> str:
         except DataMissing as exc:
             out.append(f"#### {title}\n\nSaknas: {exc}")
             continue
-        out.append(f"#### {title}\n\n{_paragraphs(res.summary_sv())}\n\n*{res.specification_sv()}*")
+        out.append(f"#### {title}\n\n{_paragraphs(res.summary_sv())}")  # the summary ends with the model
     if year > main_model_last_year():
         out.append(_skolverket_only_md(municipality_id, year))
     for label, call in (("Flickor och pojkar", lambda: gaps.gender_gap(municipality_id, "N15419", year)),
@@ -282,6 +282,6 @@ def soft_values_md(municipality, year: int) -> str:
             out.append(f"Kommunens egna uppgifter kunde inte läsas: {escape_markdown_text(str(exc))}.")
     else:
         out.append(f"{mun.name_of(municipality_id)} har inte lämnat egna filer i params/local "
-                   f"({municipality_id}_<namn>.csv; formatet beskrivs i params/local/README.md).")
+                   f"(`{municipality_id}_<namn>.csv`; formatet beskrivs i `params/local/README.md`).")
     out.append(_paragraphs(soft_values.kolada_soft_values(municipality_id, year).summary_sv()))
     return "\n\n".join(out)

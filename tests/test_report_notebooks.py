@@ -74,7 +74,7 @@ def test_annual_report_as_a_reader_sees_it(rendered, code, name):
         assert section in text, section
     assert "MANIFEST.csv" in text and "innehållshash" in text and f"municipality = '{code}'" in text
     assert "95 % KI" in text.replace("\u00a0", " ")
-    assert "rangordning" in text and "Saknas: Det finns ingen kommunal serie" in text  # indicators 9 and 10
+    assert "rangordning" in text and "Saknas: Det finns ännu ingen kommunal serie" in text  # indicators 9 and 10
 
 
 def test_hylte_after_2017_and_its_missing_start_year_say_saknas(rendered):

@@ -146,7 +146,8 @@ def newly_arrived_gap(municipality, year: int | None = None, *, years=None) -> P
         "de nyinvandrade elevernas resultat drar ned kommunens genomsnitt.", "meritvärdespoäng", table,
         catalogue.KOLADA_CAPTION,
         ["Beskrivande: inga elevantal eller spridningsmått per grupp finns, så inget osäkerhetsintervall ges.",
-         "Storleken beror på hur många nyinvandrade eleverna är (kolumnen share_newly_arrived, N15823).",
+         "Storleken beror på hur stor andel av eleverna som är nyinvandrade (N15823; i tabellen kolumnen "
+             "share_newly_arrived).",
          "N15505 2015–2016 följer en äldre definition (2016 exkluderades elever med okänd bakgrund): jämför inte "
          "över 2016→2017."], "N15505")
 

@@ -72,7 +72,8 @@ teaching.table(res.tidy(), ["series", "term", "estimate", "ci_low", "ci_high", "
 # är okänslig för enstaka avvikande år.
 #
 # **Övning 2.1.** Byt `kommun` till 1380 (Halmstad) och `indikator` till `ak9_alla`. Är trenden
-# statistiskt säkerställd? Vad betyder det att intervallet innehåller noll?
+# statistiskt säkerställd? Innehåller intervallet noll? Vad skulle det betyda om det gjorde det, och vad
+# betyder det att det inte gör det?
 
 # %% [markdown] tags=["solution"]
 # **LÖSNING 2.1:** Om konfidensintervallet för trenden innehåller noll kan vi inte skilja trenden från ingen förändring

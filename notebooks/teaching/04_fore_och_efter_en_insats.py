@@ -122,8 +122,8 @@ print(syn.summary_sv())
 #
 # Låtsas att insatsen startade tidigare (`placebo_ar`) och använd bara år före den verkliga starten.
 # Då borde ingen "effekt" finnas; hittar metoden ändå en, säger det något om hur mycket som kan uppstå av
-# slump och trender. Huvudserien börjar 2016 och har för få år före starten, så testet görs på Koladas
-# långa serie (`placebo_serie`) och bara på år före seriebrottet, där definitionen är densamma.
+# slump och trender. Testet görs på en lång serie från Kolada (`placebo_serie`) och bara på år före
+# seriebrottet, där definitionen är densamma: då finns tillräckligt många år före den låtsade starten.
 
 # %%
 data = teaching.municipal_values(placebo_serie, panel=panel)[["municipality_id", "year", "value"]]
