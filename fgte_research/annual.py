@@ -178,8 +178,32 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
                  "plus betyder att resultaten närmat sig eller gått förbi det förväntade).")
     if year > main_model_last_year():
         text += (f" Modellens bakgrundsuppgifter slutar {main_model_last_year()}; åren därefter beräknas med en enklare "
-                 "modell och står i bilagan.")
+                 "modell (detaljer i bilagan)." + _simpler_model_sentence(municipality_id, year))
     return text + "</p>"
+
+
+def _simpler_model_sentence(municipality_id: str, year: int) -> str:
+    """The report year's deviation from the Skolverket-only model, with that model's accuracy: the first page
+    answers for the report year too, not only for the last year of the main model."""
+    from . import gaps
+
+    outcome = "splice.ak9.merit17.kommunal"
+    last = main_model_last_year()
+    try:
+        res = gaps.salsa_gap(municipality_id, outcome, year, covariates=gaps.SKOLVERKET_ONLY, years=(last + 1, year))
+    except DataMissing:
+        return ""
+    ok = res.data()
+    ok = ok[ok["status"] == "ok"]
+    if ok.empty:
+        return ""
+    r = ok.iloc[-1]
+    median, _ = gaps.skolverket_only_accuracy(outcome)
+    where = ("över det förväntade" if r["residual_low"] > 0 else "under det förväntade" if r["residual_high"] < 0
+             else "inom det vanliga, så den kan vara slump")
+    return (f" Med den enklare modellen var skillnaden {int(r['year'])} {fmt_num(r['residual'], signed=True)} poäng "
+            f"({fmt_num(r['residual_low'], signed=True)} till {fmt_num(r['residual_high'], signed=True)}), {where} "
+            f"(den modellen är mindre träffsäker: korrelation {fmt_num(median, 2)} med Koladas avvikelser).")
 
 
 READING_BOX = (
@@ -199,13 +223,12 @@ READING_BOX = (
     "</ul></aside>")
 
 
-def _trend_sentence_sv(n: int, titles: list[str], words: str) -> str:
-    """'Två indikatorer har en säker uppåtgående trend över alla jämförbara år (a; b).'"""
+def _trend_sentence_sv(n: int, titles: list[str], direction: str) -> str:
+    """'uppåt för två (a; b)' / 'nedåt för ingen'."""
     if n == 0:
-        return f"Ingen indikator har en {words} trend över alla jämförbara år."
+        return f"ingen {direction}"
     which = f" ({'; '.join(escape(t[:1].lower() + t[1:]) for t in titles)})" if titles else ""
-    subject = "En indikator har" if n == 1 else f"{_count_sv(n).capitalize()} indikatorer har"
-    return f"{subject} en {words} trend över alla jämförbara år{which}."
+    return f"{direction} för {_count_sv(n)}{which}"
 
 
 def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) -> str:
@@ -219,11 +242,10 @@ def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) ->
     ups = [r["indikator"] for r in rows if r.get("trend_word") == INCREASE]
     downs = [r["indikator"] for r in rows if r.get("trend_word") == DECREASE]
     ends = sorted({r["latest_year"] for r in rows if "latest_year" in r and r["latest_year"] < year})
-    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. "
-             + _trend_sentence_sv(n_up, ups, "säker uppåtgående") + " "
-             + _trend_sentence_sv(n_down, downs, "säker nedåtgående")
-             + " För övriga ryms förändringarna i den osäkerhet som årskullarnas variation ger. Trenden omfattar "
-             f"även åren före insatsen; förändringen sedan starten står i en egen kolumn. "
+    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. Säker trend över alla jämförbara år: "
+             + _trend_sentence_sv(n_up, ups, "uppåt") + "; " + _trend_sentence_sv(n_down, downs, "nedåt")
+             + ". För övriga ryms förändringarna i årskullarnas slumpvariation. Trenden omfattar även åren före "
+             f"insatsen; förändringen sedan starten står i en egen kolumn. "
              f"{_count_sv(n_missing).capitalize()} indikatorer saknas helt – skälet står i tabellen."
              + (f" För {_count_sv(stale)} indikatorer slutar projektets data "
                 + (str(ends[0]) if len(ends) == 1 else f"före {year} ({', '.join(map(str, ends))})")
