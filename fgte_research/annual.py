@@ -307,7 +307,7 @@ def indicator_block_html(ind, res, year: int) -> str:
     img = (f'<img class="fgte-fig" src="{plots.figure_data_uri(plots.indicator_figure(res))}" '
            f'alt="{escape(_alt(ind, res, year))}">')
     return (f'<div class="fgte-block">{head}<div class="fgte-row"><figure>{img}<figcaption>'
-            f"{escape(part.meta.caption)}. Referenser är sammanhang, inte rangordning.</figcaption></figure>"
+            f"{escape(part.meta.caption)}. Riket och länet visas som jämförelse, inte för att rangordna.</figcaption></figure>"
             f'<div class="fgte-text"><p>' + "<br>".join(lines) + "</p></div></div>" + _data_table(res) + "</div>")
 
 
@@ -383,7 +383,8 @@ def interventions_html(municipality_id: str, year: int) -> str:
         out.append(_table(f"Före och efter {entry.first_treated_year}, jämfört med landets kommuner",
                           ["Indikator", "År som används", "Samlat omdöme"], rows))
         out.append("<p class=\"fgte-note\">Varje metod och dess siffror står i bilagan. Ett omdöme ges bara där "
-                   "metoderna som kan bedöma insatsen är överens.</p>")
+                   "metoderna som kan bedöma insatsen är överens. Även en säker skillnad visar inte att det var "
+                   "insatsen som orsakade den: annat kan ha hänt i kommunen samtidigt.</p>")
     out.append("</section>")
     return "".join(out)
 

@@ -214,7 +214,7 @@ class ProgressionResult(AnalysisResult):
             style.decimal_comma(a)
             a.legend(fontsize=7, frameon=False, loc="best")
         captions = sorted({p.meta.caption for p in parts})
-        style.caption(fig, " · ".join(captions) + ". Referenser är sammanhang, inte rangordning.")
+        style.caption(fig, " · ".join(captions) + ". Referenserna visas som jämförelse, inte för att rangordna.")
         if ax is None:
             fig.tight_layout()
         return figure_of(fig)

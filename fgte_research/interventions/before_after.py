@@ -26,8 +26,8 @@ class BeforeAfterResult(InterventionResult):
     counterfactual_label_sv = "Genomsnitt före insatsen"
 
     def _details_sv(self) -> list[str]:
-        return ["Jämförelsen före/efter tar inte hänsyn till trender eller till vad som hände i andra kommuner "
-                "under samma tid; hela förändringen tillskrivs insatsen."]
+        return ["Den enkla jämförelsen före/efter tar inte hänsyn till trender eller till annat som hände samtidigt; "
+                "utan en jämförelse med andra kommuner tillskrivs hela förändringen insatsen."]
 
 
 def welch(pre: np.ndarray, post: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float, float, float, str]:

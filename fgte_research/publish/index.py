@@ -247,9 +247,9 @@ att enskilda elever annars skulle kunna pekas ut. I rapporterna visas det som �
 troligen inom intervallet. Resultaten skiftar mellan årskullar, särskilt i små kommuner, och då blir intervallet
 brett. En förändring kallas säker först när hela intervallet ligger på samma sida om noll.</dd>
 <dt>Ingen rangordning</dt>
-<dd>Rapporterna jämför varje kommun med sig själv över tid. Riket, länet, FGTE-kommunerna och liknande kommuner
-visas som sammanhang, inte som en tävling. Därför står kommunerna i kodordning (kommunkod) och inte efter
-resultat.</dd>
+<dd>Rapporterna jämför varje kommun med sig själv över tid. Riket och länet (i översikten även FGTE-kommunerna
+tillsammans) visas som jämförelse, inte som en tävling. Därför står kommunerna i kodordning (kommunkod) och inte
+efter resultat.</dd>
 </dl>"""
 
 INTRO = f"""<h2>Om From Great to Excellent</h2>
