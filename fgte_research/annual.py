@@ -17,7 +17,7 @@ from . import catalogue, plots
 from . import municipalities as mun
 from .contract import DataMissing
 from .report import KOLADA_DUMP_LAST_YEAR, annual_results, interventions_for, main_model_last_year
-from .text_sv import difference_unit, fmt_ci, fmt_num, years_sv
+from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
 from .verdicts import DECREASE, INCREASE, UNCERTAIN, verdict
 
 #: The first spring term FGTE could affect (kick-off August 2017).
@@ -56,7 +56,7 @@ def _plain_reason(reason: str) -> str:
 
 
 def _unit_short(unit: str) -> str:
-    return {"andel (%)": "%", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}.get(unit, unit)
+    return short_unit(unit)
 
 
 def _change_unit(unit: str) -> str:

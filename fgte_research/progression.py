@@ -38,7 +38,7 @@ from .contract import (
 )
 from .panel import series_values
 from .references import aggregate, reference_table, weight_series_for
-from .text_sv import fmt_ci, fmt_num, years_sv
+from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
 from .panel import memoised
 from .trend import Trend, comparable_years, fit_trend, pooled_rho, residual_variance_bias  # noqa: F401
 from .verdicts import direction_sv, verdict
@@ -163,15 +163,17 @@ class ProgressionResult(AnalysisResult):
                 sentences.append(f"{meta.title_sv}: saknas för {name} (inga publicerade värden i datan{upto}).")
                 continue
             last = ok.iloc[-1]
-            s = f"{meta.title_sv}: {fmt_num(last['value'])} ({unit}) i {name} {int(last['year'])}."
+            diff = difference_unit(unit)  # changes, trends and distances are in procentenheter/poäng
+            s = f"{meta.title_sv}: {fmt_num(last['value'])} {short_unit(unit)} i {name} {int(last['year'])}."
             if p.change:
                 c = p.change
-                s += (f" Förändring {c['first']}–{c['last']}: {fmt_num(c['estimate'], signed=True)} "
+                s += (f" Förändring {c['first']}–{c['last']}: {fmt_num(c['estimate'], signed=True)} {diff} "
                       f"({fmt_ci(c['ci_low'], c['ci_high'])}).")
             if p.trend:
                 t = p.trend
-                s += (f" Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} per år "
-                      f"({fmt_ci(*t.ols_ci, decimals=2)}; Theil–Sen {fmt_num(t.theilsen_slope, 2, signed=True)}).")
+                s += (f" Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} {diff} "
+                      f"per år ({fmt_ci(*t.ols_ci, decimals=2)}; Theil–Sen "
+                      f"{fmt_num(t.theilsen_slope, 2, signed=True)}).")
             else:
                 s += " Trend: saknas (färre än tre jämförbara år)."
             dist = p.distance().dropna(subset=["difference"])
@@ -180,7 +182,7 @@ class ProgressionResult(AnalysisResult):
                 parts = [f"{fmt_num(r.difference, signed=True)} mot "
                          f"{r.label if r.reference in ('lan', 'fgte') else r.label[0].lower() + r.label[1:]}"
                          for r in latest.itertuples()]
-                s += f" Skillnad {int(latest['year'].iloc[0])}: " + ", ".join(parts) + "."
+                s += f" Skillnad {int(latest['year'].iloc[0])} ({diff}): " + ", ".join(parts) + "."
             sentences.append(s)
         sentences += [f"Obs: {w}" for w in self.warnings]
         return "\n".join(sentences)

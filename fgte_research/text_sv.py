@@ -48,6 +48,14 @@ def years_sv(first: int, last: int) -> str:
 _DIFFERENCE_UNITS = {"andel (%)": "procentenheter", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}
 
 
+_SHORT_UNITS = {"andel (%)": "%", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}
+
+
+def short_unit(unit: str) -> str:
+    """The unit after a value in running text: "andel (%)" → "%", point scales → "poäng"."""
+    return _SHORT_UNITS.get(unit, unit)
+
+
 def difference_unit(unit: str) -> str:
     """"andel (%)" → "procentenheter", point scales → "poäng"; other units as they are."""
     return _DIFFERENCE_UNITS.get(unit, unit)
