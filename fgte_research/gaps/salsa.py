@@ -40,7 +40,7 @@ from .. import breaks, catalogue, style
 from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
 from .. import store
-from ..panel import current_hash, memoised
+from ..panel import memoised
 from ..text_sv import fmt_ci, fmt_num, years_sv
 from ..trend import fit_trend, pooled_rho
 from ..verdicts import level_verdict, significance_sv, verdict
@@ -453,10 +453,9 @@ class GapResult(AnalysisResult):
             pd.DataFrame()
 
     def specification_sv(self) -> str:
-        key = (current_hash(), self.spec, tuple(sorted(self.fits)), self.last_year)
-        if key not in _SPEC_TEXT:  # the same text for every municipality of one model and years
-            _SPEC_TEXT[key] = _specification_sv(self.spec, self.fits)
-        return _SPEC_TEXT[key]
+        years = self._memoised_years()  # the same text for every municipality of one model and years
+        return _model_text(self.spec, years, self.last_year) if years is not None else \
+            _specification_sv(self.spec, self.fits)
 
     def summary_sv(self) -> str:
         meta = catalogue.series(self.spec.outcome.series_id)
@@ -495,12 +494,18 @@ class GapResult(AnalysisResult):
         The same for every municipality of one model: computed once per (model, years) and process."""
         if len(self.fits) < 4:
             return 0.0
+        years = self._memoised_years()
+        return _residual_rho(self.spec, years, self.last_year) if years is not None else \
+            _pooled_residual_rho(self.fits)
+
+    def _memoised_years(self) -> tuple[int, ...] | None:
+        """The model years, when this result's fits are the memoised ones (those of salsa_gap): then what depends
+        only on the model (ρ, the model text) is computed once per model and years, not per municipality."""
         years = tuple(sorted(self.fits))
-        try:  # the fits of salsa_gap are the memoised ones: one ρ per model and set of years, not per municipality
-            cached = all(_fit_cached(self.spec, y, self.last_year) is self.fits[y] for y in years)
+        try:
+            return years if all(_fit_cached(self.spec, y, self.last_year) is self.fits[y] for y in years) else None
         except DataMissing:
-            cached = False
-        return _residual_rho(self.spec, years, self.last_year) if cached else _pooled_residual_rho(self.fits)
+            return None
 
     def _centre_sv(self) -> str:
         return next(iter(self.fits.values())).centre_method_sv if self.fits else ""
@@ -537,7 +542,12 @@ class GapResult(AnalysisResult):
         return fig
 
 
-_SPEC_TEXT: dict = {}
+@memoised(maxsize=256)
+def _model_text(spec: Spec, years: tuple[int, ...], last_year: int | None) -> str:
+    """``GapResult.specification_sv`` for memoised fits."""
+    return _specification_sv(spec, {y: _fit_cached(spec, y, last_year) for y in years})
+
+
 def _dec(x: float) -> int:
     return 3 if abs(x) < 0.1 else 2
 
