@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import annual, store
 from .contract import DataMissing
-from .report import interventions_for
+from .report import ANNUAL_RESULTS, annual_results_key, interventions_for
 
 #: The designs the annual report (its summary and its bilaga) runs for every registered intervention.
 REPORT_DESIGNS = ("before_after", "its", "synth")
@@ -72,9 +72,9 @@ def tasks_for(parameters: list[dict]) -> list[Task]:
 
 
 def _is_stored(task: Task) -> bool:
-    baseline = annual.baseline_for(task.municipality_id)[0]
-    return store.path_of("annual_results", task.municipality_id, task.year, task.comparison_group,
-                         baseline).is_file()
+    key = annual_results_key(task.municipality_id, task.year, task.comparison_group,
+                             annual.baseline_for(task.municipality_id)[0])
+    return store.path_of(ANNUAL_RESULTS, *key).is_file()
 
 
 def compute_task(task: Task) -> pd.DataFrame:

@@ -45,9 +45,18 @@ def annual_results(municipality, year: int, panel: pd.DataFrame | None = None,
     """
     municipality_id = mun.resolve(municipality)
     if panel is None:  # the project's data: computed once, in the results store
-        return store.cached("annual_results", (municipality_id, int(year), comparison_group, baseline_year),
+        return store.cached(ANNUAL_RESULTS, annual_results_key(municipality_id, year, comparison_group, baseline_year),
                             lambda: _annual_results(municipality_id, year, None, comparison_group, baseline_year))
     return _annual_results(municipality_id, year, panel, comparison_group, baseline_year)
+
+
+#: The results store's kind for :func:`annual_results`.
+ANNUAL_RESULTS = "annual_results"
+
+
+def annual_results_key(municipality_id: str, year: int, comparison_group: str, baseline_year: int | None) -> tuple:
+    """The store key of one municipality's annual results (the compute-once pass checks the store with it)."""
+    return (municipality_id, int(year), comparison_group, baseline_year)
 
 
 def _annual_results(municipality_id: str, year: int, panel, comparison_group: str, baseline_year) -> dict:
@@ -156,14 +165,9 @@ def provenance_md(parameters: dict) -> str:
     """Footer: data manifest hash, panel content hash, package version, parameters, render date."""
     from .build import read_build_manifest
 
-    import hashlib
-
-    from . import paths
-
     manifest = read_build_manifest() or {}
     raw_hash = manifest.get("manifest_sha256", "saknas")[:16]
-    registry = paths.params_dir() / "interventions.yaml"
-    registry_hash = hashlib.sha256(registry.read_bytes()).hexdigest()[:16] if registry.is_file() else "saknas"
+    registry_hash = (store.registry_digest() or "saknas")[:16]
     params = escape_markdown_text(", ".join(f"{k} = {v!r}" for k, v in parameters.items()))
     return ("---\n**Proveniens.** "
             f"Rådatamanifest (data/raw/MANIFEST.csv) sha256 {raw_hash}: manifestet står för varje indatafil, "

@@ -65,14 +65,16 @@ def code_fingerprint() -> str:
     return _CODE["fp"]
 
 
-def _params_digest() -> str:
+def registry_digest() -> str | None:
+    """SHA-256 of params/interventions.yaml (None if there is none): part of the store's version, and named in
+    every report's provenance footer."""
     registry = paths.params_dir() / "interventions.yaml"
-    return hashlib.sha256(registry.read_bytes()).hexdigest() if registry.is_file() else "-"
+    return hashlib.sha256(registry.read_bytes()).hexdigest() if registry.is_file() else None
 
 
 def version() -> str:
     """The store folder's name for the current data, code and registry."""
-    h = hashlib.sha256("\0".join([current_hash(), code_fingerprint(), _params_digest()]).encode())
+    h = hashlib.sha256("\0".join([current_hash(), code_fingerprint(), registry_digest() or "-"]).encode())
     return h.hexdigest()[:20]
 
 
