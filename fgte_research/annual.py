@@ -55,14 +55,6 @@ def _plain_reason(reason: str) -> str:
     return re.sub(r"\s*\((?:Kolada )?[NU]\d{5}[^)]*\)", "", first) + "."
 
 
-def _unit_short(unit: str) -> str:
-    return short_unit(unit)
-
-
-def _change_unit(unit: str) -> str:
-    return difference_unit(unit)
-
-
 def _riket_value(part, year: int) -> float | None:
     ref = part.references
     hit = ref[(ref["reference"] == "riket") & (ref["year"] == year)]
@@ -112,12 +104,12 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
         if "missing" in r:
             out.append([name, "saknas", f"saknas: {escape(_plain_reason(r['missing']))}", "", ""])
             continue
-        unit = _unit_short(r["unit"])
+        unit = short_unit(r["unit"])
         latest = f"{fmt_num(r['latest'])} {unit} ({r['latest_year']})"
         if r["latest_year"] < year:
             latest += " <span class=\"fgte-note\">äldre data</span>"
         if "change" in r:
-            change = (f"{fmt_num(r['change'], signed=True)} {_change_unit(r['unit'])} "
+            change = (f"{fmt_num(r['change'], signed=True)} {difference_unit(r['unit'])} "
                       f"{r['change_from']}–{r['change_to']}"
                       f"<br><span class=\"fgte-note\">{fmt_ci(r['change_low'], r['change_high'])}</span>"
                       f"<br><strong>{r['change_word']}</strong>")
@@ -262,7 +254,7 @@ def _alt(ind, res, year: int) -> str:
     last = ok.iloc[-1]
     riket = _riket_value(part, int(last["year"]))
     return (f"Linjediagram: {ind.title_sv} i {res.municipality_name} {int(ok['year'].min())}–{int(last['year'])}, "
-            f"med riket och länet. Senaste värde {fmt_num(last['value'])} {_unit_short(part.meta.unit)} "
+            f"med riket och länet. Senaste värde {fmt_num(last['value'])} {short_unit(part.meta.unit)} "
             f"({int(last['year'])})" + (f", riket {fmt_num(riket)}." if riket is not None else "."))
 
 
@@ -287,17 +279,17 @@ def indicator_block_html(ind, res, year: int) -> str:
     part = res.parts[0]
     ok = part.own.dropna(subset=["value"])
     last = ok.iloc[-1]
-    lines = [f"Senast {fmt_num(last['value'])} {_unit_short(part.meta.unit)} ({int(last['year'])})."]
+    lines = [f"Senast {fmt_num(last['value'])} {short_unit(part.meta.unit)} ({int(last['year'])})."]
     lines += [note] if (note := series_end_note_html(part.series_id, int(last["year"]), year)) else []
     if part.trend:
         t = part.trend
         lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} "
-                     f"{_change_unit(part.meta.unit)} per år "
+                     f"{difference_unit(part.meta.unit)} per år "
                      f"({fmt_ci(*t.ols_ci, decimals=2)}): <strong>{verdict(*t.ols_ci)}</strong>.")
     if part.change:
         c = part.change
         lines.append(f"Förändring {c['first']}–{c['last']}: {fmt_num(c['estimate'], signed=True)} "
-                     f"{_change_unit(part.meta.unit)} ({fmt_ci(c['ci_low'], c['ci_high'])}): "
+                     f"{difference_unit(part.meta.unit)} ({fmt_ci(c['ci_low'], c['ci_high'])}): "
                      f"<strong>{verdict(c['ci_low'], c['ci_high'])}</strong>.")
     caveats = [w for w in res.warnings if not w.startswith(("Förändringen i ", "Från läsåret 2023/24"))][:1]
     lines += [f'<span class="fgte-note">{escape(_first_sentence(w))} (Mer i bilagan.)</span>' for w in caveats]
@@ -453,7 +445,7 @@ def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) ->
             rows.append([name, "saknas"] + [""] * len(ids))
             continue
         agg = reg.aggregate.dropna(subset=["value"])
-        group = (f"{fmt_num(agg['value'].iloc[-1])} {_unit_short(ind.unit)} ({int(agg['year'].iloc[-1])})"
+        group = (f"{fmt_num(agg['value'].iloc[-1])} {short_unit(ind.unit)} ({int(agg['year'].iloc[-1])})"
                  if len(agg) else "saknas")
         cells = []
         by_id = {r.municipality_id: r for r in reg.results}

@@ -220,6 +220,13 @@ def _notebook_meta(path: Path, memo: dict = {}) -> dict:  # noqa: B006 - a per-p
     return memo[key]
 
 
+def _progress_bar(total: int, desc: str, unit: str):
+    """A progress bar on stderr (stdout carries the summary and the index path)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
+
+
 def compute_once(jobs: list, workers: int, progress: bool, stop=None) -> str:
     """The compute-once pass for the jobs whose notebook asks for it (``fgte.precompute: annual``): their
     analyses go into the results store before any notebook runs. Returns a line for the run log."""
@@ -233,9 +240,7 @@ def compute_once(jobs: list, workers: int, progress: bool, stop=None) -> str:
         return ""
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(tasks), desc="Beräknar", unit="kommun", file=sys.stderr, dynamic_ncols=True)
+        bar = _progress_bar(len(tasks), "Beräknar", "kommun")
     try:
         summary = precompute.run(tasks, workers=workers, progress=bar.update if bar is not None else None,
                                  stop=stop)
@@ -399,9 +404,7 @@ def _run_jobs(to_run: list, results: dict, manifest: cache.Manifest, keys: dict,
     try:
         pool.start()
         if progress:  # after the start: a cluster that cannot be reached leaves one line, not a bar
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(to_run), desc="Rapporter", unit="rapport", file=sys.stderr, dynamic_ncols=True)
+            bar = _progress_bar(len(to_run), "Rapporter", "rapport")
         if not stop:
             for job, res in pool.results(to_run, run_dir, info, stop):
                 res = _record(job, res, manifest, keys[job.id], run_dir, spec, data)
