@@ -344,39 +344,62 @@ def fordjupning_indicators_html(results: dict, year: int) -> str:
     return '<section><h2>Fördjupning: de 13 indikatorerna</h2>' + "".join(blocks) + "</section>"
 
 
+def _sensitivity_cell(st, municipality_id: str) -> str:
+    rows = st.sensitivity(municipality_id)
+    return "; ".join(f"{r['name']}: {r['direction']}" for r in rows) or "inga"
+
+
 def interventions_html(municipality_id: str, year: int) -> str:
-    """Registered interventions: the combined verdict per indicator in words; details go to the bilaga."""
-    from .intervention_study import study
+    """Registered interventions: the primary design's verdict per indicator in words, with the minimum
+    detectable effect, the sensitivity designs' direction beside it and the event-study figure; numbers of
+    every design go to the bilaga."""
+    from .intervention_study import annual_studies
 
     name = escape(mun.name_of(municipality_id))
-    entries = interventions_for(municipality_id)
+    studies = annual_studies(municipality_id, year)
     out = ['<section><h2>Insatser</h2>']
-    if not entries:
+    if not studies:
         out.append(f"<p>Inga insatser är registrerade för {name}.</p></section>")
         return "".join(out)
-    for entry in entries:
+    by_entry: dict = {}
+    for entry, ind_id, st, whole in studies:
+        by_entry.setdefault(entry.id, (entry, []))[1].append((ind_id, st, whole))
+    for entry, items in by_entry.values():
         out.append(f"<h3>{escape(entry.name)}</h3><p>{escape(entry.description)}</p>")
         if entry.first_treated_year is None:
             out.append("<p>Startåret saknas i registret, så ingen jämförelse före och efter kan göras. "
                        f"({escape(entry.note or '')})</p>")
             continue
-        rows = []
-        for ind_id in ("ak9_merit", "ak3_np", "gy_examen"):
+        rows, figure = [], None
+        for ind_id, st, whole in items:
             ind = catalogue.indicator(ind_id)
-            try:
-                st = study(entry.id, ind_id, year, municipalities=[municipality_id],
-                           designs=("before_after", "its", "synth"))
-            except DataMissing as exc:
-                rows.append([escape(ind.title_sv), "saknas", escape(str(exc))])
+            if isinstance(st, DataMissing):
+                rows.append([escape(ind.title_sv), "saknas", escape(str(st)), ""])
                 continue
-            word, sentence = st.combined_verdict(municipality_id) if st.results else ("", "; ".join(st.skipped))
             window = f"{st.window[0]}–{st.window[1]}" if st.window else ""
-            rows.append([escape(ind.title_sv), escape(window), escape(sentence)])
-        out.append(_table(f"Före och efter {entry.first_treated_year}, jämfört med landets kommuner",
-                          ["Indikator", "År som används", "Samlat omdöme"], rows))
-        out.append("<p class=\"fgte-note\">Varje metod och dess siffror står i bilagan. Ett omdöme ges bara där "
-                   "metoderna som kan bedöma insatsen är överens. Även en säker skillnad visar inte att det var "
-                   "insatsen som orsakade den: annat kan ha hänt i kommunen samtidigt.</p>")
+            sentence = st.headline_verdict(municipality_id)[1]
+            if whole is not None and whole.primary() is not None:
+                sentence += f" Hela {entry.name}: {whole.headline_verdict()[1]}"
+            rows.append([escape(ind.title_sv), escape(window), escape(sentence),
+                         escape(_sensitivity_cell(st, municipality_id))])
+            es = st.event_study(municipality_id)
+            if figure is None and es is not None and es.status.ok:
+                figure = (ind, es)
+        out.append(_table(f"Före och efter {entry.first_treated_year}, jämfört med riket",
+                          ["Indikator", "År som används", "Huvudresultat", "Känslighetsanalyser"], rows))
+        if figure is not None:
+            ind, es = figure
+            alt = (f"Diagram: effekten per år sedan starten {entry.first_treated_year} för {mun.name_of(municipality_id)}"
+                   f", {ind.title_sv.lower()}, jämfört med riket, med 95 % intervall.")
+            out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(es.plot())}" '
+                       f'alt="{escape(alt)}"><figcaption>Effekt per år jämfört med kommuner av liknande storlek i '
+                       "hela landet. Åren före starten ska ligga nära noll. Strecken visar 95 % intervall."
+                       "</figcaption></figure>")
+        out.append("<p class=\"fgte-note\">Huvudresultatet jämför kommunens förändring med rikets, räknat mot "
+                   "kommuner av liknande storlek; det är den enda metod som ger ett omdöme. Övriga metoder är "
+                   "känslighetsanalyser: de visar om de pekar åt samma håll, aldrig ett eget omdöme. Varje metod och "
+                   "dess siffror står i bilagan. Även en säker skillnad visar inte att det var insatsen som "
+                   "orsakade den: annat kan ha hänt i kommunen samtidigt.</p>")
     out.append("</section>")
     return "".join(out)
 
@@ -464,17 +487,25 @@ def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) ->
 
 
 def study_summary_html(studies: list, intervention_name: str) -> str:
-    """The intervention study's first page: the combined verdict per indicator and municipality, in words."""
+    """The intervention study's first page: the set's primary verdict per indicator (the collaboration's own
+    unit), then each member's, with the sensitivity designs' direction beside it."""
     rows = []
     for st in studies:
         what = escape(st.indicator.title_sv if st.indicator else st.series_id)
         window = f"{st.window[0]}–{st.window[1]}" if st.window else ""
-        members = list(dict.fromkeys(u for r in st.results for u in r.treated)) or []
+        members = list(st.treated)
         if not members:
-            rows.append([what, escape(window), "", escape("; ".join(st.skipped) or st.status.sv())])
+            rows.append([what, escape(window), "", escape("; ".join(st.skipped) or st.status.sv()), ""])
+            continue
+        if len(members) > 1:
+            rows.append([what, escape(window), f"<strong>Hela {escape(intervention_name)}</strong>",
+                         escape(st.headline_verdict()[1]), escape(_sensitivity_cell(st, None))])
         for m in members:
-            rows.append([what, escape(window), escape(mun.name_of(m)), escape(st.combined_verdict(m)[1])])
-    return ('<section><h2>Sammanfattning</h2><p>Före och efter insatsens start, varje metod jämförd med hur landets '
-            "kommuner rörde sig samma år. Ett omdöme ges bara där metoderna som kan bedöma insatsen är överens.</p>"
-            + _table(f"Samlat omdöme: {escape(intervention_name)}", ["Indikator", "År som används", "Kommun",
-                                                                    "Samlat omdöme"], rows) + "</section>")
+            rows.append([what, escape(window), escape(mun.name_of(m)), escape(st.headline_verdict(m)[1]),
+                         escape(_sensitivity_cell(st, m))])
+    return ('<section><h2>Sammanfattning</h2><p>Före och efter insatsens start, jämfört med hur kommuner av '
+            "liknande storlek i hela landet rörde sig samma år. Huvudresultatet är det enda omdömet; övriga metoder "
+            "är känslighetsanalyser som visar om de pekar åt samma håll.</p>"
+            + _table(f"Huvudresultat: {escape(intervention_name)}", ["Indikator", "År som används", "Kommun",
+                                                                    "Huvudresultat", "Känslighetsanalyser"], rows)
+            + "</section>")

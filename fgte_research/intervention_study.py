@@ -1,13 +1,17 @@
 """Run the intervention designs on the panel for a registered intervention (glue between registry, panel, designs).
 
 ``study("fgte", "ak3_np")`` takes the indicator's first headline series (or ``series=``), the series-break
-years from the registry in ``fgte_research.breaks``, and sensible default comparison units:
+years from the registry in ``fgte_research.breaks``, and comparison units chosen with information from before
+the start only:
 
-- DiD comparison group: untreated members of the treated municipalities' Kolada similar-municipality groups
-  (grundskola or gymnasieskola by stage), topped up with the county's untreated municipalities if fewer than 5;
-- synthetic-control donors: every municipality not named in any registered intervention, with complete data
-  in the window.
-Both can be overridden. Results stack: ``StudyResult.tidy()`` is one frame over designs and municipalities.
+- the primary design (``country``, see :mod:`fgte_research.interventions.designs` for the rule): the country's
+  mean, calibrated among the 99 municipalities nearest in population the year before the start;
+- DiD comparison group: the 10 municipalities whose pre-period series lie nearest the treated one's;
+- synthetic-control donors: the 40 nearest on the pre-period (Abadie 2021: a donor pool of similar units);
+- never a placebo, donor or comparison: a municipality of any registered intervention or on the exclusion list
+  ``params/placebo_exclusions.yaml``.
+Comparison groups and donors can be overridden. Results stack: ``StudyResult.tidy()`` is one frame over designs
+and municipalities. ``headline_verdict()`` is the primary design's; ``sensitivity()`` the others' direction.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ import pandas as pd
 from . import breaks, catalogue, style
 from . import interventions as iv
 from .interventions import placebo
+from .interventions.country import size_neighbours
 from . import municipalities as mun
 from . import store
 from .contract import (
     CANNOT_ASSESS,
+    CannotAssess,
     MISSING,
     AnalysisResult,
     DataMissing,
@@ -34,14 +40,18 @@ from .contract import (
 )
 from .panel import series_values
 from .text_sv import fmt_num
-from .verdicts import DECREASE, DIVERGENT, INCREASE, UNCERTAIN
+from .interventions.designs import ANNUAL_DESIGNS, DESIGN_IDS, PRIMARY, design as design_of, name_sv
+from .interventions.exclusions import load_exclusions
+from .verdicts import CANNOT, UNCERTAIN
 
-def _design_word(r) -> str:
-    return f"{r.design}: {r.verdict} ({fmt_num(r.estimate, signed=True)})"
+#: The designs, defined once in the design registry (the run specifications and the notebooks use this tuple).
+DESIGNS = DESIGN_IDS
 
 
-#: The designs, defined once (the run specifications and the notebooks use this tuple).
-DESIGNS = ("before_after", "its", "did", "synth")
+def _direction_sv(primary: float, other: float) -> str:
+    if not (np.isfinite(primary) and np.isfinite(other)) or primary == 0 or other == 0:
+        return "ingen riktning"
+    return "samma riktning" if np.sign(primary) == np.sign(other) else "annan riktning"
 
 
 @dataclass(repr=False)
@@ -76,28 +86,64 @@ class StudyResult(AnalysisResult):
         reason = " ".join(self.skipped) or "ingen design kunde skattas"
         return Status(MISSING if self.intervention.first_treated_year is None else CANNOT_ASSESS, reason)
 
-    def combined_verdict(self, municipality_id: str) -> tuple[str, str]:
-        """(word, sentence) for one treated municipality over the designs that can assess it.
+    def primary(self, municipality_id: str | None = None):
+        """The primary design's result for one treated municipality, or for the whole set (None)."""
+        want = (municipality_id,) if municipality_id else None
+        for r in self.results:
+            if r.design != PRIMARY:
+                continue
+            if (want and r.treated == want) or (not want and len(r.treated) == len(self.treated)):
+                return r
+        if municipality_id is None and len(self.treated) == 1:
+            return self.primary(self.treated[0])
+        return None
 
-        A verdict word only when every assessable design with a calibrated test agrees: all "säker" in the same
-        direction. When one says "säker" and another does not, or the estimates point in different directions,
-        the words are "metoderna pekar åt olika håll" and no verdict is given.
+    @property
+    def treated(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(u for r in self.results for u in r.treated))
+
+    def headline_verdict(self, municipality_id: str | None = None) -> tuple[str, str]:
+        """(word, sentence) of the primary design for one municipality (or the set): the report's headline.
+
+        The verdict word is the primary design's alone; other designs never veto it. "Kan vara slump" comes with
+        the minimum detectable effect for that municipality, indicator and window.
         """
-        own = [r for r in self.results if municipality_id in r.treated and r.status.ok and r.headline.calibrated]
-        if not own:
-            return "", "Ingen design kan bedöma insatsen med ett kalibrerat test."
-        words = {r.verdict for r in own}
-        signs = {int(np.sign(r.estimate)) for r in own if r.estimate != 0}
-        if not words & {INCREASE, DECREASE}:
-            who = ("Den enda metod som kan bedöma insatsen" if len(own) == 1
-                   else f"Ingen av de {_NUMBERS_SV.get(len(own), len(own))} metoderna som kan bedöma insatsen")
-            verb = "visar ingen" if len(own) == 1 else "visar någon"
-            return UNCERTAIN, f"{who} {verb} säker skillnad mot jämförelsen: {UNCERTAIN}."
-        if len(signs) > 1 or len(words) > 1:
-            return DIVERGENT, (f"Metoderna pekar åt olika håll ({', '.join(_design_word(r) for r in own)}): "
-                               "inget samlat omdöme ges.")
-        word = words.pop()
-        return word, f"Samstämmigt över {len(own)} metoder: {word}."
+        r = self.primary(municipality_id)
+        if r is None:
+            return "", ("Jämförelsen med riket kunde inte göras: " + ("; ".join(self.skipped) or "inga värden") + ".")
+        if not r.status.ok:
+            return CANNOT, f"{name_sv(PRIMARY)}: kan inte bedömas ({r.status.reason})."
+        sentence = r._headline_sv()
+        if r.verdict == UNCERTAIN and r.mde_sentence_sv():
+            sentence += " " + r.mde_sentence_sv()
+        return r.verdict, sentence
+
+    #: the name earlier versions used (the verdict is now the primary design's)
+    combined_verdict = headline_verdict
+
+    def sensitivity(self, municipality_id: str | None = None) -> list[dict]:
+        """The other designs beside the primary: name, estimate, interval, and "samma riktning"/"annan riktning"
+        (or "kan inte bedömas" with the reason). Never a verdict word, never a veto."""
+        r0 = self.primary(municipality_id)
+        est0 = r0.estimate if r0 is not None and r0.status.ok else float("nan")
+        want = (municipality_id,) if municipality_id else self.treated
+        rows = []
+        for r in self.results:
+            d = design_of(r.design)
+            if d.role != "sensitivity" or tuple(r.treated) != tuple(want):
+                continue
+            if not r.status.ok:
+                rows.append({"design": r.design, "name": d.name_sv, "estimate": float("nan"), "ci_low": float("nan"),
+                             "ci_high": float("nan"), "direction": f"kan inte bedömas ({r.status.reason})"})
+                continue
+            rows.append({"design": r.design, "name": d.name_sv, "estimate": r.estimate, "ci_low": r.ci_low,
+                         "ci_high": r.ci_high, "direction": _direction_sv(est0, r.estimate)})
+        return rows
+
+    def event_study(self, municipality_id: str | None = None):
+        want = (municipality_id,) if municipality_id else self.treated
+        return next((r for r in self.results if r.design == "event_study" and tuple(r.treated) == tuple(want)),
+                    None)
 
     def tidy(self) -> pd.DataFrame:
         """Every design's estimates stacked (the contract's columns; analysis = design)."""
@@ -138,8 +184,13 @@ class StudyResult(AnalysisResult):
             meta = catalogue.series(self.series_id)
             lines.append(f"Underlag: {meta.title_sv} ({self.series_id}), åren {self.window[0]}–{self.window[1]}"
                          " (inget registrerat seriebrott inom fönstret).")
-        for m in dict.fromkeys(u for r in self.results for u in r.treated):
-            lines.append(f"Samlat för {mun.name_of(m)}: {self.combined_verdict(m)[1]}")
+        if len(self.treated) > 1 and self.primary() is not None:
+            lines.append(f"Hela gruppen ({self.intervention.name}): {self.headline_verdict()[1]}")
+        for m in self.treated:
+            lines.append(f"{mun.name_of(m)}: {self.headline_verdict(m)[1]}")
+            for row in self.sensitivity(m):
+                lines.append(f"  Känslighetsanalys, {row['name']}: {row['direction']}"
+                             + (f" ({fmt_num(row['estimate'], signed=True)})" if np.isfinite(row["estimate"]) else ""))
         lines += [r.summary_sv() for r in self.results]
         lines += [f"Saknas: {s}" for s in self.skipped]
         return "\n\n".join(lines)
@@ -156,19 +207,6 @@ def _series_frame(series_id: str, last_year: int | None) -> pd.DataFrame:
 
 def registered_municipalities() -> set[str]:
     return {m for entry in iv.load_registry().values() for m in entry.municipalities}
-
-
-def default_comparison(treated: list[str], stage: str = "grundskola", minimum: int = 5) -> list[str]:
-    excluded = registered_municipalities() | set(treated)
-    group: set[str] = set()
-    for m in treated:
-        group |= set(mun.similar_group(m, stage))
-    group -= excluded
-    if len(group) < minimum:
-        for m in treated:
-            group |= set(mun.county_members(mun.county_of(m)))
-        group -= excluded
-    return sorted(group)
 
 
 def default_window(series_id: str, years, start: int) -> tuple[int, int]:
@@ -304,43 +342,128 @@ def _study(intervention_id: str, indicator=None, year: int | None = None, *, ser
         return result
     break_years = breaks.break_years(series)
     common = dict(break_years=break_years, indicator_name=meta.title_sv, unit=meta.unit, series_id=series)
-    stage = "gymnasieskola" if (ind and ind.stage == "gymnasiet") else "grundskola"
-    comparison = list(comparison) if comparison is not None else default_comparison(treated, stage)
-    if donors is None:
-        excluded = registered_municipalities() | set(treated)
-        donors = sorted(set(frame["municipality_id"]) - excluded)
+    excluded = excluded_from_placebos() | set(treated)
+    size = population_before(start, year)
+    comparison = list(comparison) if comparison is not None else None
+    low = entry.selected_on_low_results
+    names = {m: mun.name_of(m) for m in treated}
+    present = []
     for m in treated:
-        name = mun.name_of(m)
         if frame.loc[frame["municipality_id"] == m, "value"].isna().all():
-            result.skipped.append(f"{name}: inga värden för {series} (saknas).")
+            result.skipped.append(f"{names[m]}: inga värden för {series} (saknas).")
+        else:
+            present.append(m)
+    for design_id in DESIGN_IDS:
+        if design_id not in designs:
             continue
-        for design in ("before_after", "its", "synth"):
-            if design not in designs:
-                continue
+        d = design_of(design_id)
+        # a multi-unit design runs on the set; the primary and the event study also on each member
+        whole = [present] if d.multi_unit and len(present) > 1 else []
+        members = [[m] for m in present] if not whole or design_id in ("country", "event_study") else []
+        for units in whole + members:
+            who = ", ".join(names[m] for m in units) if len(units) < len(treated) or len(units) == 1 \
+                else entry.name
             try:
-                if design == "synth":
-                    sub = frame[frame["municipality_id"].isin(set(donors) | {m})]
-                    names = {c: mun.name_of(c) for c in sub["municipality_id"].unique()}
-                    res = iv.synth(sub, m, start, municipality_name=name, names=names, **common)
-                else:
-                    res = getattr(iv, design)(frame[frame["municipality_id"] == m], m, start,
-                                              municipality_name=name, **common)
-            except ValueError as exc:
-                result.skipped.append(f"{name}, {design}: {exc}")
+                res = _run_design(design_id, frame, units, start, who, common, size=size, excluded=excluded,
+                                  donors=donors, comparison=comparison, low=low, n_boot=n_boot, names=names)
+            except CannotAssess as exc:
+                result.skipped.append(f"{who}, {name_sv(design_id)}: {exc}")
                 continue
-            if design in ("before_after", "its"):
-                placebo.calibrate_result(res, frame, exclude=registered_municipalities() | set(treated))
             res.warnings.extend(forced)
             result.results.append(res)
-    if "did" in designs:
-        try:
-            sub = frame[frame["municipality_id"].isin(set(treated) | set(comparison))]
-            names = ", ".join(mun.name_of(m) for m in treated)
-            res = iv.did(sub, treated, start, comparison, municipality_name=names, n_boot=n_boot, **common)
-            placebo.calibrate_result(res, frame, exclude=registered_municipalities() | set(treated),
-                                     comparison=comparison)
-            res.warnings.extend(forced)
-            result.results.append(res)
-        except ValueError as exc:
-            result.skipped.append(f"DiD: {exc}")
     return result
+
+
+def _run_design(design_id: str, frame: pd.DataFrame, units: list[str], start: int, who: str, common: dict, *,
+                size, excluded, donors, comparison, low: bool, n_boot: int, names: dict):
+    """One design on one municipality or a set, dispatched through the design registry."""
+    d = design_of(design_id)
+    kwargs = dict(common, municipality_name=who)
+    # CannotAssess (data too thin for the design) propagates to the caller's sentence; anything else is a bug.
+    if design_id == "country":
+        return d.run(frame, units, start, size=size, exclude=excluded, low_results_selected=low, **kwargs)
+    if design_id == "event_study":
+        return d.run(frame, units, start, size=size, exclude=excluded, names=names, **kwargs)
+    if design_id == "did":
+        comp = comparison or nearest_on_pre_period(frame, units, start, excluded, k=10)
+        sub = frame[frame["municipality_id"].isin(set(units) | set(comp))]
+        return d.run(sub, units, start, comp, n_boot=n_boot, **kwargs)
+    (m,) = units
+    if design_id == "synth":
+        pool = donors if donors is not None else nearest_on_pre_period(frame, [m], start, excluded)
+        sub = frame[frame["municipality_id"].isin(set(pool) | {m})]
+        return d.run(sub, m, start, names={c: mun.name_of(c) for c in sub["municipality_id"].unique()}, **kwargs)
+    res = d.run(frame[frame["municipality_id"] == m], m, start, **kwargs)
+    if design_id == "its":
+        # calibrated among the unit's size neighbours, as the primary design (size holds in every tercile)
+        pool = size_neighbours(m, [c for c in frame["municipality_id"].unique() if c not in excluded], size)
+        placebo.calibrate_result(res, frame[frame["municipality_id"].isin(set(pool) | {m})], exclude=excluded)
+    return res
+
+
+def excluded_from_placebos() -> set[str]:
+    """Every municipality that must not be a placebo: the registry's and the exclusion list's."""
+    return registered_municipalities() | set(load_exclusions())
+
+
+def population_before(start: int, year: int | None = None) -> dict[str, float]:
+    """Population per municipality the year before the start (information from before the start only); the
+    nearest earlier year with a value where that year is missing."""
+    pop = series_values("N01951", gender="T", include_aggregates=False, last_year=year)
+    pop = pop[pop["year"] <= start - 1].dropna(subset=["value"])
+    if pop.empty:
+        pop = series_values("N01951", gender="T", include_aggregates=False).dropna(subset=["value"])
+        pop = pop[pop["year"] == pop["year"].min()]
+    last = pop.sort_values("year").groupby("municipality_id", observed=True)["value"].last()
+    return {str(k): float(v) for k, v in last.items()}
+
+
+def nearest_on_pre_period(frame: pd.DataFrame, treated, start: int, excluded, k: int = 40) -> list[str]:
+    """The ``k`` untreated municipalities whose pre-period series lie nearest the treated (mean) series
+    (root mean square distance over the pre-years all have): a comparison chosen with information from before
+    the start only (Abadie 2021's advice for synthetic-control donor pools)."""
+    wide = frame.pivot_table(index="municipality_id", columns="year", values="value", aggfunc="first")
+    pre = [y for y in wide.columns if y < start]
+    target = wide.loc[[t for t in treated if t in wide.index], pre].mean(axis=0)
+    pre = [y for y in pre if np.isfinite(target.get(y, np.nan))]
+    if not pre:
+        return sorted(set(wide.index) - set(excluded) - set(treated))
+    cand = wide.loc[~wide.index.isin(set(excluded) | set(treated)) & ~wide.index.astype(str).str.startswith("00"),
+                    pre].dropna()
+    dist = np.sqrt(((cand - target[pre]) ** 2).mean(axis=1))
+    return sorted(dist.sort_values(kind="stable").index[:k].tolist())
+
+
+# ---------------------------------------------------------------- what an annual report computes
+#: The indicators the annual report studies for every registered intervention of the municipality.
+ANNUAL_INDICATORS = ("ak9_merit", "ak3_np", "gy_examen")
+
+
+def interventions_for(municipality) -> list:
+    """Registered interventions that include the municipality."""
+    municipality_id = mun.resolve(municipality)
+    return [e for e in iv.load_registry().values() if municipality_id in e.municipalities]
+
+
+def annual_studies(municipality_id: str, year: int) -> list[tuple]:
+    """Every intervention study an annual report shows, in order: (entry, indicator id, the municipality's
+    StudyResult or the DataMissing that says why it is missing, the whole set's primary StudyResult or None).
+
+    One loop for the notebook, the HTML and the compute-once pass, so the store keys can never differ between
+    them. An intervention of several municipalities (the FGTE set) also gets its set's primary estimate: the
+    collaboration's own unit. Entries without a start year give (entry, None, None, None)."""
+    out = []
+    for entry in interventions_for(municipality_id):
+        if entry.first_treated_year is None:
+            out.append((entry, None, None, None))
+            continue
+        for ind_id in ANNUAL_INDICATORS:
+            try:
+                st = study(entry.id, ind_id, year, municipalities=[municipality_id], designs=ANNUAL_DESIGNS)
+            except DataMissing as exc:
+                st = exc
+            whole = None
+            if len(entry.municipalities) > 1 and not isinstance(st, DataMissing):
+                whole = study(entry.id, ind_id, year, designs=(PRIMARY,))
+            out.append((entry, ind_id, st, whole))
+    return out

@@ -28,11 +28,8 @@ import pandas as pd
 
 from . import annual, store
 from .contract import DataMissing
-from .report import ANNUAL_RESULTS, annual_results_key, interventions_for
+from .report import ANNUAL_RESULTS, annual_results_key
 
-#: The designs the annual report (its summary and its bilaga) runs for every registered intervention.
-REPORT_DESIGNS = ("before_after", "its", "synth")
-REPORT_INDICATORS = ("ak9_merit", "ak3_np", "gy_examen")
 
 
 @dataclass(frozen=True)
@@ -79,20 +76,13 @@ def _is_stored(task: Task) -> bool:
 
 def compute_task(task: Task) -> pd.DataFrame:
     """Every result the annual report of ``task`` reads, into the store; returns their tidy rows."""
-    from .intervention_study import study
+    from .intervention_study import annual_studies
 
     results = annual.results_for(task.municipality_id, task.year, task.comparison_group)
     frames = [r.tidy() for r in results.values()]
-    for entry in interventions_for(task.municipality_id):
-        if entry.first_treated_year is None:
-            continue
-        for ind_id in REPORT_INDICATORS:
-            try:
-                st = study(entry.id, ind_id, task.year, municipalities=[task.municipality_id],
-                           designs=REPORT_DESIGNS)
-            except DataMissing:
-                continue
-            frames.append(st.tidy())
+    # the set's study (the FGTE set) is computed and stored too; its rows are the set's, not this municipality's
+    frames += [st.tidy() for _, _, st, _ in annual_studies(task.municipality_id, task.year)
+               if st is not None and not isinstance(st, DataMissing)]
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
     return frame.assign(year_of_report=task.year, comparison_group=task.comparison_group)
 

@@ -14,6 +14,7 @@ from . import municipalities as mun
 from . import store
 from .contract import DataMissing, escape_markdown_text
 from .panel import memoised
+from .intervention_study import interventions_for  # noqa: F401  (the notebooks call report.interventions_for)
 from .progression import progression
 from .text_sv import fmt_num
 from .verdicts import DECREASE, INCREASE, verdict
@@ -178,12 +179,6 @@ def provenance_md(parameters: dict) -> str:
             "Bearbetning av data från Kolada · Källa: Skolverket, egen bearbetning.")
 
 
-def interventions_for(municipality) -> list:
-    """Registered interventions that include the municipality."""
-    from .interventions import load_registry
-
-    municipality_id = mun.resolve(municipality)
-    return [e for e in load_registry().values() if municipality_id in e.municipalities]
 
 
 # Outcomes shown in the gap section: the three grundskola measures Kolada's SALSA covers, then gymnasium.

@@ -78,18 +78,15 @@ display(Markdown(report.gap_section_md(municipality_id, year)))
 # ### Insatserna metod för metod
 
 # %%
-from fgte_research.intervention_study import study
-for entry in report.interventions_for(municipality_id):
-    if entry.first_treated_year is None:
+from fgte_research.intervention_study import annual_studies
+for entry, ind_id, st, whole in annual_studies(municipality_id, year):
+    if st is None:
         continue
-    for ind_id in ['ak9_merit', 'ak3_np', 'gy_examen']:
-        try:
-            st = study(entry.id, ind_id, year, municipalities=[municipality_id], designs=('before_after', 'its', 'synth'))
-        except DataMissing as exc:
-            display(Markdown(f'{escape_markdown_text(str(exc))}'))
-            continue
-        display(Markdown(f'#### {escape_markdown_text(entry.name)}: {fr.indicator(ind_id).title_sv}\n\n'
-                         + escape_markdown_text(st.summary_sv()).replace('\n', '\n\n')))
+    if isinstance(st, DataMissing):
+        display(Markdown(f'{escape_markdown_text(str(st))}'))
+        continue
+    display(Markdown(f'#### {escape_markdown_text(entry.name)}: {fr.indicator(ind_id).title_sv}\n\n'
+                     + escape_markdown_text(st.summary_sv()).replace('\n', '\n\n')))
 
 # %% [markdown]
 # ### Mjuka värden i Kolada

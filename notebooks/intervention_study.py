@@ -18,7 +18,7 @@
 # Parametrar
 intervention = "samverkan-haparanda"  # id i params/interventions.yaml
 indicators = ["ak9_merit", "ak9_alla", "ak3_np"]
-designs = ["before_after", "its", "did", "synth"]
+designs = ["country", "event_study", "its", "did", "synth"]
 year = 2025
 
 # %%
@@ -49,7 +49,7 @@ if entry.assumptions:
                                                       for a in entry.assumptions)))
 
 # %% [markdown]
-# Alla designer visas sida vid sida med sina varningar. Med 5–15 årliga värden är osäkerheten stor; en skillnad som inte är statistiskt säkerställd betyder inte att insatsen saknat effekt, bara att datan inte kan visa den.
+# Huvudresultatet är jämförelsen med riket (kommuner av liknande storlek); övriga designer är känslighetsanalyser och visas sida vid sida med sina varningar. Med 5–15 årliga värden är osäkerheten stor; en skillnad som inte är statistiskt säkerställd betyder inte att insatsen saknat effekt, bara att datan inte kan visa den.
 
 # %%
 # every indicator first, so that the summary opens the report
@@ -67,7 +67,7 @@ display(HTML(annual.study_summary_html(studies, entry.name)))
 for st in studies:
     display(Markdown(f'### {st.title_sv}\n\n' + escape_markdown_text(st.summary_sv())))
     for res in st.results:
-        if res.design in ('synth', 'its') and res.status.ok:  # no figure for what cannot be assessed
+        if res.design in ('country', 'event_study', 'synth', 'its') and res.status.ok:  # none for what cannot be assessed
             plots.show(res.plot(), alt=f"Diagram: {res.title_sv}, observerat mot jämförelsen för "
                                        f"{res.municipality_name}. Siffrorna står i texten ovanför.")
 

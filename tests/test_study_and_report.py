@@ -3,13 +3,13 @@
 import pytest
 
 from fgte_research import report
-from fgte_research.intervention_study import default_comparison, registered_municipalities, study
+from fgte_research.intervention_study import nearest_on_pre_period, registered_municipalities, study
 
 
 def test_haparanda_study_runs_every_design_with_stacking_tidy_table():
     st = study("samverkan-haparanda", "ak9_merit", n_boot=499)
     designs = {r.design for r in st.results}
-    assert designs == {"before_after", "its", "synth", "did"}
+    assert designs == {"country", "before_after", "its", "synth", "did", "event_study"}
     tidy = st.tidy()
     assert set(tidy["series"]) == {"splice.ak9.merit17.kommunal"}
     assert tidy.groupby("analysis")["estimate"].count().min() >= 1
@@ -31,9 +31,17 @@ def test_hylte_without_start_year_is_saknas_not_invented():
     assert st.results == [] and "startår saknas" in st.summary_sv()
 
 
-def test_default_comparison_excludes_every_registered_municipality():
-    comp = default_comparison(["1381"])
-    assert len(comp) >= 5 and not (set(comp) & registered_municipalities())
+def test_comparison_group_is_chosen_on_the_pre_period_and_excludes_every_registered_municipality():
+    from fgte_research.panel import series_values
+
+    frame = series_values("N15419", include_aggregates=False)[["municipality_id", "year", "value"]]
+    frame = frame[frame["year"].between(1998, 2016)]
+    comp = nearest_on_pre_period(frame, ["1381"], 2010, registered_municipalities(), k=10)
+    assert len(comp) == 10 and not (set(comp) & registered_municipalities())
+    # chosen with the years before the start only: changing every later value changes nothing
+    later = frame.copy()
+    later.loc[later["year"] >= 2010, "value"] = 0.0
+    assert nearest_on_pre_period(later, ["1381"], 2010, registered_municipalities(), k=10) == comp
 
 
 def test_study_bad_input():
@@ -84,7 +92,7 @@ def test_fgte_2025_reports_no_longer_claim_what_the_data_cannot_show(code):
     """The cases seen in the 2025 reports: ITS through two pre-years (Halmstad +44,1 'säkerställd'), åk 3 ITS in
     Laholm and Varberg (−9,6 / −9,7 'säkerställd'). Now: too few pre-years is 'kan inte bedömas'; every other
     verdict comes from the calibrated test."""
-    merit = study("fgte", "ak9_merit", 2025, municipalities=[code], designs=("before_after", "its", "synth"))
+    merit = study("fgte", "ak9_merit", 2025, municipalities=[code], designs=("country", "its", "synth"))
     its = next(r for r in merit.results if r.design == "its")
     assert its.status.code == "kan inte bedömas" and "kan inte bedömas" in its.summary_sv()
     assert "statistiskt säkerställd" not in its.summary_sv() and "p =" not in its.summary_sv()
@@ -94,12 +102,14 @@ def test_fgte_2025_reports_no_longer_claim_what_the_data_cannot_show(code):
     assert all(r.headline.calibrated for r in ak3.results if r.status.ok)
 
 
-def test_landskrona_before_after_is_measured_against_the_country():
-    st = study("landskrona-attraktiv-skolkommun", "ak3_np", 2025, designs=("before_after",))
+def test_landskrona_primary_is_measured_against_the_country_among_municipalities_of_its_size():
+    st = study("landskrona-attraktiv-skolkommun", "ak3_np", 2025, designs=("country",))
     (res,) = st.results
-    assert res.headline.term == "effect_vs_country" and res.calibration.n_placebos > 200
-    assert "räknat mot hur landets kommuner rörde sig" in res.summary_sv()
-    assert res.verdict == "kan vara slump"  # was "+5,4 pp, p 0,041, säkerställd" against its own past alone
+    assert res.headline.term == "effect_vs_country" and res.test.n_pool == 99
+    assert "mer än i riket" in res.summary_sv() and "liknande storlek" in res.summary_sv()
+    word, sentence = st.headline_verdict("1282")
+    assert word == res.verdict and word == "kan vara slump"  # was "+5,4 pp, p 0,041, säkerställd" vs its own past
+    assert "minsta upptäckbara effekt" in sentence
 
 
 def test_landskrona_studies_ak9_on_the_kolada_series_before_the_break():
@@ -108,10 +118,13 @@ def test_landskrona_studies_ak9_on_the_kolada_series_before_the_break():
     assert "N15419" in st.summary_sv() and "1998–2016" in st.summary_sv()
 
 
-def test_designs_that_disagree_give_no_verdict():
-    st = study("fgte", "gy_examen", 2025, municipalities=["1383"], designs=("before_after", "its"))
-    word, sentence = st.combined_verdict("1383")
-    verdicts = {r.design: r.verdict for r in st.results}
-    if len(set(verdicts.values())) > 1:
-        assert word == "metoderna pekar åt olika håll" and "inget samlat omdöme" in sentence
-    assert f"Samlat för Varberg: {sentence}" in st.summary_sv()
+def test_sensitivity_designs_never_veto_the_primary_verdict():
+    st = study("samverkan-haparanda", "ak9_merit", 2025, n_boot=199)
+    word, sentence = st.headline_verdict("2583")
+    assert word == st.primary("2583").verdict  # whatever the other designs say
+    rows = st.sensitivity("2583")
+    assert {r["design"] for r in rows} == {"its", "did", "synth", "before_after"}
+    assert all(r["direction"] in ("samma riktning", "annan riktning") or r["direction"].startswith("kan inte")
+               for r in rows)
+    assert "metoderna pekar åt olika håll" not in st.summary_sv()
+    assert f"Haparanda: {sentence}" in st.summary_sv()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..contract import CannotAssess
 from ..text_sv import fmt_num, years_sv
 
 REQUIRED_COLUMNS = ("municipality_id", "year", "value")
@@ -115,24 +116,24 @@ def make_window(frame: pd.DataFrame, treated: Sequence[str], first_treated_year,
     obs = sub.loc[sub["value"].notna(), "year"]
     who = ", ".join(treated)
     if obs.empty:
-        raise ValueError(f"Serien för {who} saknar värden: alla värden saknas, så inget kan skattas.")
+        raise CannotAssess(f"Serien för {who} saknar värden: alla värden saknas, så inget kan skattas.")
     start = int(obs.min()) if start_year is None else int(start_year)
     end = int(obs.max()) if end_year is None else int(end_year)
     for label, y in (("startår", start), ("slutår", end), ("första påverkade år", int(first_treated_year))):
         if y < lo or y > hi:
-            raise ValueError(f"År utanför data: {label} {y} ligger utanför de år som finns i indata "
+            raise CannotAssess(f"År utanför data: {label} {y} ligger utanför de år som finns i indata "
                              f"({years_sv(lo, hi)}).")
     if start > end:
         raise ValueError(f"Ogiltigt fönster: startår {start} ligger efter slutår {end}.")
     t0 = int(first_treated_year)
     inside = obs[(obs >= start) & (obs <= end)]
     if inside.empty:
-        raise ValueError(f"Serien för {who} saknar värden i fönstret {years_sv(start, end)}.")
+        raise CannotAssess(f"Serien för {who} saknar värden i fönstret {years_sv(start, end)}.")
     if not (inside < t0).any():
-        raise ValueError(f"Ingen förperiod: {who} har inga observerade värden före första påverkade år {t0} "
+        raise CannotAssess(f"Ingen förperiod: {who} har inga observerade värden före första påverkade år {t0} "
                          f"i fönstret {years_sv(start, end)}.")
     if not (inside >= t0).any():
-        raise ValueError(f"Ingen efterperiod: {who} har inga observerade värden från och med första påverkade "
+        raise CannotAssess(f"Ingen efterperiod: {who} har inga observerade värden från och med första påverkade "
                          f"år {t0} i fönstret {years_sv(start, end)}.")
     return Window(start, end, t0)
 

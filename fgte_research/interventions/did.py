@@ -37,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from ..contract import CannotAssess
 import pandas as pd
 from scipy import stats
 
@@ -116,11 +118,11 @@ def did(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year: in
     pre_years = [y for y in keep_years if y < window.t0]
     post_years = [y for y in keep_years if y >= window.t0]
     if not pre_years or not post_years:
-        raise ValueError(f"DiD kräver år där alla behandlade kommuner har värden både före och efter {window.t0}.")
+        raise CannotAssess(f"DiD kräver år där alla behandlade kommuner har värden både före och efter {window.t0}.")
     complete = W.loc[comparison, keep_years].notna().all(axis=1)
     comp_ok = [c for c in comparison if complete[c]]
     if not comp_ok:
-        raise ValueError("Ingen jämförelsekommun har fullständiga värden under fönstret; DiD kan inte skattas.")
+        raise CannotAssess("Ingen jämförelsekommun har fullständiga värden under fönstret; DiD kan inte skattas.")
     units = treated_list + comp_ok
     Y = W.loc[units, keep_years].to_numpy(dtype=float)
     is_treated = np.array([u in treated_list for u in units])

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..contract import CannotAssess
+
 NAN = float("nan")
 
 
@@ -168,7 +170,7 @@ class WildClusterBootstrap:
         yd, dd = two_way_demean(y), two_way_demean(d)
         self.S = float(np.sum(dd * dd))
         if self.S <= 0:
-            raise ValueError("Behandlingsindikatorn varierar inte efter fixa effekter; DiD kan inte skattas.")
+            raise CannotAssess("Behandlingsindikatorn varierar inte efter fixa effekter; DiD kan inte skattas.")
         self.beta = float(np.sum(dd * yd) / self.S)
         n, k = n_units * n_years, n_units + n_years
         self.c = (self.G / (self.G - 1)) * ((n - 1) / max(n - k, 1))

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from ..contract import CannotAssess
 import pandas as pd
 import statsmodels.api as sm
 
@@ -80,10 +82,10 @@ def its(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     with_slope = len(post) >= 2
     X = design_matrix(years, window.t0, with_slope)
     if len(pre) < 2:
-        raise ValueError(f"ITS kräver minst två observerade år före insatsen för att skatta en trend; "
+        raise CannotAssess(f"ITS kräver minst två observerade år före insatsen för att skatta en trend; "
                          f"förperioden har {len(pre)}.")
     if len(years) <= X.shape[1]:
-        raise ValueError(f"För få observationer för ITS: {len(years)} år men modellen har {X.shape[1]} "
+        raise CannotAssess(f"För få observationer för ITS: {len(years)} år men modellen har {X.shape[1]} "
                          f"parametrar; minst {X.shape[1] + 1} år behövs.")
     y = obs.to_numpy(dtype=float)
     model = sm.OLS(y, X)

@@ -18,7 +18,7 @@ from .. import paths
 
 FIELDS_REQUIRED = ("id", "name", "municipalities", "first_treated_year", "description", "sources",
                    "assumptions", "status")
-FIELDS_OPTIONAL = ("note",)
+FIELDS_OPTIONAL = ("note", "selected_on_low_results")
 STATUSES = ("pågående", "avslutad", "planerad", "ofullständig")
 _CODE = re.compile(r"^\d{4}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -43,6 +43,9 @@ class Intervention:
     assumptions: tuple[Assumption, ...]
     status: str
     note: str | None = None
+    #: the municipalities were chosen for their low results (a targeted programme): the study adds a
+    #: regression-to-the-mean check with placebos drawn the same way
+    selected_on_low_results: bool = False
 
     def is_assumed(self, field: str) -> bool:
         """True when the value of ``field`` rests on a marked assumption."""
@@ -129,8 +132,11 @@ def _parse_entry(path: Path, i: int, raw) -> Intervention:
         parsed.append(Assumption(a["assumption"].strip(), a["concerns"]))
     if note is not None and not isinstance(note, str):
         raise fail("note", "måste vara text")
+    low = raw.get("selected_on_low_results", False)
+    if not isinstance(low, bool):
+        raise fail("selected_on_low_results", f"måste vara true eller false, fick {low!r}")
     return Intervention(eid, raw["name"].strip(), tuple(munis), year, raw["description"].strip(),
-                        tuple(s.strip() for s in sources), tuple(parsed), raw["status"], note)
+                        tuple(s.strip() for s in sources), tuple(parsed), raw["status"], note, low)
 
 
 def load_registry(path: str | Path | None = None) -> dict[str, Intervention]:

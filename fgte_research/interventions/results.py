@@ -18,9 +18,12 @@ import pandas as pd
 from ..contract import CANNOT_ASSESS, AnalysisResult, Status, tidy_frame
 from ..text_sv import difference_unit, fmt_ci, fmt_num, fmt_p, years_sv
 from ..verdicts import CANNOT, SENTENCES, verdict_p
+from .designs import name_sv
 
-DESIGN_NAMES_SV = {"before_after": "Före/efter", "its": "Avbruten tidsserie (ITS)",
-                   "did": "Skillnad-i-skillnader (DiD)", "synth": "Syntetisk kontroll"}
+def design_name_sv(design: str) -> str:
+    """The design's Swedish name from the design registry (one table for every name)."""
+    return name_sv(design)
+
 
 #: Columns of :meth:`InterventionResult.details` (the design's own view); ``tidy()`` has the contract's columns.
 DETAIL_COLUMNS = ["design", "term", "estimate", "ci_low", "ci_high", "p_value", "method", "n_pre", "n_post",
@@ -129,7 +132,7 @@ class InterventionResult(AnalysisResult):
     @property
     def title_sv(self) -> str:
         ind = self.labels.indicator or self.series_id or "värdet"
-        return f"{DESIGN_NAMES_SV.get(self.design, self.design)}: {ind}"
+        return f"{design_name_sv(self.design)}: {ind}"
 
     @property
     def status(self) -> Status:
@@ -237,7 +240,7 @@ class InterventionResult(AnalysisResult):
         size and no p-value.
         """
         if not self.status.ok:
-            name = DESIGN_NAMES_SV.get(self.design, self.design)
+            name = design_name_sv(self.design)
             return f"{name} för {self._who_sv()}: kan inte bedömas ({self.status.reason})."
         parts = [self._headline_sv()]
         if not math.isnan(self.p_value):

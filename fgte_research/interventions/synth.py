@@ -32,6 +32,7 @@ import pandas as pd
 from scipy.optimize import minimize, nnls
 
 from ..text_sv import fmt_num, fmt_p
+from ..contract import CannotAssess
 from . import checks
 from .inference import LinearRankTest
 from .results import InterventionResult, Labels, Term, series_frame
@@ -119,7 +120,18 @@ class SynthResult(InterventionResult):
 
             return Status(CANNOT_ASSESS, f"donatorerna återskapar förperioden ({self.n_pre} år) exakt, så "
                                          "placebotestet är odefinierat")
+        if base.ok and self.smallest_p > 0.05:
+            from ..contract import CANNOT_ASSESS, Status
+
+            n_exact = int(np.isinf(self.placebos["rmspe_ratio"]).sum()) if self.placebos is not None else 0
+            return Status(CANNOT_ASSESS, f"{n_exact} av {len(self.placebos)} placebokommuner återskapar "
+                                         f"förperioden exakt, så p kan inte bli lägre än "
+                                         f"{fmt_num(self.smallest_p, 2)} och testet kan aldrig visa en säker "
+                                         "skillnad")
         return base
+
+    #: the smallest p-value the RMSPE-ratio test can reach with this pool: (1 + exact-fit placebos) / (J + 1)
+    smallest_p: float = 0.0
     weights: pd.Series = None  # donor id -> weight, largest first
     placebos: pd.DataFrame = None  # one row per donor as pseudo-treated
     placebo_gaps: pd.DataFrame = None  # donors x years, observed − synthetic for each placebo
@@ -130,7 +142,8 @@ class SynthResult(InterventionResult):
 
     def _details_sv(self) -> list[str]:
         out = ["Intervallet och p-värdet bygger på placebofördelningen av genomsnittliga gap, där varje "
-               "donatorkommun i tur och ordning behandlas som om den hade haft insatsen."]
+               "donatorkommun i tur och ordning behandlas som om den hade haft insatsen.",
+               f"Det minsta p-värde testet kan nå med denna donatorpool är {fmt_num(self.smallest_p, 3)}."]
         ratio = next((t for t in self.terms if t.term == "rmspe_ratio"), None)
         if ratio is not None and not np.isnan(ratio.p_value):
             out.append(f"Placebotestet med kvoten mellan efter- och förperiodens RMSPE ger {fmt_p(ratio.p_value)}.")
@@ -199,7 +212,7 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     else:
         candidates = [d for d in checks.require_units(frame, dict.fromkeys(donors), "Donatorn") if d not in excluded]
     if not candidates:
-        raise ValueError("Donatorpoolen är tom: inga andra kommuner att bygga en syntetisk jämförelse av.")
+        raise CannotAssess("Donatorpoolen är tom: inga andra kommuner att bygga en syntetisk jämförelse av.")
     who = municipality_name or treated
 
     W = checks.wide(frame, window, [treated] + candidates)
@@ -211,7 +224,7 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     ok = W.loc[candidates, years].notna().all(axis=1)
     donor_ids = [c for c in candidates if ok[c]]
     if not donor_ids:
-        raise ValueError(f"Ingen donator har fullständiga värden under fönstret {window.start}–{window.end}; "
+        raise CannotAssess(f"Ingen donator har fullständiga värden under fönstret {window.start}–{window.end}; "
                          "syntetisk kontroll kan inte skattas.")
     y = y_full[keep]
     X = W.loc[donor_ids, years].to_numpy(dtype=float)
@@ -254,12 +267,13 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
         p_ratio = (np.nan if np.isnan(ratio) or len(counted) == 0
                    else (1 + int(np.sum(counted >= ratio * (1 - 1e-12)))) / (len(counted) + 1))
         n_exact = int(np.isinf(counted).sum())
+        smallest_p = (1 + n_exact) / (len(counted) + 1) if len(counted) else 1.0
         test = LinearRankTest(np.r_[avg_gap, placebos["average_gap"].to_numpy()],
                               np.r_[1.0, np.zeros(len(placebos))], observed=0)
         p_gap = test.p_value(0.0)
         lo, hi = test.conf_int(avg_gap, float(np.std(placebos["average_gap"])) or 1.0, alpha)
     else:
-        n_assign, p_ratio, p_gap, lo, hi, n_exact = 1, np.nan, np.nan, np.nan, np.nan, 0
+        n_assign, p_ratio, p_gap, lo, hi, n_exact, smallest_p = 1, np.nan, np.nan, np.nan, np.nan, 0, 1.0
 
     # The headline verdict comes from the RMSPE-ratio test (studentized by each unit's own pre-period fit), with
     # the direction of the average gap; the gap's own rank interval is kept as a description.
@@ -307,6 +321,7 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
         series_id=series_id, break_years=breaks,
     )
     res.weights = weights
+    res.smallest_p = float(smallest_p)
     res.placebos = placebos
     res.placebo_gaps = pd.DataFrame(placebo_gaps, index=years).T
     res.names = dict(names or {})

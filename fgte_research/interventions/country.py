@@ -1,0 +1,358 @@
+"""(e) The primary design: difference-in-differences against the country, calibrated among municipalities of
+similar size.
+
+Why this design is the headline (the rule is in :mod:`fgte_research.interventions.designs` and the README):
+annual municipal series are short (often 2–8 years before a start), autocorrelated and far noisier in small
+municipalities than in large ones. Measured on the real series with fake start years
+(``benchmarks/bench_placebo_size.py``), a placebo test that ranks a municipality among *all* others rejects
+7–15 % of the time in the largest third, and designs that need long pre-periods (ITS, synthetic control) cannot
+assess most questions at all. This design needs only one year on each side and holds its size in every
+population tercile because
+
+- the statistic is the textbook DiD t against the country: the municipality's yearly difference from the
+  country's mean (the unweighted mean of the eligible municipalities, so a national shock cancels), mean after
+  minus mean before, divided by its own pooled standard error (so the noise of the difference, not of the
+  level, scales it);
+- its null distribution is the same statistic for the ``k`` municipalities nearest in population the year before
+  the start (information from before the start only), none of them in a registered intervention or on the
+  exclusion list; the estimate is re-centred on their median, so a movement shared by municipalities of that
+  size is not credited to the intervention;
+- p = (1 + #{|t_j| ≥ |t_0|}) / (k + 1) (a rank test, exact when the treated municipality is exchangeable with
+  its size neighbours), and the 95 % interval is d_0 ± q·s_0 with q the rank's critical value.
+
+A set of treated municipalities (the FGTE set) is tested as a set: the mean of the members' studentized
+statistics against sets drawn member by member from each member's own size neighbours (comparable sets).
+
+The minimum detectable effect (80 % power at the 5 % level) is computed from the same placebo distribution: the
+smallest step that, added to every year after the start, would be called "säker" in 80 % of the placebo draws.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..text_sv import fmt_num
+from ..contract import CannotAssess
+from . import checks
+from .inference import NAN
+from .results import InterventionResult, Labels, Term, series_frame
+
+#: Size neighbours in each placebo pool (p-value resolution 1/(k+1) = 0.01).
+POOL_SIZE = 99
+MIN_POOL = 19
+POWER = 0.80
+SET_DRAWS = 4000
+
+
+@dataclass(frozen=True)
+class CountryTest:
+    """The calibrated comparison of one unit (or a set) with the country, for one window and start."""
+
+    estimate: float  # d_0: change of the difference from the country, re-centred on the size neighbours
+    ci_low: float
+    ci_high: float
+    p_value: float
+    mde: float  # minimum detectable step at 80 % power (unit of the series)
+    n_pool: int
+    n_pre: int
+    n_post: int
+    window: tuple[int, int]
+    first_treated_year: int
+
+    @property
+    def ok(self) -> bool:
+        return math.isfinite(self.p_value)
+
+
+def difference_statistics(Y: np.ndarray, years, t0: int, country_rows) -> tuple[np.ndarray, np.ndarray]:
+    """(estimate, standard error) per row of Y: mean(after) − mean(before) of the row's difference from the
+    mean of ``country_rows``, with the pooled (equal-variance) standard error of the textbook DiD t-test."""
+    years = np.asarray(years, dtype=int)
+    Y = np.asarray(Y, dtype=float)
+    G = Y - Y[np.asarray(country_rows)].mean(axis=0)
+    pre, post = years < t0, years >= t0
+    A, B = G[:, pre], G[:, post]
+    n0, n1 = A.shape[1], B.shape[1]
+    if n0 < 1 or n1 < 1:
+        return np.full(len(Y), NAN), np.full(len(Y), NAN)
+    est = B.mean(axis=1) - A.mean(axis=1)
+    if n0 + n1 < 3:
+        return est, np.full(len(Y), NAN)
+    ss = (((A - A.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+          + ((B - B.mean(axis=1, keepdims=True)) ** 2).sum(axis=1))
+    se = np.sqrt(ss / (n0 + n1 - 2) * (1 / n0 + 1 / n1))
+    return est, se
+
+
+def size_neighbours(unit: str, candidates: Sequence[str], size: Mapping[str, float], k: int = POOL_SIZE
+                    ) -> list[str]:
+    """The ``k`` candidates nearest to ``unit`` in log population (ties broken by code, so the pool is fixed)."""
+    s0 = size.get(unit)
+    have = [c for c in candidates if c != unit and size.get(c) and size.get(c) > 0]
+    if not s0 or s0 <= 0:
+        return sorted(have)[:k]
+    ls0 = math.log(s0)
+    return sorted(have, key=lambda c: (abs(math.log(size[c]) - ls0), c))[:k]
+
+
+def _critical(abs_t: np.ndarray, alpha: float) -> float:
+    """The rank test's critical |t|: p < alpha exactly when |t_0| exceeds it (ties count against the unit)."""
+    J = len(abs_t)
+    m = math.floor(alpha * (J + 1) - 1e-9)  # how many placebos may be at least as extreme
+    if m < 1:
+        return math.inf
+    return float(np.sort(abs_t)[::-1][m - 1])
+
+
+def _mde_single(t_pool: np.ndarray, crit: float, se0: float) -> float:
+    """Smallest step (in the series' unit) detected in POWER of the placebo draws of the unit's noise."""
+    if not (math.isfinite(crit) and math.isfinite(se0) and se0 > 0):
+        return NAN
+    grid = np.linspace(0, crit + 10 * max(1.0, float(np.max(np.abs(t_pool)))), 4001)
+    power = np.array([np.mean(np.abs(t_pool + x) > crit) for x in grid])
+    hit = np.flatnonzero(power >= POWER)
+    return float(grid[hit[0]] * se0) if len(hit) else NAN
+
+
+def test_unit(est: pd.Series, se: pd.Series, unit: str, pool: Sequence[str], window, t0: int,
+              n_pre: int, n_post: int, alpha: float = 0.05) -> CountryTest:
+    """Calibrate one unit's statistic against its placebo pool (see the module docstring)."""
+    e_p, s_p = est.reindex(pool).to_numpy(float), se.reindex(pool).to_numpy(float)
+    ok = np.isfinite(e_p) & np.isfinite(s_p) & (s_p > 0)
+    e_p, s_p = e_p[ok], s_p[ok]
+    e0, s0 = float(est[unit]), float(se[unit])
+    if len(e_p) < MIN_POOL or not (math.isfinite(e0) and math.isfinite(s0) and s0 > 0):
+        return CountryTest(NAN, NAN, NAN, NAN, NAN, len(e_p), n_pre, n_post, tuple(window), t0)
+    m = float(np.median(e_p))
+    t_p = (e_p - m) / s_p
+    d0 = e0 - m
+    p = (1 + int(np.sum(np.abs(t_p) >= abs(d0 / s0) * (1 - 1e-12)))) / (len(t_p) + 1)
+    crit = _critical(np.abs(t_p), alpha)
+    lo, hi = (d0 - crit * s0, d0 + crit * s0) if math.isfinite(crit) else (NAN, NAN)
+    return CountryTest(d0, lo, hi, p, _mde_single(t_p, crit, s0), len(t_p), n_pre, n_post, tuple(window), t0)
+
+
+def test_set(est: pd.Series, se: pd.Series, members: Sequence[str], pools: Mapping[str, Sequence[str]], window,
+             t0: int, n_pre: int, n_post: int, alpha: float = 0.05, draws: int = SET_DRAWS, seed: int = 0
+             ) -> CountryTest:
+    """A set of treated units: the mean studentized statistic against comparable placebo sets (one size
+    neighbour per member, drawn from that member's own pool, never the same municipality twice)."""
+    rng = np.random.default_rng(seed)
+    t_members, d_members, s_members, null_cols = [], [], [], []
+    for u in members:
+        pool = [c for c in pools[u] if np.isfinite(est.get(c, NAN)) and se.get(c, 0) > 0]
+        e0, s0 = float(est[u]), float(se[u])
+        if len(pool) < MIN_POOL or not (math.isfinite(e0) and s0 > 0):
+            return CountryTest(NAN, NAN, NAN, NAN, NAN, 0, n_pre, n_post, tuple(window), t0)
+        e_p, s_p = est[pool].to_numpy(float), se[pool].to_numpy(float)
+        m = float(np.median(e_p))
+        t_members.append((e0 - m) / s0)
+        d_members.append(e0 - m)
+        s_members.append(s0)
+        null_cols.append((np.asarray(pool), (e_p - m) / s_p))
+    k = len(members)
+    stats = np.empty(draws)
+    for b in range(draws):
+        used: set[str] = set()
+        acc = 0.0
+        for ids, t in null_cols:
+            for _ in range(20):
+                j = int(rng.integers(len(ids)))
+                if ids[j] not in used:
+                    break
+            used.add(ids[j])
+            acc += t[j]
+        stats[b] = acc / k
+    t_obs = float(np.mean(t_members))
+    p = (1 + int(np.sum(np.abs(stats) >= abs(t_obs) * (1 - 1e-12)))) / (draws + 1)
+    q = float(np.quantile(np.abs(stats), 1 - alpha))
+    est_set = float(np.mean(d_members))
+    scale = 1.0 / float(np.mean(1.0 / np.asarray(s_members)))  # a common step δ moves the statistic by δ/scale
+    # MDE: the common step δ detected in POWER of the placebo sets (the statistic moves by δ·mean(1/s_i)).
+    grid = np.linspace(0, (q + 10 * max(1.0, float(np.max(np.abs(stats))))), 4001)
+    power = np.array([np.mean(np.abs(stats + x) > q) for x in grid])
+    hit = np.flatnonzero(power >= POWER)
+    mde = float(grid[hit[0]] * scale) if len(hit) else NAN
+    return CountryTest(est_set, est_set - q * scale, est_set + q * scale, p, mde,
+                       int(np.mean([len(ids) for ids, _ in null_cols])), n_pre, n_post, tuple(window), t0)
+
+
+def calibrated_test(W: pd.DataFrame, treated: Sequence[str], t0: int, size: Mapping[str, float],
+                    eligible: Sequence[str], k: int = POOL_SIZE, alpha: float = 0.05,
+                    pools: Mapping[str, Sequence[str]] | None = None) -> CountryTest:
+    """The design's test on a units × years matrix (complete rows; the treated among them).
+
+    ``eligible``: the municipalities that may serve as placebos (not registered, not excluded, not treated).
+    ``pools``: each treated unit's placebo pool (default: its ``k`` size neighbours among ``eligible``).
+    """
+    years = np.asarray(W.columns, dtype=int)
+    n_pre, n_post = int((years < t0).sum()), int((years >= t0).sum())
+    window = (int(years.min()), int(years.max()))
+    treated = list(treated)
+    eligible = [c for c in eligible if c in W.index and c not in treated]
+    if not eligible or any(u not in W.index for u in treated):
+        return CountryTest(NAN, NAN, NAN, NAN, NAN, 0, n_pre, n_post, window, t0)
+    rows = {c: i for i, c in enumerate(W.index)}
+    est, se = difference_statistics(W.to_numpy(float), years, t0, [rows[c] for c in eligible])
+    est, se = pd.Series(est, index=W.index), pd.Series(se, index=W.index)
+    pools = dict(pools or {})
+    for u in treated:
+        pools.setdefault(u, size_neighbours(u, eligible, size, k))
+    if len(treated) == 1:
+        return test_unit(est, se, treated[0], pools[treated[0]], window, t0, n_pre, n_post, alpha)
+    return test_set(est, se, treated, pools, window, t0, n_pre, n_post, alpha)
+
+
+# ---------------------------------------------------------------------------------------------
+# Result
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(kw_only=True, repr=False)
+class CountryResult(InterventionResult):
+    test: CountryTest = None
+    #: other windows (shortest and longest admissible) and fake starts in the pre-period, same test
+    window_checks: list[CountryTest] = field(default_factory=list)
+    pretrend_checks: list[CountryTest] = field(default_factory=list)
+    #: the regression-to-the-mean check (placebos drawn from the lowest tenth before the start), if asked for
+    rtm_check: CountryTest | None = None
+    pool: dict = field(default_factory=dict)  # treated unit -> its placebo pool
+
+    comparison_sv = "riket"
+    counterfactual_label_sv = "Kommunens nivå före starten, flyttad som riket"
+    min_pre = 1
+
+    @property
+    def status(self):
+        from ..contract import CANNOT_ASSESS, Status
+
+        if self.test is None or not self.test.ok:
+            n = self.test.n_pool if self.test else 0
+            return Status(CANNOT_ASSESS, f"för få jämförbara kommuner med fullständiga värden ({n}; minst "
+                                         f"{MIN_POOL} krävs) eller för få år (minst tre år i fönstret)")
+        return Status()
+
+    def _headline_sv(self) -> str:
+        from ..text_sv import fmt_ci, fmt_p
+
+        t = self.test
+        ind = (self.labels.indicator or "Värdet")
+        ind = ind[:1].upper() + ind[1:]
+        direction = "ökade" if t.estimate > 0 else "minskade" if t.estimate < 0 else "ändrades inte"
+        who = self._who_sv()
+        head = (f"{ind} i {who} {direction} med {fmt_num(abs(t.estimate))}{self._unit_sv()} mer än i riket "
+                f"från åren före {t.first_treated_year} till åren efter, räknat mot kommuner av liknande storlek "
+                f"({fmt_ci(t.ci_low, t.ci_high)}; {fmt_p(t.p_value)})")
+        return head + f": {self.verdict}."
+
+    def mde_sentence_sv(self) -> str:
+        t = self.test
+        if t is None or not math.isfinite(t.mde):
+            return ""
+        return (f"En förändring på mindre än ungefär {fmt_num(t.mde, 1)}{self._unit_sv()} hade inte gått att "
+                "skilja från slump här (minsta upptäckbara effekt med 80 % sannolikhet).")
+
+    def _details_sv(self) -> list[str]:
+        out = []
+        if self.verdict == "kan vara slump":
+            out.append(self.mde_sentence_sv())
+        for c in self.window_checks:
+            if c.ok:
+                out.append(f"Med åren {c.window[0]}–{c.window[1]}: {fmt_num(c.estimate, signed=True)}"
+                           f"{self._unit_sv()} (p = {fmt_num(c.p_value, 2)}).")
+        bad = [c for c in self.pretrend_checks if c.ok and c.p_value < 0.05]
+        if self.pretrend_checks:
+            out.append("Förtest med låtsade startår före den verkliga starten: " + (
+                "ingen skillnad före starten." if not bad else
+                "skillnaden fanns redan före starten (låtsat startår " + ", ".join(
+                    str(c.first_treated_year) for c in bad) + "), så skillnaden efteråt kan inte tillskrivas "
+                "insatsen."))
+        if self.rtm_check is not None and self.rtm_check.ok:
+            out.append(f"Mot kommuner som också låg lägst före starten (regression mot medelvärdet): "
+                       f"{fmt_num(self.rtm_check.estimate, signed=True)}{self._unit_sv()} "
+                       f"(p = {fmt_num(self.rtm_check.p_value, 2)}).")
+        return out
+
+
+def country(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year: int, *, size: Mapping[str, float],
+            exclude: Sequence[str] = (), last_year: int | None = None, series_id: str = "",
+            start_year: int | None = None, end_year: int | None = None, break_years=None,
+            k: int = POOL_SIZE, window_checks: bool = True, pretrend: bool = True,
+            low_results_selected: bool = False, municipality_name: str | None = None,
+            indicator_name: str | None = None, unit: str | None = None, alpha: float = 0.05) -> CountryResult:
+    """DiD against the country for one municipality or a set, calibrated among size neighbours.
+
+    ``data``: long frame (municipality_id, year, value) for the treated and every candidate placebo;
+    ``size``: population per municipality the year before the start; ``exclude``: municipalities that must not be
+    placebos (registered interventions, the exclusion list). ``low_results_selected``: the units were chosen for
+    low results, so a regression-to-the-mean check is added (placebos from the lowest tenth before the start).
+    """
+    frame = checks.clean_frame(data, last_year)
+    treated = [treated] if isinstance(treated, str) else list(treated)
+    treated = checks.require_units(frame, treated)
+    window = checks.make_window(frame, treated, first_treated_year, start_year, end_year)
+    breaks = checks.parse_break_years(break_years)
+    W = checks.wide(frame, window)
+    # the years every treated unit has (åk 3 had no tests 2020–2021), then the placebos complete in those years
+    W = W.loc[:, W.reindex(index=[u for u in treated if u in W.index]).notna().all(axis=0)].dropna()
+    excluded = {str(e) for e in exclude} | set(treated)
+    eligible = [c for c in W.index if c not in excluded and not str(c).startswith("00")]
+    missing = [u for u in treated if u not in W.index]
+    if missing:
+        raise CannotAssess(f"{', '.join(missing)} saknar värden för något år i fönstret {window.start}–{window.end}; "
+                         "jämförelsen med riket kräver fullständiga år.")
+    t0 = window.t0
+    main = calibrated_test(W, treated, t0, size, eligible, k, alpha)
+    pools = {u: size_neighbours(u, eligible, size, k) for u in treated}
+
+    checks_w = []
+    years = list(W.columns)
+    pre_years = [y for y in years if y < t0]
+    if window_checks and len(pre_years) > 2:
+        checks_w.append(calibrated_test(W[[y for y in years if y >= t0 - 2]], treated, t0, size, eligible, k,
+                                        alpha, pools))
+    pre_checks = []
+    if pretrend:
+        for fake in range(t0 - 1, pre_years[0] if pre_years else t0, -1):
+            sub = W[[y for y in years if y < t0]]
+            if (np.asarray(sub.columns) < fake).sum() >= 1 and (np.asarray(sub.columns) >= fake).sum() >= 1 \
+                    and sub.shape[1] >= 3:
+                pre_checks.append(calibrated_test(sub, treated, fake, size, eligible, k, alpha, pools))
+            if len(pre_checks) == 2:
+                break
+    rtm = None
+    if low_results_selected and pre_years:
+        level = W[pre_years].mean(axis=1) - W.loc[eligible, pre_years].mean(axis=1).mean()
+        low = level.loc[eligible].sort_values()
+        lowest = list(low.index[: max(MIN_POOL, int(math.ceil(0.1 * len(low))))])
+        rtm = calibrated_test(W, treated, t0, size, eligible, k, alpha, {u: lowest for u in treated})
+
+    # observed (treated mean) against its pre-period level moved as the country moved
+    obs = W.loc[treated].mean(axis=0)
+    country_mean = W.loc[eligible].mean(axis=0)
+    pre_mask = np.asarray(years) < t0
+    counterfactual = country_mean + float((obs - country_mean)[pre_mask].mean())
+    who = municipality_name or ", ".join(treated)
+    warnings = checks.compact([
+        checks.warn_short_pre(len(pre_years)),
+        checks.warn_single_post([y for y in years if y >= t0]),
+        checks.warn_breaks(window, breaks),
+        (f"Jämförelsen med riket kan inte bedömas för {who}: för få jämförbara kommuner."
+         if not main.ok else None),
+    ])
+    terms = [Term("effect_vs_country", main.estimate, main.ci_low, main.ci_high, main.p_value,
+                  f"did_vs_country_size_matched_rank_{main.n_pool}", calibrated=main.ok),
+             Term("minimum_detectable_effect", main.mde, method="80pct_power_placebo_draws")]
+    res = CountryResult(
+        design="country", treated=tuple(treated), first_treated_year=t0, terms=terms,
+        series=series_frame(years, obs.to_numpy(), counterfactual.to_numpy()),
+        pre_years=[int(y) for y in pre_years], post_years=[int(y) for y in years if y >= t0],
+        warnings=warnings, labels=Labels(municipality_name, indicator_name, unit), series_id=series_id,
+        break_years=breaks, test=main, window_checks=checks_w, pretrend_checks=pre_checks, rtm_check=rtm,
+        pool=pools,
+    )
+    return res
