@@ -198,21 +198,39 @@ def _simpler_model_sentence(municipality_id: str, year: int) -> str:
             f"(den modellen är mindre träffsäker: korrelation {fmt_num(median, 2)} med Koladas avvikelser).")
 
 
-READING_BOX = (
-    '<aside class="fgte-box" aria-labelledby="las"><h3 id="las">Så läser du rapporten</h3><ul>'
-    "<li><strong>saknas</strong>: det finns inget publicerat värde (inget prov det året, ingen sådan skola, eller "
-    "uppgiften ingår inte i projektets data). Skälet står intill. Inget saknat värde ersätts med en uppskattning.</li>"
-    "<li><strong>..</strong> i källorna betyder att värdet är prickat för att för få elever ingår; det visas här "
-    "som saknas.</li>"
-    "<li><strong>Intervall</strong> (95 % KI, konfidensintervall): det spann som det sanna värdet troligen ligger i. "
-    "Årskullar skiljer sig åt av slump, särskilt i små kommuner, så en förändring inom spannet kan vara slump.</li>"
-    "<li><strong>säker ökning / säker minskning</strong>: hela intervallet ligger på samma sida om noll. Metoden "
-    "har prövats på alla landets kommuner och ger ett falskt utslag i ungefär 5 fall av 100 där inget har hänt; "
-    "bland 13 indikatorer kan alltså någon enstaka bedömning vara fel. Annars står "
-    "<strong>kan vara slump</strong>.</li>"
-    "<li><strong>Ingen rangordning:</strong> rapporten följer kommunens egen utveckling. Riket och länet visas "
-    "som jämförelse, inte för att rangordna.</li>"
-    "</ul></aside>")
+def reading_box_html(n_verdicts: int, what: str = "rapporten") -> str:
+    """'Så läser du …' with the family of verdicts counted: how many false "säker" to expect among them by chance.
+
+    The report's verdicts are controlled as a family by saying so (not by a stricter rule per verdict, which would
+    blind the single ones): each verdict's test errs in about 5 of 100 cases where nothing happened, so among n
+    verdicts about n/20 can be expected to say "säker" by chance alone."""
+    expected = fmt_num(0.05 * n_verdicts, 1)
+    family = (f"Den här sammanfattningen har {n_verdicts} omdömen. Om ingenting alls hade förändrats skulle ändå "
+              f"i genomsnitt ungefär {expected} av dem visa säker ökning eller minskning av en slump, så ett "
+              "enstaka säkert omdöme ska läsas tillsammans med de andra och med siffrorna."
+              if n_verdicts else "")
+    return (
+        f'<aside class="fgte-box" aria-labelledby="las"><h3 id="las">Så läser du {what}</h3><ul>'
+        "<li><strong>saknas</strong>: det finns inget publicerat värde (inget prov det året, ingen sådan skola, "
+        "eller uppgiften ingår inte i projektets data). Skälet står intill. Inget saknat värde ersätts med en "
+        "uppskattning.</li>"
+        "<li><strong>..</strong> i källorna betyder att värdet är prickat för att för få elever ingår; det visas här "
+        "som saknas.</li>"
+        "<li><strong>Intervall</strong> (95 % KI, konfidensintervall): det spann som det sanna värdet troligen "
+        "ligger i. Årskullar skiljer sig åt av slump, särskilt i små kommuner, så en förändring inom spannet kan "
+        "vara slump.</li>"
+        "<li><strong>säker ökning / säker minskning</strong>: hela intervallet ligger på samma sida om noll. Metoden "
+        "har prövats på alla landets kommuner, i små, mellanstora och stora kommuner var för sig, och ger ett "
+        "falskt utslag i högst ungefär 5 fall av 100 där inget har hänt. " + family + " Annars står "
+        "<strong>kan vara slump</strong>.</li>"
+        "<li><strong>Ingen rangordning:</strong> rapporten följer kommunens egen utveckling. Riket och länet visas "
+        "som jämförelse, inte för att rangordna.</li>"
+        "</ul></aside>")
+
+
+def _verdict_count(rows: list[dict]) -> int:
+    words = (INCREASE, DECREASE, UNCERTAIN)
+    return sum(r.get("change_word") in words for r in rows) + sum(r.get("trend_word") in words for r in rows)
 
 
 def _trend_sentence_sv(n: int, titles: list[str], direction: str) -> str:
@@ -244,7 +262,8 @@ def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) ->
                 + "; nyare värden kan hämtas när data uppdateras." if stale else "") + "</p>")
     return ('<section class="fgte-summary-page"><h2>Kommunsammanfattning</h2>'
             + gap_sentence_html(municipality_id, year) + intro
-            + summary_table_html(rows, year, since_words) + READING_BOX + "</section>")
+            + summary_table_html(rows, year, since_words) + reading_box_html(_verdict_count(rows))
+            + "</section>")
 
 
 # ---------------------------------------------------------------- Fördjupning: one figure per indicator
@@ -461,6 +480,7 @@ def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) ->
     ids = sorted(municipality_ids)
     header = ["Indikator", "Gruppen"] + [escape(mun.name_of(m)) for m in ids]
     rows = []
+    n_words = 0
     for ind in catalogue.INDICATORS:
         reg = regs.get(ind.id)
         name = f"{ind.number}. {escape(ind.title_sv)}"
@@ -476,6 +496,7 @@ def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) ->
             r = by_id.get(m)
             trend = next((p.trend for p in r.parts if p.trend), None) if r else None
             word = verdict(*trend.ols_ci) if trend else ""
+            n_words += bool(word)
             cells.append(f"<span aria-hidden=\"true\">{ARROWS.get(word, '')}</span> {word}" if word else "saknas")
         rows.append([name, group] + cells)
     return ('<section><h2>Sammanfattning</h2><p>Varje kommuns egen trend i indikatorn, med samma prövade omdömen '
@@ -483,7 +504,41 @@ def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) ->
             "testet larmar falskt högst omkring 5 gånger av 100, annars <strong>kan vara slump</strong>. Kommunerna "
             "står i kodordning; tabellen är ingen rangordning.</p>"
             + _table(f"Trend per kommun och indikator, data till och med {year}", header, rows, "fgte-summary")
-            + READING_BOX.replace("Så läser du rapporten", "Så läser du översikten") + "</section>")
+            + reading_box_html(n_words, "översikten") + "</section>")
+
+
+def set_studies_html(municipality_ids, year: int) -> str:
+    """The regional overview's headline: each registered intervention of several municipalities in the group,
+    tested as a set against the country (the collaboration's own unit), with the set's event-study figure."""
+    from .intervention_study import set_studies
+
+    items = set_studies(municipality_ids, year)
+    if not items:
+        return ""
+    out, figure = ['<section><h2>Insatsen som helhet</h2>'], None
+    rows = []
+    for entry, ind_id, st in items:
+        ind = catalogue.indicator(ind_id)
+        if isinstance(st, DataMissing):
+            rows.append([escape(entry.name), escape(ind.title_sv), "", escape(str(st))])
+            continue
+        window = f"{st.window[0]}–{st.window[1]}" if st.window else ""
+        rows.append([escape(entry.name), escape(ind.title_sv), escape(window), escape(st.headline_verdict()[1])])
+        es = st.event_study()
+        if figure is None and es is not None and es.status.ok:
+            figure = (entry, ind, es)
+    out.append("<p>Kommunerna i insatsen tillsammans, jämförda med riket och prövade mot grupper av kommuner med "
+               "samma storlek (en jämförbar kommun per medlem). Det är samarbetets eget huvudresultat.</p>")
+    out.append(_table(f"Insatsen som helhet, data till och med {year}", ["Insats", "Indikator", "År som används",
+                                                                         "Huvudresultat"], rows))
+    if figure is not None:
+        entry, ind, es = figure
+        alt = (f"Diagram: effekten per år sedan starten {entry.first_treated_year} för {entry.name} som helhet och "
+               f"för varje medlem, {ind.title_sv.lower()}, jämfört med riket, med 95 % intervall.")
+        out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(es.plot())}" '
+                   f'alt="{escape(alt)}"><figcaption>Svart: gruppen som helhet; grått: varje medlem. Åren före '
+                   "starten ska ligga nära noll.</figcaption></figure>")
+    return "".join(out) + "</section>"
 
 
 def study_summary_html(studies: list, intervention_name: str) -> str:

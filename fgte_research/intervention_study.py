@@ -467,3 +467,20 @@ def annual_studies(municipality_id: str, year: int) -> list[tuple]:
                 whole = study(entry.id, ind_id, year, designs=(PRIMARY,))
             out.append((entry, ind_id, st, whole))
     return out
+
+
+def set_studies(municipality_ids, year: int) -> list[tuple]:
+    """The primary estimate of every registered intervention of several municipalities that all lie in
+    ``municipality_ids`` (the FGTE set in its regional overview), with its event study: (entry, indicator id,
+    StudyResult or DataMissing)."""
+    ids = set(municipality_ids)
+    out = []
+    for entry in iv.load_registry().values():
+        if len(entry.municipalities) < 2 or entry.first_treated_year is None or not set(entry.municipalities) <= ids:
+            continue
+        for ind_id in ANNUAL_INDICATORS:
+            try:
+                out.append((entry, ind_id, study(entry.id, ind_id, year, designs=(PRIMARY, "event_study"))))
+            except DataMissing as exc:
+                out.append((entry, ind_id, exc))
+    return out

@@ -50,6 +50,7 @@ for ind in fr.INDICATORS:
     except DataMissing as exc:
         missing[ind.id] = str(exc)
 display(HTML(annual.regional_summary_html(regs, ids, year)))
+display(HTML(annual.set_studies_html(ids, year)))
 
 # %% [markdown]
 # ## Indikatorerna

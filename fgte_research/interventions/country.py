@@ -15,8 +15,7 @@ population tercile because
   level, scales it);
 - its null distribution is the same statistic for the ``k`` municipalities nearest in population the year before
   the start (information from before the start only), none of them in a registered intervention or on the
-  exclusion list; the estimate is re-centred on their median, so a movement shared by municipalities of that
-  size is not credited to the intervention;
+  exclusion list, so a movement shared by municipalities of that size is part of the null distribution;
 - p = (1 + #{|t_j| ≥ |t_0|}) / (k + 1) (a rank test, exact when the treated municipality is exchangeable with
   its size neighbours), and the 95 % interval is d_0 ± q·s_0 with q the rank's critical value.
 
@@ -42,8 +41,9 @@ from . import checks
 from .inference import NAN
 from .results import InterventionResult, Labels, Term, series_frame
 
-#: Size neighbours in each placebo pool (p-value resolution 1/(k+1) = 0.01).
-POOL_SIZE = 99
+#: Size neighbours in each placebo pool: p = (1 + #)/101 < 0.05 exactly when at most 4 are as extreme, so the
+#: test uses its full 5 % (with 99 it would reject only when at most 3 are: a 4 % test).
+POOL_SIZE = 100
 MIN_POOL = 19
 POWER = 0.80
 SET_DRAWS = 4000
@@ -53,7 +53,7 @@ SET_DRAWS = 4000
 class CountryTest:
     """The calibrated comparison of one unit (or a set) with the country, for one window and start."""
 
-    estimate: float  # d_0: change of the difference from the country, re-centred on the size neighbours
+    estimate: float  # d_0: change of the municipality's difference from the country's mean, after − before
     ci_low: float
     ci_high: float
     p_value: float
@@ -109,13 +109,21 @@ def _critical(abs_t: np.ndarray, alpha: float) -> float:
     return float(np.sort(abs_t)[::-1][m - 1])
 
 
+def _power_curve(t_null: np.ndarray, crit: float, shifts: np.ndarray) -> np.ndarray:
+    """Share of the null statistics that exceed ``crit`` in absolute value after adding each shift."""
+    t = np.sort(np.asarray(t_null, float))
+    n = len(t)
+    above = n - np.searchsorted(t, crit - shifts, side="right")
+    below = np.searchsorted(t, -crit - shifts, side="left")
+    return (above + below) / n
+
+
 def _mde_single(t_pool: np.ndarray, crit: float, se0: float) -> float:
     """Smallest step (in the series' unit) detected in POWER of the placebo draws of the unit's noise."""
     if not (math.isfinite(crit) and math.isfinite(se0) and se0 > 0):
         return NAN
     grid = np.linspace(0, crit + 10 * max(1.0, float(np.max(np.abs(t_pool)))), 4001)
-    power = np.array([np.mean(np.abs(t_pool + x) > crit) for x in grid])
-    hit = np.flatnonzero(power >= POWER)
+    hit = np.flatnonzero(_power_curve(t_pool, crit, grid) >= POWER)
     return float(grid[hit[0]] * se0) if len(hit) else NAN
 
 
@@ -128,9 +136,11 @@ def test_unit(est: pd.Series, se: pd.Series, unit: str, pool: Sequence[str], win
     e0, s0 = float(est[unit]), float(se[unit])
     if len(e_p) < MIN_POOL or not (math.isfinite(e0) and math.isfinite(s0) and s0 > 0):
         return CountryTest(NAN, NAN, NAN, NAN, NAN, len(e_p), n_pre, n_post, tuple(window), t0)
-    m = float(np.median(e_p))
-    t_p = (e_p - m) / s_p
-    d0 = e0 - m
+    # No re-centring: the pool's statistics already carry whatever municipalities of this size had in common, and
+    # ranking the uncentred |t| is exact under exchangeability (centring in the unit of the series and then
+    # dividing by each unit's own standard error distorts the tails when a few standard errors are small).
+    t_p = e_p / s_p
+    d0 = e0
     p = (1 + int(np.sum(np.abs(t_p) >= abs(d0 / s0) * (1 - 1e-12)))) / (len(t_p) + 1)
     crit = _critical(np.abs(t_p), alpha)
     lo, hi = (d0 - crit * s0, d0 + crit * s0) if math.isfinite(crit) else (NAN, NAN)
@@ -150,24 +160,17 @@ def test_set(est: pd.Series, se: pd.Series, members: Sequence[str], pools: Mappi
         if len(pool) < MIN_POOL or not (math.isfinite(e0) and s0 > 0):
             return CountryTest(NAN, NAN, NAN, NAN, NAN, 0, n_pre, n_post, tuple(window), t0)
         e_p, s_p = est[pool].to_numpy(float), se[pool].to_numpy(float)
-        m = float(np.median(e_p))
-        t_members.append((e0 - m) / s0)
-        d_members.append(e0 - m)
+        t_members.append(e0 / s0)
+        d_members.append(e0)
         s_members.append(s0)
-        null_cols.append((np.asarray(pool), (e_p - m) / s_p))
+        null_cols.append((np.asarray(pool), e_p / s_p))
     k = len(members)
-    stats = np.empty(draws)
-    for b in range(draws):
-        used: set[str] = set()
-        acc = 0.0
-        for ids, t in null_cols:
-            for _ in range(20):
-                j = int(rng.integers(len(ids)))
-                if ids[j] not in used:
-                    break
-            used.add(ids[j])
-            acc += t[j]
-        stats[b] = acc / k
+    # one size neighbour per member and draw; a draw that picks the same municipality twice is redrawn
+    picks = np.column_stack([rng.integers(len(ids), size=draws * 2) for ids, _ in null_cols])
+    codes = np.column_stack([ids[picks[:, i]] for i, (ids, _) in enumerate(null_cols)])
+    distinct = np.array([len(set(row)) == k for row in codes]) if k > 1 else np.ones(len(codes), bool)
+    picks = picks[distinct][:draws]
+    stats = np.mean([t[picks[:, i]] for i, (_, t) in enumerate(null_cols)], axis=0)
     t_obs = float(np.mean(t_members))
     p = (1 + int(np.sum(np.abs(stats) >= abs(t_obs) * (1 - 1e-12)))) / (draws + 1)
     q = float(np.quantile(np.abs(stats), 1 - alpha))
@@ -175,8 +178,7 @@ def test_set(est: pd.Series, se: pd.Series, members: Sequence[str], pools: Mappi
     scale = 1.0 / float(np.mean(1.0 / np.asarray(s_members)))  # a common step δ moves the statistic by δ/scale
     # MDE: the common step δ detected in POWER of the placebo sets (the statistic moves by δ·mean(1/s_i)).
     grid = np.linspace(0, (q + 10 * max(1.0, float(np.max(np.abs(stats))))), 4001)
-    power = np.array([np.mean(np.abs(stats + x) > q) for x in grid])
-    hit = np.flatnonzero(power >= POWER)
+    hit = np.flatnonzero(_power_curve(stats, q, grid) >= POWER)
     mde = float(grid[hit[0]] * scale) if len(hit) else NAN
     return CountryTest(est_set, est_set - q * scale, est_set + q * scale, p, mde,
                        int(np.mean([len(ids) for ids, _ in null_cols])), n_pre, n_post, tuple(window), t0)
@@ -237,16 +239,18 @@ class CountryResult(InterventionResult):
         return Status()
 
     def _headline_sv(self) -> str:
-        from ..text_sv import fmt_ci, fmt_p
+        from ..text_sv import fmt_ci, fmt_p, years_sv
 
         t = self.test
         ind = (self.labels.indicator or "Värdet")
         ind = ind[:1].upper() + ind[1:]
-        direction = "ökade" if t.estimate > 0 else "minskade" if t.estimate < 0 else "ändrades inte"
-        who = self._who_sv()
-        head = (f"{ind} i {who} {direction} med {fmt_num(abs(t.estimate))}{self._unit_sv()} mer än i riket "
-                f"från åren före {t.first_treated_year} till åren efter, räknat mot kommuner av liknande storlek "
-                f"({fmt_ci(t.ci_low, t.ci_high)}; {fmt_p(t.p_value)})")
+        how = "bättre" if t.estimate > 0 else "sämre" if t.estimate < 0 else "lika"
+        who = self._who_sv() if len(self.treated) == 1 else f"kommunerna i {self._who_sv()} sammantaget"
+        size = f"{fmt_num(abs(t.estimate))}{self._unit_sv()} " if t.estimate != 0 else ""
+        pre, post = years_sv(min(self.pre_years), max(self.pre_years)), years_sv(min(self.post_years),
+                                                                                max(self.post_years))
+        head = (f"{ind} i {who} utvecklades {size}{how} än i riket från {pre} till {post}, prövat mot kommuner av "
+                f"liknande storlek ({fmt_ci(t.ci_low, t.ci_high)}; {fmt_p(t.p_value)})")
         return head + f": {self.verdict}."
 
     def mde_sentence_sv(self) -> str:
