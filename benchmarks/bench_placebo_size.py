@@ -93,8 +93,9 @@ def trend_rows():
         B = np.linalg.lstsq(X, Y.T, rcond=None)[0]
         E = Y - (X @ B).T
         E = E - E.mean(axis=0)
-        rho = pooled_rho(E, years)
+        # ρ pooled within each population tercile, as the report pools it (progression.noise_rho)
         terc = terciles(list(W.index), starts[0])
+        rhos = {g: pooled_rho(E[(terc == g).to_numpy()], years) for g in ("minsta", "mellan", "största")}
         for length in (6, 10):
             if length > len(years) - 3:
                 continue
@@ -103,6 +104,7 @@ def trend_rows():
                 sub = years[start:start + length]
                 k = len(sub) - 1
                 for u, e in zip(W.index, E[:, start:start + length]):
+                    rho = rhos[terc[u]]
                     fit = fit_trend(sub, e, rho=rho)
                     lo, hi = fit.ols_ci
                     hit[terc[u]][0] += lo > 0 or hi < 0
@@ -112,7 +114,7 @@ def trend_rows():
                     hit[terc[u]][2] += 1
             for g, (k_trend, k_change, n) in hit.items():
                 rows.append({"family": family, "series": series, "points": length, "tercile": g, "tests": n,
-                             "rho": rho, "rate": k_trend / n, "change": k_change / n})
+                             "rho": rhos[g], "rate": k_trend / n, "change": k_change / n})
     return pd.DataFrame(rows)
 
 
@@ -142,7 +144,7 @@ def main() -> None:
     for r in s.itertuples():
         print(f"| {r.family} | {r.series} | {r.start} | {r.sets} | {flag(r.rate)} |")
     t = trend_rows()
-    print("\n| familj | serie | punkter | ρ (poolat) | tercil | test | trend: falskt 'säker' | "
+    print("\n| familj | serie | punkter | ρ (poolat i tercilen) | tercil | test | trend: falskt 'säker' | "
           "förändring sedan start: falskt 'säker' |")
     print("|---|---|---|---|---|---|---|---|")
     for r in t.itertuples():
