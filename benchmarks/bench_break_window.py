@@ -101,8 +101,8 @@ def main() -> None:
     print("## 1. Brottet 2016→2017 per kommun (Kolada 2016 − Skolverket 2016)\n")
     print("| serie | kommuner | medel | SD | min | 5 % | 25 % | median | 75 % | 95 % | max | noll | normal årsförändring "
           "(SD) | kvot | Spearman befolkning | Spearman utl. bakgrund | Spearman nyinvandrade-gap | SD per tercil "
-          "(minsta/mellersta/största) | gemensamt? |")
-    print("|" + "---|" * 18)
+          "(minsta/mellersta/största) | kvot per tercil | gemensamt? |")
+    print("|" + "---|" * 19)
     notes = []
     for splice_id, _, excl in CASES:
         facts = bs.measure_shift(splice_id)
@@ -115,11 +115,13 @@ def main() -> None:
         rho_f = spearmanr(s[foreign.notna()], foreign.dropna())[0]
         rho_g = spearmanr(s[gap.notna()], gap.dropna())[0]
         by_t = s.groupby(terc.reindex(s.index), observed=False).std()
+        ratio_t = [bs.common_shift(splice_id, municipalities=list(terc.index[terc == t])).facts.ratio for t in TERCILES]
         print(f"| {facts.kolada_id} | {len(s)} | {facts.mean:.2f} | {facts.sd:.2f} | "
               + " | ".join(f"{x:.1f}" for x in q)
               + f" | {(s.abs() < 0.05).sum()} | {facts.ordinary_change_sd:.2f} | {facts.ratio:.2f} | "
               f"{facts.size_correlation:.2f} | {rho_f:.2f} | {rho_g:.2f} | "
-              + "/".join(f"{by_t[t]:.1f}" for t in TERCILES) + f" | {'ja' if v.common else 'nej'} |")
+              + "/".join(f"{by_t[t]:.1f}" for t in TERCILES) + " | " + "/".join(f"{r:.2f}" for r in ratio_t)
+              + f" | {'ja' if v.common else 'nej'} |")
         kol, skv = wide(facts.kolada_id), wide(facts.skolverket_id)
         both = (kol.loc[:, 2017:2022] - skv.loc[:, 2017:2022]).stack().dropna()
         notes.append(f"- {facts.kolada_id} mot {facts.skolverket_id} 2017–2022: {len(both)} kommunår, största skillnad "

@@ -48,6 +48,7 @@ class ShiftFacts:
     shift: pd.Series  # per municipality_id: Kolada − Skolverket in OVERLAP_YEAR
     ordinary_change_sd: float  # SD of one-year changes minus the year's national median change (new definition)
     size_correlation: float  # Spearman ρ of the shift with the municipality's population (N01951, OVERLAP_YEAR)
+    kolada_first_year: int  # the first year of the Kolada KPI: where an extended window could start
 
     @property
     def mean(self) -> float:
@@ -72,6 +73,11 @@ class ShiftVerdict:
     facts: ShiftFacts
     tolerance: float
     break_free_first_year: int  # the first year a window may start at when it must stay break-free
+
+    @property
+    def first_year(self) -> int:
+        """The first year a comparative design's window may start at under this verdict."""
+        return self.facts.kolada_first_year if self.common else self.break_free_first_year
 
     def extended(self, method: str = "chain", municipalities=None) -> pd.DataFrame:
         return extended_series(self.facts.splice_id, method, municipalities)
@@ -110,7 +116,7 @@ def measure_shift(splice_id: str, municipalities=None) -> ShiftFacts:
     ok = population.notna()
     rho = float(spearmanr(shift[ok], population[ok])[0]) if ok.sum() >= 3 else float("nan")
     return ShiftFacts(sp.id, sp.fill_from, sp.primary, series_meta(sp.primary).unit, shift,
-                      ordinary_change_sd(new_definition), rho)
+                      ordinary_change_sd(new_definition), rho, int(kolada.columns.min()))
 
 
 def common_shift(splice_id: str, tolerance: float = TOLERANCE, municipalities=None,
