@@ -165,6 +165,27 @@ def main() -> None:
             W_k, years = window_matrix(wide(kpi), fake - 10, fake + 7, registered)
             print(f"| {kpi} (kontroll utan brott) | falsk start {fake} | {fake - 10}–{fake + 7} | 10 | – | 0 | – "
                   f"| {fmt_rates(rates(W_k, years, fake, 0.0, terc))} |")
+    print("\n## 4. FGTE-kommunerna: kalibrerad före/efter-skattning mot riket (start 2018)\n")
+    print("| serie | variant | fönster | " + " | ".join(mun.loc[m, "name"] for m in fgte) + " |")
+    print("|" + "---|" * (3 + len(fgte)))
+    for splice_id, _, _ in CASES:
+        for name, W in variants(splice_id).items():
+            first_available = int(W.columns.min())
+            for k in sorted({START - first_available, min(10, START - first_available)}):
+                years = list(range(START - k, LAST + 1))
+                W_k = W.reindex(columns=years)
+                W_k = W_k[W_k.notna().all(axis=1)]
+                est, se = unit_estimates("before_after", W_k.to_numpy(), years, START)
+                est, se = pd.Series(est, W_k.index), pd.Series(se, W_k.index)
+                pool = [u for u in W_k.index if u not in registered]
+                cells = []
+                for m in fgte:
+                    if m not in W_k.index:
+                        cells.append("saknas (ofullständigt fönster)")
+                        continue
+                    c = calibrate(est[m], se[m], est[pool], se[pool])
+                    cells.append(f"{c.estimate:+.1f} ({c.ci_low:+.1f} till {c.ci_high:+.1f}; p {c.p_value:.2f})")
+                print(f"| {splice_id} | {name} | {START - k}–{LAST} | " + " | ".join(cells) + " |")
     print(f"\nTid {time.perf_counter() - t_start:.1f} s; maskinens last (1/5/15 min): "
           + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
 
