@@ -6,8 +6,9 @@
    and how much Kolada's "exkl. nyinvandrade" variant differs in 2016), and the common-shift verdict.
 2. Pre-years of the five FGTE municipalities: break-free window vs the extended (chain-linked) window.
 3. Power and size of the placebo-calibrated before/after (interventions.placebo.unit_estimates + calibrate) on
-   three series variants: break-free (splice 2016–2025), chain-linked (Kolada before 2016 moved by the
-   municipality's own shift), and naive (Kolada's own values up to 2016, spliced from 2017, no adjustment).
+   three series variants: break-free (splice 2016–2025), joined (Kolada's published values up to 2016, the splice
+   from 2017: what break_shift.common_shift judges) and chain-linked (Kolada before 2016 moved by the
+   municipality's own 2016 shift).
    Power: a step (+5 merit points, +4 pp) added from 2018 to the real series of every non-registered municipality,
    each calibrated against all the others; detected = p < 0.05 with a positive estimate. Size: no injection, fake
    start years whose windows cross the junction; false = p < 0.05. Both per population tercile.
@@ -47,16 +48,11 @@ def wide(series_id: str) -> pd.DataFrame:
     return f.pivot_table(index="municipality_id", columns="year", values="value", aggfunc="first")
 
 
-def long_to_wide(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.pivot_table(index="municipality_id", columns="year", values="value", aggfunc="first")
-
-
 def variants(splice_id: str) -> dict[str, pd.DataFrame]:
-    sp = bs._splice(splice_id)
-    free = wide(sp.id).loc[:, bs.OVERLAP_YEAR:]
-    chain = long_to_wide(bs.extended_series(sp.id, "chain"))
-    naive = pd.concat([wide(sp.fill_from).loc[:, :bs.OVERLAP_YEAR], wide(sp.id).loc[:, bs.OVERLAP_YEAR + 1:]], axis=1)
-    return {"brottfritt": free, "kedjat": chain, "okorrigerat": naive}
+    free = wide(splice_id).loc[:, bs.OVERLAP_YEAR:]
+    join = bs.long_to_wide(bs.extended_series(splice_id, "join"))
+    chain = bs.long_to_wide(bs.extended_series(splice_id, "chain"))
+    return {"brottfritt": free, "skarvat": join, "kedjat": chain}
 
 
 def tercile(population: pd.Series) -> pd.Series:
@@ -99,10 +95,11 @@ def main() -> None:
     registered = registered_municipalities()
 
     print("## 1. Brottet 2016→2017 per kommun (Kolada 2016 − Skolverket 2016)\n")
-    print("| serie | kommuner | medel | SD | min | 5 % | 25 % | median | 75 % | 95 % | max | noll | normal årsförändring "
-          "(SD) | kvot | Spearman befolkning | Spearman utl. bakgrund | Spearman nyinvandrade-gap | SD per tercil "
-          "(minsta/mellersta/största) | kvot per tercil | gemensamt? |")
-    print("|" + "---|" * 19)
+    print("| serie | kommuner | medel | SD | min | 5 % | 25 % | median | 75 % | 95 % | max | noll | Spearman befolkning "
+          "| Spearman utl. bakgrund | Spearman nyinvandrade-gap | SD per tercil (minsta/mellersta/största) | "
+          "återgång 2016→17 (lutning) |")
+    print("|" + "---|" * 17)
+    junction_rows = []
     notes = []
     for splice_id, _, excl in CASES:
         facts = bs.measure_shift(splice_id)
@@ -115,13 +112,16 @@ def main() -> None:
         rho_f = spearmanr(s[foreign.notna()], foreign.dropna())[0]
         rho_g = spearmanr(s[gap.notna()], gap.dropna())[0]
         by_t = s.groupby(terc.reindex(s.index), observed=False).std()
-        ratio_t = [bs.common_shift(splice_id, municipalities=list(terc.index[terc == t])).facts.ratio for t in TERCILES]
+        j = facts.junction
+        per_t = [bs.measure_shift(splice_id, list(terc.index[terc == t])).junction for t in TERCILES]
+        junction_rows.append(f"| {facts.kolada_id} | {', '.join(map(str, j.neighbours))} | {j.ordinary_sd:.2f} | "
+                             f"{j.junction_sd:.2f} | {j.break_sd:.2f} | {j.break_sd_upper:.2f} | {facts.ratio:.2f} | "
+                             + " / ".join(f"{x.break_sd / x.ordinary_sd:.2f} ({x.break_sd_upper / x.ordinary_sd:.2f})"
+                                          for x in per_t) + f" | {'ja' if v.common else 'nej'} |")
         print(f"| {facts.kolada_id} | {len(s)} | {facts.mean:.2f} | {facts.sd:.2f} | "
               + " | ".join(f"{x:.1f}" for x in q)
-              + f" | {(s.abs() < 0.05).sum()} | {facts.ordinary_change_sd:.2f} | {facts.ratio:.2f} | "
-              f"{facts.size_correlation:.2f} | {rho_f:.2f} | {rho_g:.2f} | "
-              + "/".join(f"{by_t[t]:.1f}" for t in TERCILES) + " | " + "/".join(f"{r:.2f}" for r in ratio_t)
-              + f" | {'ja' if v.common else 'nej'} |")
+              + f" | {(s.abs() < 0.05).sum()} | {facts.size_correlation:.2f} | {rho_f:.2f} | {rho_g:.2f} | "
+              + "/".join(f"{by_t[t]:.1f}" for t in TERCILES) + f" | {facts.rebound_slope:.2f} |")
         kol, skv = wide(facts.kolada_id), wide(facts.skolverket_id)
         both = (kol.loc[:, 2017:2022] - skv.loc[:, 2017:2022]).stack().dropna()
         notes.append(f"- {facts.kolada_id} mot {facts.skolverket_id} 2017–2022: {len(both)} kommunår, största skillnad "
@@ -129,6 +129,12 @@ def main() -> None:
               + ", ".join(f"{mun.loc[m, 'name']} {s.get(m, float('nan')):+.1f}" for m in fgte)
               + f" (median alla {s.median():.1f})")
     print("\n" + "\n".join(notes) + "\n")
+    print(f"Brottet i den skarvade serien (Kolada t.o.m. 2016, skarven från 2017): SD av förändringen 2016→17 mot "
+          f"grannårens, båda mot årets nationella median; regeln: övre 95 %-gräns / normal förändring ≤ {bs.TOLERANCE}\n")
+    print("| serie | grannår | normal förändring (SD) | förändring 2016→17 (SD) | kommunspecifik del | övre 95 % | kvot "
+          "| per tercil: punkt (övre) | gemensamt? |")
+    print("|" + "---|" * 9)
+    print("\n".join(junction_rows) + "\n")
 
     print("## 2–3. FGTE-kommunernas förår och före/efter-designens styrka och storlek\n")
     print("| serie | variant | fönster | förår | FGTE med alla förår | steg | styrka alla | minsta | mellersta | största "
@@ -151,7 +157,7 @@ def main() -> None:
         # size at fake starts whose windows hold the junction 2016/2017 (pre-years on the moved or old values)
         for name, W in variants(splice_id).items():
             if name == "brottfritt":
-                continue
+                continue  # no year before 2016 to start from
             first_available = int(W.columns.min())
             for fake in range(max(first_available + 2, 2014), 2018):
                 first = max(first_available, fake - 10)
