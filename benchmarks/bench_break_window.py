@@ -86,14 +86,7 @@ def window_matrix(W: pd.DataFrame, first: int, last: int, exclude) -> tuple[pd.D
     return placebo_matrix(frame, years, exclude), years
 
 
-def main() -> None:
-    t_start = time.perf_counter()
-    mun = load_municipalities().set_index("municipality_id")
-    fgte = list(mun.index[mun["in_fgte"]])
-    population = wide("N01951")[bs.OVERLAP_YEAR]
-    terc = tercile(population)
-    registered = registered_municipalities()
-
+def shift_section(mun: pd.DataFrame, fgte: list[str], terc: pd.Series) -> None:
     print("## 1. Brottet 2016→2017 per kommun (Kolada 2016 − Skolverket 2016)\n")
     print("| serie | kommuner | medel | SD | min | 5 % | 25 % | median | 75 % | 95 % | max | noll | Spearman befolkning "
           "| Spearman utl. bakgrund | Spearman nyinvandrade-gap | SD per tercil (minsta/mellersta/största) | "
@@ -124,18 +117,21 @@ def main() -> None:
               + "/".join(f"{by_t[t]:.1f}" for t in TERCILES) + f" | {facts.rebound_slope:.2f} |")
         kol, skv = wide(facts.kolada_id), wide(facts.skolverket_id)
         both = (kol.loc[:, 2017:2022] - skv.loc[:, 2017:2022]).stack().dropna()
-        notes.append(f"- {facts.kolada_id} mot {facts.skolverket_id} 2017–2022: {len(both)} kommunår, största skillnad "
-              f"{both.abs().max():.2f}; äldsta Kolada-år {int(kol.columns.min())}; FGTE-kommunernas skift: "
-              + ", ".join(f"{mun.loc[m, 'name']} {s.get(m, float('nan')):+.1f}" for m in fgte)
-              + f" (median alla {s.median():.1f})")
+        notes.append(f"- {facts.kolada_id} mot {facts.skolverket_id} 2017–2022: {len(both)} kommunår, största "
+                     f"skillnad {both.abs().max():.2f}; äldsta Kolada-år {int(kol.columns.min())}; FGTE-kommunernas "
+                     "skift: " + ", ".join(f"{mun.loc[m, 'name']} {s.get(m, float('nan')):+.1f}" for m in fgte)
+                     + f" (median alla {s.median():.1f})")
     print("\n" + "\n".join(notes) + "\n")
-    print(f"Brottet i den skarvade serien (Kolada t.o.m. 2016, skarven från 2017): SD av förändringen 2016→17 mot "
-          f"grannårens, båda mot årets nationella median; regeln: övre 95 %-gräns / normal förändring ≤ {bs.TOLERANCE}\n")
+    print("Brottet i den skarvade serien (Kolada t.o.m. 2016, skarven från 2017): SD av förändringen 2016→17 mot "
+          "grannårens, båda mot årets nationella median; regeln: övre 95 %-gräns / normal förändring "
+          f"≤ {bs.TOLERANCE}\n")
     print("| serie | grannår | normal förändring (SD) | förändring 2016→17 (SD) | kommunspecifik del | övre 95 % | kvot "
           "| per tercil: punkt (övre) | gemensamt? |")
     print("|" + "---|" * 9)
     print("\n".join(junction_rows) + "\n")
 
+
+def power_section(fgte: list[str], terc: pd.Series, registered) -> None:
     print("## 2–3. FGTE-kommunernas förår och före/efter-designens styrka och storlek\n")
     print("| serie | variant | fönster | förår | FGTE med alla förår | steg | styrka alla | minsta | mellersta | största "
           "| kommuner | storlek alla | minsta | mellersta | största | kommuner |")
@@ -148,8 +144,7 @@ def main() -> None:
                 pre_lengths = [START - first_available]
             for k in pre_lengths:
                 W_k, years = window_matrix(W, START - k, LAST, registered)
-                complete = [m for m in fgte if W.loc[m, START - k:START - 1].notna().all()] if set(fgte) <= set(
-                    W.index) else []
+                complete = [m for m in fgte if m in W.index and W.loc[m, START - k:START - 1].notna().all()]
                 power = rates(W_k, years, START, step, terc)
                 size = rates(W_k, years, START, 0.0, terc)
                 print(f"| {splice_id} | {name} | {START - k}–{LAST} | {k} | {len(complete)}/5 | "
@@ -171,6 +166,9 @@ def main() -> None:
             W_k, years = window_matrix(wide(kpi), fake - 10, fake + 7, registered)
             print(f"| {kpi} (kontroll utan brott) | falsk start {fake} | {fake - 10}–{fake + 7} | 10 | – | 0 | – "
                   f"| {fmt_rates(rates(W_k, years, fake, 0.0, terc))} |")
+
+
+def fgte_section(mun: pd.DataFrame, fgte: list[str], registered) -> None:
     print("\n## 4. FGTE-kommunerna: kalibrerad före/efter-skattning mot riket (start 2018)\n")
     print("| serie | variant | fönster | " + " | ".join(mun.loc[m, "name"] for m in fgte) + " |")
     print("|" + "---|" * (3 + len(fgte)))
@@ -192,6 +190,17 @@ def main() -> None:
                     c = calibrate(est[m], se[m], est[pool], se[pool])
                     cells.append(f"{c.estimate:+.1f} ({c.ci_low:+.1f} till {c.ci_high:+.1f}; p {c.p_value:.2f})")
                 print(f"| {splice_id} | {name} | {START - k}–{LAST} | " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    t_start = time.perf_counter()
+    mun = load_municipalities().set_index("municipality_id")
+    fgte = list(mun.index[mun["in_fgte"]])
+    terc = tercile(wide("N01951")[bs.OVERLAP_YEAR])
+    registered = registered_municipalities()
+    shift_section(mun, fgte, terc)
+    power_section(fgte, terc, registered)
+    fgte_section(mun, fgte, registered)
     print(f"\nTid {time.perf_counter() - t_start:.1f} s; maskinens last (1/5/15 min): "
           + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
 
