@@ -65,6 +65,10 @@ def test_real_break_common_for_the_pass_rate_so_the_window_may_start_1998():
                                  "lika mycket (spridning högst 2,7 procentenheter mot en normal årsförändring på "
                                  "7,5), så jämförelser mot riket påverkas inte.")
     assert verdict.extended(["1380"])["year"].min() == 1998
+    joined = bs.long_to_wide(bs.extended_series(PAIRS[1][2], "join"))
+    for neighbours in (1, 3):  # the verdict does not hang on the choice of neighbouring years
+        j = bs.junction_spread(joined, neighbours=neighbours)
+        assert j.break_sd_upper / j.ordinary_sd <= bs.TOLERANCE
 
 
 @pytest.mark.parametrize("splice", [p[2] for p in PAIRS])
