@@ -112,6 +112,10 @@ class ShiftFacts:
 
 @dataclass(frozen=True)
 class ShiftVerdict:
+    """The answer for comparative designs: before/after and DiD calibrated against the country, and synthetic
+    control (weights sum to one), where a shift common to all municipalities cancels. A single-series design (ITS,
+    trend) sees the shift itself and must stay break-free whatever this says."""
+
     common: bool  # True: a comparative design may use a window across the break (extended series)
     reason_sv: str  # the sentence to print beside the window
     facts: ShiftFacts
@@ -125,6 +129,13 @@ class ShiftVerdict:
 
     def extended(self, municipalities=None) -> pd.DataFrame:
         return extended_series(self.facts.splice_id, "join", municipalities)
+
+
+def verdict_for(series_id: str, tolerance: float = TOLERANCE) -> ShiftVerdict | None:
+    """The verdict for an åk 9 splice or either of its source series; None for a series this break does not concern."""
+    if not any(series_id in (s.id, s.fill_from, s.primary) for s in breaks.SPLICES):
+        return None
+    return common_shift(series_id, tolerance)
 
 
 def _splice(splice_id: str) -> breaks.Splice:

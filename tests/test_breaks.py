@@ -146,6 +146,11 @@ def test_extended_series_join_and_chain():
     assert long["year"].min() == 1998 and long["year"].is_unique
 
 
+def test_verdict_for_only_the_series_the_break_concerns():
+    assert bs.verdict_for("N17451") is None and bs.verdict_for("N15472") is None
+    assert bs.verdict_for("N15419").common and not bs.verdict_for("skv.ak9.merit17.kommunal").common
+
+
 def test_bad_input_names_the_value():
     with pytest.raises(ValueError, match="N99999"):
         bs.measure_shift("N99999")
