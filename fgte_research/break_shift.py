@@ -128,6 +128,7 @@ class ShiftVerdict:
         return self.facts.kolada_first_year if self.common else self.break_free_first_year
 
     def extended(self, municipalities=None) -> pd.DataFrame:
+        """The joined series the verdict judged (Kolada up to 2016, the splice from 2017); use it only if common."""
         return extended_series(self.facts.splice_id, "join", municipalities)
 
 
