@@ -4,6 +4,10 @@ A break between year ``before`` and ``after`` means values on either side are no
 no trend or change may be computed across it (fgte_research.progression and the intervention
 designs ask this registry). ``verified`` says whether the break is demonstrated in this project's
 data (tests/test_breaks.py shows it) or inferred from documentation and the same KPI family.
+
+Whether a comparative design (calibrated against the country in the same years) may nonetheless cross the åk 9 break
+2016→2017 is decided from the data, per series, by fgte_research.break_shift.common_shift (data layer: it reads the
+panel); this registry stays the default, break-free answer.
 """
 
 from __future__ import annotations
