@@ -381,7 +381,9 @@ def _run_design(design_id: str, frame: pd.DataFrame, units: list[str], start: in
     kwargs = dict(common, municipality_name=who)
     # CannotAssess (data too thin for the design) propagates to the caller's sentence; anything else is a bug.
     if design_id == "country":
-        return d.run(frame, units, start, size=size, exclude=excluded, low_results_selected=low, **kwargs)
+        res = d.run(frame, units, start, size=size, exclude=excluded, low_results_selected=low, **kwargs)
+        _across_break(res, common["series_id"], units, start, size, excluded, int(frame["year"].max()))
+        return res
     if design_id == "event_study":
         return d.run(frame, units, start, size=size, exclude=excluded, names=names, **kwargs)
     if design_id == "did":
@@ -399,6 +401,30 @@ def _run_design(design_id: str, frame: pd.DataFrame, units: list[str], start: in
         pool = size_neighbours(m, [c for c in frame["municipality_id"].unique() if c not in excluded], size)
         placebo.calibrate_result(res, frame[frame["municipality_id"].isin(set(pool) | {m})], exclude=excluded)
     return res
+
+
+def _across_break(res, series_id: str, units, start: int, size, excluded, last_year: int) -> None:
+    """The longest window: across the åk 9 definition break 2016→2017 where the data show the break moves every
+    municipality alike (:mod:`fgte_research.break_shift`), for the comparison with the country only (it cancels a
+    common shift; ITS and trends never cross a break). Added to the window sensitivity with the reason."""
+    from .break_shift import verdict_for
+    from .interventions.country import calibrated_test
+
+    verdict = verdict_for(series_id)
+    if verdict is None or not verdict.common or not res.status.ok:
+        return
+    ext = verdict.extended()
+    ext = ext[ext["year"] <= last_year]
+    wide = placebo.placebo_matrix(ext[["municipality_id", "year", "value"]],
+                                  range(int(ext["year"].min()), last_year + 1), [])
+    wide = wide.loc[:, wide.notna().all(axis=0)]
+    if any(u not in wide.index for u in units) or wide.columns.min() >= res.test.window[0]:
+        return
+    eligible = [c for c in wide.index if c not in set(excluded) | set(units)]
+    test = calibrated_test(wide, list(units), start, size, eligible)
+    if test.ok:
+        res.window_checks.append(test)
+        res.warnings.append(verdict.reason_sv)
 
 
 def excluded_from_placebos() -> set[str]:

@@ -266,8 +266,8 @@ class CountryResult(InterventionResult):
             out.append(self.mde_sentence_sv())
         for c in self.window_checks:
             if c.ok:
-                out.append(f"Med åren {c.window[0]}–{c.window[1]}: {fmt_num(c.estimate, signed=True)}"
-                           f"{self._unit_sv()} (p = {fmt_num(c.p_value, 2)}).")
+                out.append(f"Känslighet för valet av år: med åren {c.window[0]}–{c.window[1]} blir skillnaden "
+                           f"{fmt_num(c.estimate, signed=True)}{self._unit_sv()} (p = {fmt_num(c.p_value, 2)}).")
         bad = [c for c in self.pretrend_checks if c.ok and c.p_value < 0.05]
         if self.pretrend_checks:
             out.append("Förtest med låtsade startår före den verkliga starten: " + (

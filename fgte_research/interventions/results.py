@@ -243,7 +243,7 @@ class InterventionResult(AnalysisResult):
             name = design_name_sv(self.design)
             return f"{name} för {self._who_sv()}: kan inte bedömas ({self.status.reason})."
         parts = [self._headline_sv()]
-        if not math.isnan(self.p_value):
+        if not math.isnan(self.p_value) and fmt_p(self.p_value) not in parts[0]:
             parts.append(f"Testet av ingen effekt ger {fmt_p(self.p_value)}.")
         parts.extend(self._details_sv())
         if self.warnings:
