@@ -160,8 +160,8 @@ def test_synth_weights_nnls_agree_with_slsqp():
 def test_synth_results_frame_and_tidy_columns_identical_across_designs():
     rng = np.random.default_rng(11)
     years = list(range(2010, 2022))
-    ids = [f"{2000 + i}" for i in range(25)]
-    Y = 60 + rng.normal(0, 4, (25, 1)) + rng.normal(0, 1, (25, 12))
+    ids = [f"{2000 + i}" for i in range(60)]  # enough donors that synth's smallest attainable p is below 0.05
+    Y = 60 + rng.normal(0, 4, (60, 1)) + rng.normal(0, 1, (60, 12))
     frame = long_frame(Y, years, ids)
     results = [iv.before_after(frame, ids[0], 2018), iv.its(frame, ids[0], 2018),
                iv.did(frame, ids[0], 2018, comparison=ids[1:], n_boot=199), iv.synth(frame, ids[0], 2018)]
@@ -178,6 +178,9 @@ def test_synth_results_frame_and_tidy_columns_identical_across_designs():
         styles = [line.get_linestyle() for line in ax.get_lines()]
         assert "--" in styles  # counterfactual dashed
         text = r.summary_sv()
+        if r.design == "synth" and not r.status.ok:  # too many exact-fit placebos: no verdict is attainable
+            assert "kan inte bli lägre än" in text and r.smallest_p > 0.05
+            continue
         assert "95\u00a0% KI" in text
         # a verdict ("säkerställd") only behind a calibrated test; a design's own t-interval says "okalibrerat"
         assert ("okalibrerat" in text) != r.headline.calibrated

@@ -170,13 +170,16 @@ def test_set(est: pd.Series, se: pd.Series, members: Sequence[str], pools: Mappi
     codes = np.column_stack([ids[picks[:, i]] for i, (ids, _) in enumerate(null_cols)])
     distinct = np.array([len(set(row)) == k for row in codes]) if k > 1 else np.ones(len(codes), bool)
     picks = picks[distinct][:draws]
-    stats = np.mean([t[picks[:, i]] for i, (_, t) in enumerate(null_cols)], axis=0)
-    t_obs = float(np.mean(t_members))
-    p = (1 + int(np.sum(np.abs(stats) >= abs(t_obs) * (1 - 1e-12)))) / (draws + 1)
+    # Members weighted by the precision of their own difference (w_i = 1/s_i on the studentized scale): the most
+    # powerful linear combination against a step common to the members. The statistic equals est/scale with
+    # est the precision-weighted mean change, so interval and MDE are exact inversions of the same test.
+    w = 1.0 / np.asarray(s_members)
+    stats = np.sum([w[i] * t[picks[:, i]] for i, (_, t) in enumerate(null_cols)], axis=0) / w.sum()
+    t_obs = float(np.sum(w * np.asarray(t_members)) / w.sum())
+    p = (1 + int(np.sum(np.abs(stats) >= abs(t_obs) * (1 - 1e-12)))) / (len(stats) + 1)
     q = float(np.quantile(np.abs(stats), 1 - alpha))
-    est_set = float(np.mean(d_members))
-    scale = 1.0 / float(np.mean(1.0 / np.asarray(s_members)))  # a common step δ moves the statistic by δ/scale
-    # MDE: the common step δ detected in POWER of the placebo sets (the statistic moves by δ·mean(1/s_i)).
+    scale = float(w.sum() / np.sum(w ** 2))  # a common step δ moves the statistic by δ/scale
+    est_set = t_obs * scale  # = Σ e_i/s_i² / Σ 1/s_i²
     grid = np.linspace(0, (q + 10 * max(1.0, float(np.max(np.abs(stats))))), 4001)
     hit = np.flatnonzero(_power_curve(stats, q, grid) >= POWER)
     mde = float(grid[hit[0]] * scale) if len(hit) else NAN
