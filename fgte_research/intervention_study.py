@@ -392,9 +392,13 @@ def _run_design(design_id: str, frame: pd.DataFrame, units: list[str], start: in
         return d.run(sub, units, start, comp, n_boot=n_boot, **kwargs)
     (m,) = units
     if design_id == "synth":
-        pool = donors if donors is not None else nearest_on_pre_period(frame, [m], start, excluded)
+        # every unit built from its own nearest donors on the pre-period, as many as there are pre-years (no exact
+        # fits, so a verdict is attainable); every eligible municipality is a placebo
+        pool = donors if donors is not None else sorted(set(frame["municipality_id"]) - set(excluded) - {m})
         sub = frame[frame["municipality_id"].isin(set(pool) | {m})]
-        return d.run(sub, m, start, names={c: mun.name_of(c) for c in sub["municipality_id"].unique()}, **kwargs)
+        n_pre = int(frame.loc[(frame["municipality_id"] == m) & (frame["year"] < start), "value"].notna().sum())
+        return d.run(sub, m, start, names={c: mun.name_of(c) for c in sub["municipality_id"].unique()},
+                     local_donors=max(2, n_pre), rank_among=size_neighbours(m, pool, size), **kwargs)
     res = d.run(frame[frame["municipality_id"] == m], m, start, **kwargs)
     if design_id == "its":
         # calibrated among the unit's size neighbours, as the primary design (size holds in every tercile)

@@ -196,9 +196,19 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
           donors: Sequence[str] | None = None, exclude: Sequence[str] = (),
           start_year: int | None = None, end_year: int | None = None, break_years=None,
           placebo: bool = True, loo: int = 3, solver: str = "nnls", names: Mapping[str, str] | None = None,
+          local_donors: int | None = None, rank_among: Sequence[str] | None = None,
           municipality_name: str | None = None, indicator_name: str | None = None,
           unit: str | None = None, alpha: float = 0.05) -> SynthResult:
-    """Synthetic control with placebo-in-space inference and leave-one-out checks."""
+    """Synthetic control with placebo-in-space inference and leave-one-out checks.
+
+    ``local_donors=k``: every unit, the treated one and each placebo, is built from its own ``k`` nearest donors
+    on the pre-period (root mean square distance) instead of all of them (Abadie 2021: a donor pool of similar
+    units, no interpolation across far ones). With ``k`` no larger than the number of pre-years the donors can
+    generically not reproduce a pre-period exactly, so the RMSPE-ratio test is defined for almost every placebo
+    and its smallest attainable p is 1/(J + 1) instead of (1 + exact fits)/(J + 1).
+
+    ``rank_among``: the placebos whose ratios the treated one is ranked among (e.g. its size neighbours: the ratio
+    test ranked among all municipalities gave the largest third 6.4–8.6 % false verdicts); default all."""
     if solver not in SOLVERS:
         raise ValueError(f"Okänd lösare {solver!r}: använd 'nnls' eller 'slsqp'.")
     solve = SOLVERS[solver]
@@ -229,7 +239,17 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     y = y_full[keep]
     X = W.loc[donor_ids, years].to_numpy(dtype=float)
 
-    w, gap = _fit_one(y, X, pre, solve)
+    def nearest(target: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The rows of X (indices) to build ``target`` from: all, or its local_donors nearest on the pre-period."""
+        if not local_donors or len(rows) <= local_donors:
+            return rows
+        dist = np.sqrt(((X[rows][:, pre] - target[pre]) ** 2).mean(axis=1))
+        return rows[np.argsort(dist, kind="stable")[:local_donors]]
+
+    own = nearest(y, np.arange(len(donor_ids)))
+    w_own, gap = _fit_one(y, X[own], pre, solve)
+    w = np.zeros(len(donor_ids))
+    w[own] = w_own
     pre_rmspe, post_rmspe = _rmspe(gap[pre]), _rmspe(gap[post])
     # With very few pre-period years the donors can reproduce them exactly; a post/pre ratio over a
     # pre-RMSPE of (numerically) zero is meaningless, so the ratio and its test are left undefined.
@@ -253,7 +273,7 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     rows, placebo_gaps = [], {}
     if placebo and J >= 2:
         for j, code in enumerate(donor_ids):
-            others = np.r_[0:j, j + 1:J]
+            others = nearest(X[j], np.r_[0:j, j + 1:J])
             _, g = _fit_one(X[j], X[others], pre, solve)
             pr = _rmspe(g[pre])
             rows.append({"municipality_id": code, "pre_rmspe": pr, "post_rmspe": _rmspe(g[post]),
@@ -263,7 +283,8 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
                                            "average_gap"])
     if len(placebos):
         n_assign = len(placebos) + 1
-        counted = placebos["rmspe_ratio"].dropna().to_numpy()  # exact-fit placebos (inf) included
+        ranked = placebos if rank_among is None else placebos[placebos["municipality_id"].isin(set(rank_among))]
+        counted = ranked["rmspe_ratio"].dropna().to_numpy()  # exact-fit placebos (inf) included
         p_ratio = (np.nan if np.isnan(ratio) or len(counted) == 0
                    else (1 + int(np.sum(counted >= ratio * (1 - 1e-12)))) / (len(counted) + 1))
         n_exact = int(np.isinf(counted).sum())
@@ -286,7 +307,7 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     for code, wt in weights.head(loo).items():
         if wt <= LOO_MIN_WEIGHT or J < 2:
             break
-        idx = [i for i, c in enumerate(donor_ids) if c != code]
+        idx = nearest(y, np.array([i for i, c in enumerate(donor_ids) if c != code]))
         _, g = _fit_one(y, X[idx], pre, solve)
         loo_terms.append(Term(f"loo_without_{code}", float(g[post].mean()), method="leave_one_out"))
     terms += loo_terms
