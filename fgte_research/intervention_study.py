@@ -51,7 +51,7 @@ DESIGNS = DESIGN_IDS
 def _direction_sv(primary: float, other: float) -> str:
     if not (np.isfinite(primary) and np.isfinite(other)) or primary == 0 or other == 0:
         return "ingen riktning"
-    return "samma riktning" if np.sign(primary) == np.sign(other) else "annan riktning"
+    return "samma riktning" if np.sign(primary) == np.sign(other) else "motsatt riktning"
 
 
 @dataclass(repr=False)
@@ -122,7 +122,7 @@ class StudyResult(AnalysisResult):
     combined_verdict = headline_verdict
 
     def sensitivity(self, municipality_id: str | None = None) -> list[dict]:
-        """The other designs beside the primary: name, estimate, interval, and "samma riktning"/"annan riktning"
+        """The other designs beside the primary: name, estimate, interval, and "samma riktning"/"motsatt riktning"
         (or "kan inte bedömas" with the reason). Never a verdict word, never a veto."""
         r0 = self.primary(municipality_id)
         est0 = r0.estimate if r0 is not None and r0.status.ok else float("nan")

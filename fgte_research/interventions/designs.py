@@ -10,7 +10,7 @@ The pre-specified primary design (the rule, also in the README):
   among municipalities of similar size — for a single municipality and for a set (the FGTE set is tested as a
   set). It needs one comparable year before and one after the start, holds its size in every population tercile
   (``benchmarks/bench_placebo_size.py``) and loses no power to vetoes (``benchmarks/bench_power.py``);
-- every other design is a sensitivity analysis shown beside it as "samma riktning" / "annan riktning", never a
+- every other design is a sensitivity analysis shown beside it as "samma riktning" / "motsatt riktning", never a
   veto and never with a verdict word of its own: ITS (needs ≥ 4 pre-years; extrapolates a trend), DiD against a
   comparison group chosen on the pre-period, synthetic control (donors restricted to the nearest municipalities
   on the pre-period; shown only where its smallest attainable p is ≤ 0.05), plain before/after (no comparison);
