@@ -304,7 +304,7 @@ def _study(intervention_id: str, indicator=None, year: int | None = None, *, ser
         return result
     break_years = breaks.break_years(series)
     common = dict(break_years=break_years, indicator_name=meta.title_sv, unit=meta.unit, series_id=series)
-    stage = "gymnasieskola" if (ind and ind.stage == "gymnasiet") else "grundskola"
+    stage = mun.stage_similar_kind(ind)
     comparison = list(comparison) if comparison is not None else default_comparison(treated, stage)
     if donors is None:
         excluded = registered_municipalities() | set(treated)

@@ -32,7 +32,7 @@ def similar_kind_for(ind: catalogue.Indicator, comparison_group: str) -> str:
     if comparison_group not in COMPARISON_GROUPS:
         raise ValueError(f"okänd jämförelsegrupp {comparison_group!r}; giltiga: {', '.join(COMPARISON_GROUPS)}")
     if comparison_group == "grundskola":
-        return "gymnasieskola" if ind.stage == "gymnasiet" else "grundskola"
+        return mun.stage_similar_kind(ind)
     return comparison_group
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__, paths
-from ..interventions.registry import RegistryError, load_registry
 from ..publisher import PublisherError, load_publisher
 from ..text_sv import ArgumentParserSv
 from . import cache
@@ -306,6 +305,8 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
     data = data or data_info()
     the_plan = plan(spec, data)
     publisher = load_publisher()  # checked before anything runs: the index page names the publisher
+    from ..interventions.registry import load_registry  # lazy: the interventions package imports statsmodels
+
     load_registry()  # so is the registry: the compute-once pass and the annual notebooks read it (RegistryError)
     run_dir = paths.reports_dir() / spec.run
     with run_lock(run_dir):
@@ -449,12 +450,19 @@ def _record(job, res: dict, manifest: cache.Manifest, key: str, run_dir: Path, s
 
 
 # ------------------------------------------------------------------------------------------------
+REPORT_HELP = "rendera rapporter enligt en körspecifikation (params/runs/*.yaml)"
+REPORT_DESCRIPTION = ("Kör parametriserade anteckningsböcker och publicerar dem som fristående HTML-rapporter med en "
+                      "översiktssida för läsare (reports/<körning>/index.html) och en teknisk körlogg "
+                      "(reports/<körning>/korlogg.html).")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = ArgumentParserSv(
-        prog="fgte report",
-        description="Kör parametriserade anteckningsböcker och publicerar dem som fristående HTML-rapporter "
-                    "med en översiktssida för läsare (reports/<körning>/index.html) och en teknisk körlogg "
-                    "(reports/<körning>/korlogg.html).")
+    """``fgte report`` on its own (``python -m fgte_research.publish``); `fgte` adds the same arguments to its tree."""
+    return add_report_arguments(ArgumentParserSv(prog="fgte report", description=REPORT_DESCRIPTION))
+
+
+def add_report_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The arguments of ``fgte report``, written once: for :func:`_parser` and for the `fgte` command's tree."""
     p.add_argument("runspec", metavar="KÖRSPECIFIKATION", help="YAML-fil, t.ex. params/runs/fgte_annual.yaml")
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help=f"antal parallella rapportprocesser (standard: kärnorna + 1, här {report_workers()}; "
@@ -489,13 +497,18 @@ def _terminated(signum, frame):
 
 def cli_report(argv: list[str]) -> int:
     """``fgte report RUNSPEC [--jobs N] [--force]``; returns the exit code (0 ok, 1 failures, 2 bad input)."""
-    from ..build import BuildError
-
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed its message
         return int(exc.code or 0) and 2
+    return report_from_args(args)
+
+
+def report_from_args(args: argparse.Namespace) -> int:
+    """``fgte report`` with its arguments parsed (by :func:`_parser` or the `fgte` command's tree)."""
+    from ..build import BuildError
+    from ..interventions.registry import RegistryError
+
     if args.jobs is not None and args.jobs < 1:
         print("fgte report: --jobs måste vara minst 1", file=sys.stderr)
         return 2
