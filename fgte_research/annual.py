@@ -121,7 +121,7 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
                  f"{r['trend_years']})"
                  if word else "saknas (färre än tre jämförbara år)")
         out.append([name, latest, change, riket, trend])
-    return _table(f"De 13 indikatorerna: senaste värde, förändring sedan {since_words} och trend",
+    return _table(f"De {len(catalogue.INDICATORS)} indikatorerna: senaste värde, förändring sedan {since_words} och trend",
                   ["Indikator", "Senaste värde", f"Förändring sedan {since_words}", "Riket samma år",
                    "Trend (alla jämförbara år)"], out, "fgte-summary")
 
@@ -208,7 +208,7 @@ READING_BOX = (
     "Årskullar skiljer sig åt av slump, särskilt i små kommuner, så en förändring inom spannet kan vara slump.</li>"
     "<li><strong>säker ökning / säker minskning</strong>: hela intervallet ligger på samma sida om noll. Metoden "
     "har prövats på alla landets kommuner och ger ett falskt utslag i ungefär 5 fall av 100 där inget har hänt; "
-    "bland 13 indikatorer kan alltså någon enstaka bedömning vara fel. Annars står "
+    f"bland {len(catalogue.INDICATORS)} indikatorer kan alltså någon enstaka bedömning vara fel. Annars står "
     "<strong>kan vara slump</strong>.</li>"
     "<li><strong>Ingen rangordning:</strong> rapporten följer kommunens egen utveckling. Riket och länet visas "
     "som jämförelse, inte för att rangordna.</li>"
@@ -234,7 +234,7 @@ def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) ->
     ups = [r["indikator"] for r in rows if r.get("trend_word") == INCREASE]
     downs = [r["indikator"] for r in rows if r.get("trend_word") == DECREASE]
     ends = sorted({r["latest_year"] for r in rows if "latest_year" in r and r["latest_year"] < year})
-    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. Säker trend över alla jämförbara år: "
+    intro = (f"<p>{name} följer {len(catalogue.INDICATORS)} indikatorer från åk 3 till gymnasiet. Säker trend över alla jämförbara år: "
              + _trend_sentence_sv(n_up, ups, "uppåt") + "; " + _trend_sentence_sv(n_down, downs, "nedåt")
              + ". För övriga ryms förändringarna i årskullarnas slumpvariation. Trenden omfattar även åren före "
              f"insatsen; förändringen sedan starten står i en egen kolumn. "
@@ -341,7 +341,7 @@ def _first_sentence(text: str) -> str:
 
 def fordjupning_indicators_html(results: dict, year: int) -> str:
     blocks = [indicator_block_html(ind, results.get(ind.id), year) for ind in catalogue.INDICATORS]
-    return '<section><h2>Fördjupning: de 13 indikatorerna</h2>' + "".join(blocks) + "</section>"
+    return f'<section><h2>Fördjupning: de {len(blocks)} indikatorerna</h2>' + "".join(blocks) + "</section>"
 
 
 def interventions_html(municipality_id: str, year: int) -> str:

@@ -246,6 +246,9 @@ def cmd_summary(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .catalogue import INDICATORS
+    from .publish.runner import REPORT_DESCRIPTION, REPORT_HELP, add_report_arguments
+
     parser = ArgumentParserSv(prog="fgte", description="FGTE-forskningsverkstaden")
     parser.add_argument("--version", action="version", version=f"fgte {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
@@ -278,11 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--licence", default="offentlig statistik från Skolverket")
     add.set_defaults(func=cmd_data_add)
 
-    ind = sub.add_parser("indicators", help="lista de 13 indikatorerna och deras serier")
+    ind = sub.add_parser("indicators", help=f"lista de {len(INDICATORS)} indikatorerna och deras serier")
     ind.add_argument("-v", "--verbose", action="store_true")
     ind.set_defaults(func=cmd_indicators)
-    from .publish.runner import REPORT_DESCRIPTION, REPORT_HELP, add_report_arguments
-
     report = sub.add_parser("report", help=REPORT_HELP, description=REPORT_DESCRIPTION)
     add_report_arguments(report).set_defaults(func=cmd_report)
     return parser

@@ -114,7 +114,7 @@ def summary_md(municipality, year: int, panel: pd.DataFrame | None = None, resul
     down = table[[w == DECREASE for w in words]]
     missing = table[table["värde"].isna()]
     stale = table[table["senaste_år"].notna() & (table["senaste_år"] < year)]
-    lines = [f"**{name} {year}.** Rapporten följer kommunens egen utveckling i FGTE:s 13 indikatorer, "
+    lines = [f"**{name} {year}.** Rapporten följer kommunens egen utveckling i FGTE:s {len(catalogue.INDICATORS)} indikatorer, "
              f"jämfört med kommunens tidigare år och med riket, länet, FGTE-kommunerna och liknande kommuner. "
              f"Jämförelserna är sammanhang, inte rangordning."]
     if len(up):
