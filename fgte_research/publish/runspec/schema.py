@@ -187,9 +187,13 @@ def _report_from_dict(entry: Any, where: str, problems: list) -> ReportSpec | No
 
             bad("municipalities", f"ange en lista med kommunkoder/kommunnamn, ett namngivet urval "
                                   f"({', '.join(sorted(NAMED_SETS))}) eller all")
-    per = entry.get("per_municipality", True)
-    if not isinstance(per, bool):
-        bad("per_municipality", "måste vara true eller false")
+    def flag(key: str, default: bool) -> bool:
+        value = entry.get(key, default)
+        if not isinstance(value, bool):
+            bad(key, "måste vara true eller false")
+        return value
+
+    per = flag("per_municipality", True)
     years = entry.get("years")
     if years is not None:
         if isinstance(years, bool):
@@ -231,9 +235,7 @@ def _report_from_dict(entry: Any, where: str, problems: list) -> ReportSpec | No
                 and len(set(variants)) == len(variants)):
             bad("variants", f"giltiga varianter: {', '.join(VARIANT_NAMES)} (student tar bort celler taggade "
                             f"'solution', teacher visar dem)")
-    show_code = entry.get("show_code", False)
-    if not isinstance(show_code, bool):
-        bad("show_code", "måste vara true eller false")
+    show_code = flag("show_code", False)
     name = entry.get("name")
     if name is not None and not isinstance(name, str):
         bad("name", "måste vara en namnmall, t.ex. \"{year}/{kommunkod}-{slug}\"")
