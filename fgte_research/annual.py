@@ -121,7 +121,7 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
                  f"{r['trend_years']})"
                  if word else "saknas (färre än tre jämförbara år)")
         out.append([name, latest, change, riket, trend])
-    return _table(f"De 13 indikatorerna: senaste värde, förändring sedan {since_words} och trend",
+    return _table(f"De {len(catalogue.INDICATORS)} indikatorerna: senaste värde, förändring sedan {since_words} och trend",
                   ["Indikator", "Senaste värde", f"Förändring sedan {since_words}", "Riket samma år",
                    "Trend (alla jämförbara år)"], out, "fgte-summary")
 
@@ -252,7 +252,7 @@ def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) ->
     ups = [r["indikator"] for r in rows if r.get("trend_word") == INCREASE]
     downs = [r["indikator"] for r in rows if r.get("trend_word") == DECREASE]
     ends = sorted({r["latest_year"] for r in rows if "latest_year" in r and r["latest_year"] < year})
-    intro = (f"<p>{name} följer 13 indikatorer från åk 3 till gymnasiet. Säker trend över alla jämförbara år: "
+    intro = (f"<p>{name} följer {len(catalogue.INDICATORS)} indikatorer från åk 3 till gymnasiet. Säker trend över alla jämförbara år: "
              + _trend_sentence_sv(n_up, ups, "uppåt") + "; " + _trend_sentence_sv(n_down, downs, "nedåt")
              + ". För övriga ryms förändringarna i årskullarnas slumpvariation. Trenden omfattar även åren före "
              f"insatsen; förändringen sedan starten står i en egen kolumn. "
@@ -360,7 +360,7 @@ def _first_sentence(text: str) -> str:
 
 def fordjupning_indicators_html(results: dict, year: int) -> str:
     blocks = [indicator_block_html(ind, results.get(ind.id), year) for ind in catalogue.INDICATORS]
-    return '<section><h2>Fördjupning: de 13 indikatorerna</h2>' + "".join(blocks) + "</section>"
+    return f'<section><h2>Fördjupning: de {len(blocks)} indikatorerna</h2>' + "".join(blocks) + "</section>"
 
 
 def _sensitivity_cell(st, municipality_id: str) -> str:

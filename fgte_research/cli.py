@@ -221,10 +221,10 @@ def cmd_indicators(args) -> int:
     return 0
 
 
-def cmd_report(argv: list[str]) -> int:
-    from .publish import cli_report
+def cmd_report(args) -> int:
+    from .publish.runner import report_from_args
 
-    return cli_report(argv)
+    return report_from_args(args)
 
 
 def cmd_summary(args) -> int:
@@ -246,6 +246,9 @@ def cmd_summary(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .catalogue import INDICATORS
+    from .publish.runner import REPORT_DESCRIPTION, REPORT_HELP, add_report_arguments
+
     parser = ArgumentParserSv(prog="fgte", description="FGTE-forskningsverkstaden")
     parser.add_argument("--version", action="version", version=f"fgte {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="KOMMANDO")
@@ -278,18 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--licence", default="offentlig statistik från Skolverket")
     add.set_defaults(func=cmd_data_add)
 
-    ind = sub.add_parser("indicators", help="lista de 13 indikatorerna och deras serier")
+    ind = sub.add_parser("indicators", help=f"lista de {len(INDICATORS)} indikatorerna och deras serier")
     ind.add_argument("-v", "--verbose", action="store_true")
     ind.set_defaults(func=cmd_indicators)
-    sub.add_parser("report", help="rendera rapporter enligt en körspecifikation (params/runs/*.yaml)",
-                   add_help=False)
+    report = sub.add_parser("report", help=REPORT_HELP, description=REPORT_DESCRIPTION)
+    add_report_arguments(report).set_defaults(func=cmd_report)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "report":
-        return cmd_report(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 

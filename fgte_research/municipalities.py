@@ -93,6 +93,13 @@ def similar_group(municipality_id: str, kind: str = "grundskola") -> list[str]:
     return sorted(hit["member_id"].unique())
 
 
+def stage_similar_kind(indicator) -> str:
+    """The similar-municipality group kind matched to an indicator's stage, as Kolada defines its groups:
+    "gymnasieskola" for a gymnasium indicator (``stage == "gymnasiet"``), "grundskola" for åk 3–9 and for no
+    indicator (None). The one place this rule is written (progression, intervention studies, the annual report)."""
+    return "gymnasieskola" if indicator is not None and indicator.stage == "gymnasiet" else "grundskola"
+
+
 def county_members(county_id: str) -> list[str]:
     table = _table()
     return list(table.loc[table["county_id"] == county_id, "municipality_id"])

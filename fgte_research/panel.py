@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import catalogue, paths
-from .build import CATEGORICAL_COLUMNS, PANEL_FILE, SCHOOLS_FILE, ensure_built
+from .build import CATEGORICAL_COLUMNS, PANEL_FILE, SCHOOLS_FILE, BuildError, ensure_built
 from .memo import current_hash, memoised  # noqa: F401  (re-exported: the project's one cache mechanism)
 from .municipalities import resolve, resolve_set
 
@@ -156,3 +156,39 @@ def load_schools(municipality_id=None, last_year: int | None = None) -> pd.DataF
     if last_year is not None:
         frame = frame[frame["year"] <= int(last_year)]
     return frame.reset_index(drop=True).copy()
+
+
+# ---------------------------------------------------------------- which years a report can be made for
+#: A year can be a report year when at least this many of the catalogue's indicators have a value in their headline
+#: series for at least one municipality that year (2023–2025 have 4: åk 6, åk 9 alla ämnen, meritvärde, behörighet
+#: yrkesprogram; 2010–2013 have at most 2, which would make a report of "saknas").
+MIN_HEADLINE_INDICATORS = 4
+_YEAR_COLUMNS = ["series", "municipality_id", "year", "status"]
+
+
+def usable_years(frame: pd.DataFrame | None = None, minimum: int = MIN_HEADLINE_INDICATORS) -> tuple[int, ...]:
+    """Years in which at least ``minimum`` of the catalogue's indicators have a value ("ok") in one of their headline
+    series for at least one municipality (riket and regions "00xx" do not count).
+
+    The one rule for which years a report may be made for (run specifications' ``years``); :func:`latest_year` is
+    its last year. ``frame``: the panel or its columns ``series``, ``municipality_id``, ``year``, ``status``
+    (None: the processed panel, built first if stale)."""
+    if frame is None:
+        ensure_built(verbose=True)
+        frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE, columns=_YEAR_COLUMNS)
+    headline = {sid: ind.id for ind in catalogue.INDICATORS for sid in ind.headline}
+    rows = frame[frame["series"].isin(list(headline))]  # first the cheap cut (categorical), then the text tests
+    rows = rows[(rows["status"].astype(str) == "ok").to_numpy()
+                & ~rows["municipality_id"].astype(str).str.startswith("00").to_numpy()]
+    per_year = rows.assign(indicator=rows["series"].astype(str).map(headline)).groupby("year")["indicator"].nunique()
+    return tuple(sorted(int(y) for y, n in per_year.items() if n >= minimum))
+
+
+def latest_year(frame: pd.DataFrame | None = None) -> int:
+    """The latest year a report can be made for (``years: latest``): the last of :func:`usable_years`, so "latest"
+    is always a usable year. :class:`~fgte_research.build.BuildError` (Swedish) when the panel has none."""
+    years = usable_years(frame)
+    if not years:
+        raise BuildError(f"panelen har inget år där minst {MIN_HEADLINE_INDICATORS} av de {len(catalogue.INDICATORS)} "
+                         "indikatorerna har värden; kör `fgte data build`")
+    return years[-1]

@@ -431,7 +431,7 @@ def progression(municipality, indicator=None, year: int | None = None, *, series
         catalogue.series(sid)
     window = _window(year, years)
     if similar_kind is None:
-        similar_kind = "gymnasieskola" if (ind and ind.stage == "gymnasiet") else "grundskola"
+        similar_kind = mun.stage_similar_kind(ind)
     name = mun.name_of(municipality_id)
     if not series_ids:  # indicator without a municipal series: an explicit "saknas"
         return ProgressionResult(municipality_id, name, ind, [], year)

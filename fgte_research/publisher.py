@@ -1,4 +1,4 @@
-"""Who publishes the reports: ``params/publisher.yaml``, read and checked (base layer: paths and yaml only).
+"""Who publishes the reports: ``params/publisher.yaml``, read and checked (base layer: paths and safe_yaml only).
 
 The file::
 
@@ -7,7 +7,8 @@ The file::
     url: ""                                      # web page, http:// or https://; empty = not shown
 
 :func:`load_publisher` returns the three fields as text (missing or null ``contact``/``url`` become "");
-any problem raises :class:`PublisherError` with a Swedish message naming the file. :func:`publisher_html`
+any problem raises :class:`PublisherError` with a Swedish message naming the file (the file is read by
+:func:`fgte_research.safe_yaml.read_yaml`: no anchors/aliases, at most 64 KB, limited nesting). :func:`publisher_html`
 renders them with every value HTML-escaped; :func:`publisher_sv` as plain text. The publishing index and the
 report footer use the same loader.
 """
@@ -17,13 +18,14 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-import yaml
-
 from . import paths
+from .safe_yaml import YamlError, read_yaml
 
 FILE_NAME = "publisher.yaml"
 FIELDS = ("publisher", "contact", "url")
 REQUIRED = ("publisher",)
+#: Three short fields; a larger file is not a publisher file.
+MAX_BYTES = 64 * 1024
 
 
 class PublisherError(ValueError):
@@ -50,14 +52,11 @@ def load_publisher(path: str | Path | None = None) -> dict[str, str]:
         return PublisherError(f"Fel i {shown}: {problem}")
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise fail("filen finns inte. Skapa den med fälten publisher (utgivare), contact (kontakt, får vara tom) "
-                   "och url (får vara tom).") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise fail(f"filen kan inte läsas som YAML: {exc}") from None
+        doc = read_yaml(path, shown, what="utgivarfilen", plural="utgivarfilen", max_bytes=MAX_BYTES,
+                        missing="filen finns inte. Skapa den med fälten publisher (utgivare), contact (kontakt, får "
+                                "vara tom) och url (får vara tom).")
+    except YamlError as exc:
+        raise fail(exc.problem) from None
     if not isinstance(doc, dict):
         raise fail("filen måste vara en YAML-mappning med fälten " + ", ".join(FIELDS))
     unknown = sorted(str(k) for k in doc if k not in FIELDS)

@@ -33,7 +33,7 @@ def similar_kind_for(ind: catalogue.Indicator, comparison_group: str) -> str:
     if comparison_group not in COMPARISON_GROUPS:
         raise ValueError(f"okänd jämförelsegrupp {comparison_group!r}; giltiga: {', '.join(COMPARISON_GROUPS)}")
     if comparison_group == "grundskola":
-        return "gymnasieskola" if ind.stage == "gymnasiet" else "grundskola"
+        return mun.stage_similar_kind(ind)
     return comparison_group
 
 
@@ -115,7 +115,7 @@ def summary_md(municipality, year: int, panel: pd.DataFrame | None = None, resul
     down = table[[w == DECREASE for w in words]]
     missing = table[table["värde"].isna()]
     stale = table[table["senaste_år"].notna() & (table["senaste_år"] < year)]
-    lines = [f"**{name} {year}.** Rapporten följer kommunens egen utveckling i FGTE:s 13 indikatorer, "
+    lines = [f"**{name} {year}.** Rapporten följer kommunens egen utveckling i FGTE:s {len(catalogue.INDICATORS)} indikatorer, "
              f"jämfört med kommunens tidigare år och med riket, länet, FGTE-kommunerna och liknande kommuner. "
              f"Jämförelserna är sammanhang, inte rangordning."]
     if len(up):

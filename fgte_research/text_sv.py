@@ -98,3 +98,20 @@ class ArgumentParserSv(argparse.ArgumentParser):
                 message = re.sub(pattern, replacement, message)
                 break
         self.exit(2, f"{self.prog}: {message} (se {self.prog} --help)\n")
+
+
+def year_ranges(years) -> str:
+    """[2014, 2015, 2016, 2020] → "2014–2016, 2020" (en dash, Swedish typography)."""
+    years = sorted(set(int(y) for y in years))
+    parts: list[str] = []
+    start = prev = None
+    for y in years + [None]:
+        if start is not None and (y is None or y != prev + 1):
+            parts.append(str(start) if start == prev else f"{start}–{prev}")
+            start = None
+        if y is not None and start is None:
+            start = y
+        prev = y
+    return ", ".join(parts) or "inga"
+
+

@@ -61,7 +61,7 @@ def test_user_entries_and_default_path(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("old,new,field,problem", [
     ("    status: pågående\n", "", "status", "fältet saknas"),
-    ('["0114"]', "[114]", "municipalities", "text inom citattecken"),
+    ('["0114"]', "[114]", "municipalities", "skriv koden inom citattecken"),  # the run specs' wording
     ('["0114"]', "[0162]", "municipalities", 'YAML läser 0162 utan citattecken som ett oktalt tal'),
     ('["0114"]', '["114"]', "municipalities", "fyra siffror"),
     ('["0114"]', '["01145"]', "municipalities", "fyra siffror"),

@@ -1,6 +1,7 @@
 """The intervention registry: params/interventions.yaml, loaded and validated.
 
-A malformed file raises ``ValueError`` naming the file, the entry and the field. Municipality codes
+A malformed file raises :class:`RegistryError` (a ``ValueError``) naming the file, the entry and the field; the
+file is read by :func:`fgte_research.safe_yaml.read_yaml` (no anchors/aliases, size and nesting limits). Municipality codes
 must be quoted 4-digit strings (YAML reads an unquoted 0114 as the octal number 76, so numbers are
 refused rather than guessed). ``first_treated_year`` may be null only together with a ``note``
 saying why; designs need it, so :meth:`Intervention.require_year` raises with that note.
@@ -12,9 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .. import paths
+from ..safe_yaml import YamlError, numeric_code_message, read_yaml
 
 FIELDS_REQUIRED = ("id", "name", "municipalities", "first_treated_year", "description", "sources",
                    "assumptions", "status")
@@ -62,10 +62,14 @@ def default_path() -> Path:
     return paths.params_dir() / "interventions.yaml"
 
 
-def _fail(path: Path, index: int, entry_id, field: str | None, problem: str) -> ValueError:
+class RegistryError(ValueError):
+    """params/interventions.yaml cannot be read or is malformed (one Swedish line naming the file)."""
+
+
+def _fail(path: Path, index: int, entry_id, field: str | None, problem: str) -> RegistryError:
     where = f"post {index + 1}" + (f" (id '{entry_id}')" if entry_id else "")
     fld = f", fält '{field}'" if field else ""
-    return ValueError(f"{path}: {where}{fld}: {problem}")
+    return RegistryError(f"{path}: {where}{fld}: {problem}")
 
 
 def _parse_entry(path: Path, i: int, raw) -> Intervention:
@@ -94,11 +98,8 @@ def _parse_entry(path: Path, i: int, raw) -> Intervention:
         raise fail("municipalities", "måste vara en icke-tom lista med kommunkoder")
     for code in munis:
         if not isinstance(code, str):
-            if isinstance(code, int) and not isinstance(code, bool) and 0o100 <= code <= 0o777:
-                # an unquoted 0162 is the octal number 114 in YAML
-                raise fail("municipalities", f"kommunkoden står som talet {code} – YAML läser 0{code:o} utan "
-                                             f"citattecken som ett oktalt tal; skriv den som text inom "
-                                             f"citattecken, t.ex. \"0{code:o}\"")
+            if isinstance(code, int) and not isinstance(code, bool):  # an unquoted 0162 is the octal number 114
+                raise fail("municipalities", numeric_code_message(code))
             raise fail("municipalities", f"kommunkoden {code!r} har fel format: skriv den som text inom "
                                          "citattecken, t.ex. \"0114\"")
         if not _CODE.match(code):
@@ -143,15 +144,11 @@ def load_registry(path: str | Path | None = None) -> dict[str, Intervention]:
     """Read and validate the registry; returns {id: Intervention} in file order."""
     path = Path(path) if path is not None else default_path()
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValueError(f"{path}: registerfilen saknas") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: filen kan inte läsas som YAML: {exc}") from None
+        doc = read_yaml(path, what="insatsregistret", plural="insatsregistret", missing="registerfilen saknas")
+    except YamlError as exc:
+        raise RegistryError(str(exc)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("interventions"), list):
-        raise ValueError(f"{path}: filen måste ha en lista under nyckeln 'interventions'")
+        raise RegistryError(f"{path}: filen måste ha en lista under nyckeln 'interventions'")
     out: dict[str, Intervention] = {}
     for i, raw in enumerate(doc["interventions"]):
         entry = _parse_entry(path, i, raw)

@@ -4,7 +4,8 @@
     result = render("params/runs/fgte_annual.yaml", jobs=2)
     result.index_path, result.failed, result.exit_code
 
-Modules: ``runspec`` (schema, validation, jobs), ``runner`` (render, cli_report), ``execute``
+Modules: ``runspec/`` (``schema`` → ``checks`` → ``planning``: read, validate, expand into jobs), ``runner``
+(render, cli_report, the ``fgte report`` arguments), ``execute``
 (worker side: papermill, fresh or warm kernel), ``kernel`` (named kernel, warm kernel), ``html``
 (nbconvert export, titles, variants), ``index`` (index.html for readers, korlogg.html for the run log),
 ``cache`` (keys, manifest).

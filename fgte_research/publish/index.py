@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..atomic import write_text_atomic
+from ..catalogue import INDICATORS
 
 INDEX_FILE = "index.html"
 LOG_FILE = "korlogg.html"
@@ -257,7 +258,7 @@ INTRO = f"""<h2>Om From Great to Excellent</h2>
 tillsammans med Region Halland och Högskolan i Halmstad. Samarbetets gemensamma mål är att</p>
 <blockquote><p>”{escape(FGTE_GOAL)}”</p></blockquote>
 <p class="source">Källa: {escape(FGTE_GOAL_SOURCE)}.</p>
-<p>Rapporterna följer 13 indikatorer från nationell statistik (Skolverket och Kolada), från åk 3 till
+<p>Rapporterna följer {len(INDICATORS)} indikatorer från nationell statistik (Skolverket och Kolada), från åk 3 till
 gymnasiet, och visar hur resultaten i varje kommun utvecklas över tid.</p>"""
 
 

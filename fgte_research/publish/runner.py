@@ -19,10 +19,7 @@ from . import cache
 from .executors import ExecutorSetupError, LocalExecutor, StopFlag
 from .index import LOG_FILE, STALE, render_index
 from .kernel import KERNEL_NAME, KernelSetupError, ensure_kernel
-from .runspec import (EXECUTORS, KERNEL_MODES, DataInfo, RunSpec, RunSpecError, load_runspec, plan,
-                      resolve_executor, usable_report_years)
-
-LATEST_SERIES = "splice.ak9.merit17.kommunal"
+from .runspec import EXECUTORS, KERNEL_MODES, DataInfo, RunSpec, RunSpecError, load_runspec, plan, resolve_executor
 
 
 @dataclass
@@ -92,15 +89,6 @@ class RunResult:
 
 
 # ------------------------------------------------------------------------------------------------
-def _latest_year() -> int:
-    from .. import panel
-
-    if hasattr(panel, "latest_year"):
-        return int(panel.latest_year())
-    frame = panel.load_panel(series=LATEST_SERIES, include_aggregates=False)
-    return int(frame.loc[frame["status"] == "ok", "year"].max())
-
-
 def _params_fp(job, memo: dict) -> str:
     mid = str(job.parameters.get("municipality") or "") or None
     if mid not in memo:
@@ -122,15 +110,18 @@ def data_words() -> str:
 
 
 def data_info() -> DataInfo:
-    """Build data/processed if stale; return its years, the usable report years, latest year and content hash."""
+    """Build data/processed if stale; return its years, the usable report years, latest year and content hash.
+
+    The usable years and the latest are the data layer's one rule (:func:`fgte_research.panel.usable_years`)."""
     import pandas as pd
 
     from ..build import PANEL_FILE, ensure_built, panel_hash
+    from ..panel import latest_year, usable_years
 
     ensure_built(verbose=True)
     frame = pd.read_parquet(paths.processed_dir() / PANEL_FILE, columns=["series", "municipality_id", "year", "status"])
     years = tuple(sorted(int(y) for y in frame.loc[frame["status"].astype(str) == "ok", "year"].unique()))
-    return DataInfo(years=years, latest=_latest_year(), hash=panel_hash(), report_years=usable_report_years(frame))
+    return DataInfo(years=years, latest=latest_year(frame), hash=panel_hash(), report_years=usable_years(frame))
 
 
 LOCK_NAME = ".fgte-report.lock"
@@ -292,7 +283,8 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
     ``"papermill"`` is the older spelling of ``kernel`` on the local executor.
 
     Raises :class:`RunSpecError` (Swedish message) before anything is written if the specification
-    is invalid, :class:`~fgte_research.publisher.PublisherError` if params/publisher.yaml is. Failed reports
+    is invalid, :class:`~fgte_research.publisher.PublisherError` if params/publisher.yaml is,
+    :class:`~fgte_research.interventions.registry.RegistryError` if params/interventions.yaml is. Failed reports
     do not raise: see ``RunResult.failed`` / ``exit_code``. SIGINT/SIGTERM during the run (main thread only)
     stop every worker and kernel, write the manifest and index for what finished and return a result with
     ``interrupted`` set (``exit_code`` 130/143).
@@ -313,6 +305,9 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
     data = data or data_info()
     the_plan = plan(spec, data)
     publisher = load_publisher()  # checked before anything runs: the index page names the publisher
+    from ..interventions.registry import load_registry  # lazy: the interventions package imports statsmodels
+
+    load_registry()  # so is the registry: the compute-once pass and the annual notebooks read it (RegistryError)
     run_dir = paths.reports_dir() / spec.run
     with run_lock(run_dir):
         with _signals_stop() as stop:
@@ -455,12 +450,19 @@ def _record(job, res: dict, manifest: cache.Manifest, key: str, run_dir: Path, s
 
 
 # ------------------------------------------------------------------------------------------------
+REPORT_HELP = "rendera rapporter enligt en körspecifikation (params/runs/*.yaml)"
+REPORT_DESCRIPTION = ("Kör parametriserade anteckningsböcker och publicerar dem som fristående HTML-rapporter med en "
+                      "översiktssida för läsare (reports/<körning>/index.html) och en teknisk körlogg "
+                      "(reports/<körning>/korlogg.html).")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = ArgumentParserSv(
-        prog="fgte report",
-        description="Kör parametriserade anteckningsböcker och publicerar dem som fristående HTML-rapporter "
-                    "med en översiktssida för läsare (reports/<körning>/index.html) och en teknisk körlogg "
-                    "(reports/<körning>/korlogg.html).")
+    """``fgte report`` on its own (``python -m fgte_research.publish``); `fgte` adds the same arguments to its tree."""
+    return add_report_arguments(ArgumentParserSv(prog="fgte report", description=REPORT_DESCRIPTION))
+
+
+def add_report_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The arguments of ``fgte report``, written once: for :func:`_parser` and for the `fgte` command's tree."""
     p.add_argument("runspec", metavar="KÖRSPECIFIKATION", help="YAML-fil, t.ex. params/runs/fgte_annual.yaml")
     p.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help=f"antal parallella rapportprocesser (standard: kärnorna + 1, här {report_workers()}; "
@@ -495,13 +497,18 @@ def _terminated(signum, frame):
 
 def cli_report(argv: list[str]) -> int:
     """``fgte report RUNSPEC [--jobs N] [--force]``; returns the exit code (0 ok, 1 failures, 2 bad input)."""
-    from ..build import BuildError
-
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed its message
         return int(exc.code or 0) and 2
+    return report_from_args(args)
+
+
+def report_from_args(args: argparse.Namespace) -> int:
+    """``fgte report`` with its arguments parsed (by :func:`_parser` or the `fgte` command's tree)."""
+    from ..build import BuildError
+    from ..interventions.registry import RegistryError
+
     if args.jobs is not None and args.jobs < 1:
         print("fgte report: --jobs måste vara minst 1", file=sys.stderr)
         return 2
@@ -549,8 +556,10 @@ def cli_report(argv: list[str]) -> int:
     except RunSpecError as exc:
         print(exc.message_sv(), file=sys.stderr)
         return 2
-    except PublisherError as exc:
-        print(f"{exc}\nInga rapporter har skapats.", file=sys.stderr)
+    except (PublisherError, RegistryError) as exc:  # one line: "Fel i <fil>: <problem>. Inga rapporter …"
+        text = str(exc).rstrip(". ")
+        print(f"{text if isinstance(exc, PublisherError) else f'Fel i {text}'}. Inga rapporter har skapats.",
+              file=sys.stderr)
         return 2
     except (KernelSetupError, ExecutorSetupError) as exc:
         print(f"fgte report: {exc}", file=sys.stderr)
