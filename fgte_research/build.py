@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import breaks, catalogue, paths
+from . import breaks, catalogue, paths, ranges
 from ._version import __version__
 from .atomic import atomic_path, write_text_atomic
 from .manifest import MANIFEST_NAME, check_raw, read_manifest
@@ -162,7 +162,9 @@ def _read_fetched(raw: Path) -> pd.DataFrame | None:
 def _read_skolverket(raw: Path) -> pd.DataFrame:
     from .sources import skolverket
 
-    return skolverket.read_all(raw / "skolverket")
+    frame = skolverket.read_all(raw / "skolverket")
+    ranges.check_tidy(frame, str(raw / "skolverket"), with_source=True)  # RangeError is a ValueError
+    return frame
 
 
 def _splice(frame: pd.DataFrame, spec: breaks.Splice) -> tuple[pd.DataFrame, dict]:
@@ -309,6 +311,7 @@ def assemble(raw: Path) -> tuple[Tables, dict]:
     panel, report = _assemble_panel(raw, list(municipalities["municipality_id"]))
     try:
         schools = school_level.read_schools(raw, dict(zip(municipalities["name"], municipalities["municipality_id"])))
+        ranges.check_schools(schools, str(raw / school_level.SUBDIR))
     except (ValueError, FileNotFoundError) as exc:
         raise BuildError(str(exc)) from exc
     report["schools"] = {"rows": int(len(schools)), "schools": int(schools["school_code"].nunique()),

@@ -24,6 +24,7 @@ import pytest
 from fgte_research.manifest import check_raw, read_manifest
 from fgte_research.schema import TIDY_COLUMNS, coerce_tidy
 from fgte_research.sources import kolada_api as ka
+from fgte_research.sources import kolada_http as kh
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_RAW = REPO / "data" / "raw"
@@ -327,8 +328,10 @@ def test_persistent_500_fails_and_writes_nothing(kolada, raw_dir):
     with pytest.raises(ka.KoladaHTTPError) as err:
         do_fetch(kolada, raw_dir, sleep=sleep, max_attempts=4)
     msg = str(err.value)
-    assert f"{kolada.base_url}/data/kpi/N15505/municipality/{','.join(HALLAND)}/year/2017" in msg
-    assert "HTTP 500" in msg and "4 försök" in msg
+    # the reason first, then the request with its id lists shortened; the full URL stays on the exception
+    assert msg.startswith("begäran till Kolada misslyckades efter 4 försök (HTTP 500)")
+    assert f"{kolada.base_url}/data/kpi/N15505/municipality/1315,1380,…(+4)/year/2017," in msg
+    assert err.value.url.startswith(f"{kolada.base_url}/data/kpi/N15505/municipality/{','.join(HALLAND)}/year/")
     assert len(kolada.requests) == 4
     assert sleep.calls == [1.0, 2.0, 4.0]  # exponential backoff, no sleep after the last attempt
     nothing_written(raw_dir, before)
@@ -341,7 +344,8 @@ def test_failure_on_a_later_request_writes_nothing(kolada, raw_dir):
     before = (raw_dir / "MANIFEST.csv").read_bytes()
     with pytest.raises(ka.KoladaHTTPError) as err:
         do_fetch(kolada, raw_dir, munis=munis, years=[2020], max_attempts=2)
-    assert ",".join(munis[25:]) in str(err.value)
+    assert f"/municipality/{','.join(munis[25:27])},…(+3)/" in str(err.value)
+    assert err.value.url.split("/")[-3] == ",".join(munis[25:])
     nothing_written(raw_dir, before)
 
 
@@ -487,10 +491,10 @@ def test_read_fetched_rejects_foreign_file_name(tmp_path):
 
 
 def test_retry_after_parsing():
-    assert ka._retry_after_seconds("7") == 7.0
-    assert ka._retry_after_seconds(None) is None
-    assert ka._retry_after_seconds("soon") is None
-    assert ka._retry_after_seconds("99999") == ka.RETRY_AFTER_MAX
+    assert kh.retry_after_seconds("7") == 7.0
+    assert kh.retry_after_seconds(None) is None
+    assert kh.retry_after_seconds("soon") is None
+    assert kh.retry_after_seconds("99999") == kh.RETRY_AFTER_MAX
 
 
 def test_a_silent_server_fails_within_the_total_timeout(kolada, raw_dir, monkeypatch):
@@ -501,7 +505,7 @@ def test_a_silent_server_fails_within_the_total_timeout(kolada, raw_dir, monkeyp
         return None
 
     kolada.override = silent
-    monkeypatch.setattr(ka, "TOTAL_TIMEOUT", 1.0)
+    monkeypatch.setattr(kh, "TOTAL_TIMEOUT", 1.0)
     before = (raw_dir / "MANIFEST.csv").read_bytes()
     started = time.monotonic()
     with pytest.raises(ka.KoladaHTTPError, match="svarade inte inom 1 s"):
