@@ -66,6 +66,27 @@ def real_values(kpi: str) -> dict[tuple[str, int], dict[str, float]]:
     return out
 
 
+SCRAPE = REAL_RAW / "kolada_scrape" / "2024-12-12_KOLADA_data_raw.parquet"
+#: (served kpi, municipality, year, gender) -> Kolada's status string, for the scrape's nulls
+SCRAPE_STATUS: dict[tuple[str, str, int, str], str] = {}
+
+
+def scrape_values(kpi: str) -> dict[tuple[str, int], dict[str, float | None]]:
+    """{(municipality_id, year): {gender: value or None}} of the real 2024 scrape; fills SCRAPE_STATUS."""
+    key = f"scrape:{kpi}"
+    if key not in _CACHE:
+        frame = pd.read_parquet(SCRAPE)
+        frame = frame[frame["kpi"] == kpi]
+        out: dict = {}
+        for r in frame.itertuples(index=False):
+            value = None if pd.isna(r.value) else float(r.value)
+            out.setdefault((r.municipality_id, int(r.year)), {})[r.gender] = value
+            if r.status:
+                SCRAPE_STATUS[(kpi, r.municipality_id, int(r.year), r.gender)] = r.status
+        _CACHE[key] = out
+    return _CACHE[key]
+
+
 # --------------------------------------------------------------------------- fake Kolada v3
 
 
@@ -79,8 +100,12 @@ class FakeKolada:
     with more than 25 ids is refused (HTTP 400); an unknown KPI gives 200 with an empty list. Switches:
     ``paging_field`` "next_url" (v3) or "next_page" (older clients' name); ``count_mode`` "page" (page length),
     "total" (all records) or "lie" (a number unrelated to either), since ``count`` has no reliable meaning;
-    ``aliases`` {served id: id whose real values are served}, for a stand-in of a series the dump lacks.
+    ``aliases`` {served id: id whose real values are served}, for a stand-in of a series the dump lacks;
+    ``replay`` "dump" (data/raw/kolada) or "scrape" (data/raw/kolada_scrape: real values after 2022 and Kolada's
+    real status strings with their nulls). An ``override`` that writes its own answer returns :attr:`HANDLED`.
     """
+
+    HANDLED = "handled"
 
     def __init__(self):
         self.requests: list[str] = []  # every path+query the server saw, in order
@@ -89,6 +114,7 @@ class FakeKolada:
         self.paging_field = "next_url"
         self.count_mode = "page"
         self.aliases: dict[str, str] = {}
+        self.replay = "dump"
         self.lock = threading.Lock()
         fake = self
 
@@ -102,6 +128,8 @@ class FakeKolada:
                     call_no = len(fake.requests)
                 if fake.override is not None:
                     answer = fake.override(fake, self, self.path, call_no)
+                    if answer == FakeKolada.HANDLED:
+                        return
                     if answer is not None:
                         return self._send(*answer)
                 self._send(*fake.answer(self.path, self.headers.get("Host")))
@@ -140,14 +168,17 @@ class FakeKolada:
         page = int(query.get("page", ["1"])[0])
         records = []
         for kpi in sorted(kpis):
-            data = real_values(self.aliases.get(kpi, kpi))
+            real_id = self.aliases.get(kpi, kpi)
+            data = (scrape_values if self.replay == "scrape" else real_values)(real_id)
+            statuses = SCRAPE_STATUS if self.replay == "scrape" else {}
             for m in sorted(munis):
                 for y in sorted(years):
                     vals = data.get((m, y))
                     if not vals:
                         continue
                     rec = {"kpi": kpi, "municipality": m, "period": y,
-                           "values": [{"gender": g, "count": 1, "status": "", "value": vals[g], "isdeleted": False}
+                           "values": [{"gender": g, "count": 1, "status": statuses.get((real_id, m, y, g), ""),
+                                       "value": vals[g], "isdeleted": False}
                                       for g in ("T", "K", "M") if g in vals]}
                     if self.record_hook is not None:
                         rec = self.record_hook(rec)
