@@ -105,7 +105,7 @@ def check_tidy(frame: pd.DataFrame, origin: str, *, with_source: bool = False) -
         gender = getattr(r, "gender", "T")
         who = f"kommun {r.municipality_id}, år {r.year}" + ("" if gender == "T" else f", kön {gender}")
         where = f", källa {r.source}" if with_source else ""
-        parts.append(f"{r.series} ({who}{where}) = {r.value!r} ({describe(str(r.series))})")
+        parts.append(f"{r.series} ({who}{where}) = {float(r.value)!r} ({describe(str(r.series))})")
     more = f" och {len(rows) - SHOWN} till" if len(rows) > SHOWN else ""
     raise RangeError(f"{origin}: orimliga värden utanför seriens intervall: {'; '.join(parts)}{more}")
 
@@ -118,7 +118,11 @@ def check_schools(frame: pd.DataFrame, origin: str) -> None:
     bad = (~np.isnan(merit) & (~np.isfinite(merit) | (merit < lo) | (merit > hi))) \
         | (~np.isnan(pupils) & (~np.isfinite(pupils) | (pupils < 0)))
     if bad.any():
-        r = frame[bad].iloc[0]
-        raise RangeError(f"{origin}: orimligt värde för skola {r['school_code']} ({r['municipality_id']}, år "
-                         f"{r['year']}): meritvärde {r['merit']!r} (tillåtet {_fmt(lo)}–{_fmt(hi)}), elever "
-                         f"{r['pupils']!r} (minst 0); {int(bad.sum())} rader utanför intervallet")
+        i = int(bad.nonzero()[0][0])
+        r = frame.iloc[i]
+        merit, n = float(merit[i]), float(pupils[i])
+        what = [f"meritvärde {merit!r} (tillåtet {_fmt(lo)}–{_fmt(hi)})" if not math.isnan(merit) else "",
+                f"elever {n!r} (minst 0)" if not math.isnan(n) else ""]
+        raise RangeError(f"{origin}: orimligt värde för skola {r['school_code']} (kommun {r['municipality_id']}, år "
+                         f"{r['year']}): {', '.join(w for w in what if w)}; {int(bad.sum())} rader utanför "
+                         "intervallet")
