@@ -232,7 +232,8 @@ def test_fetched_files_are_read_oldest_first_by_their_date(kolada, raw_copy, sma
     small(["N15505"])
     later = run_update(kolada, raw, since=2022, until=2022, today=date(2026, 5, 5)).path
     earlier = run_update(kolada, raw, since=2021, until=2021, today=date(2026, 5, 4)).path
-    assert build_mod.fetched_files(raw) == [earlier, later]
+    scrape = raw / "kolada_scrape" / SCRAPE.name  # the shipped scrape, dated 2024-12-12 by its name
+    assert build_mod.fetched_files(raw) == [scrape, earlier, later]
 
 
 def test_same_day_files_that_disagree_stop_the_build(kolada, raw_copy, small):

@@ -60,15 +60,16 @@ def _relist(raw, rel: str) -> None:
 
 def test_an_absurd_value_in_the_kolada_dump_stops_the_build(raw_copy):
     raw, processed = raw_copy
-    rel = "kolada/datapoints--by--geo--year/ddf--datapoints--n15419--by--geo--year.csv"
+    # N15428 is in no splice, so no other check of the build can catch the value (N15419's splice would)
+    rel = "kolada/datapoints--by--geo--year/ddf--datapoints--n15428--by--geo--year.csv"
     text = (raw / rel).read_text(encoding="utf-8")
-    assert text.count("\n1380,2021,73.5\n") == 1
-    (raw / rel).write_text(text.replace("\n1380,2021,73.5\n", "\n1380,2021,12345\n"), encoding="utf-8")
+    assert text.count("\n1380,2021,84.65473146\n") == 1
+    (raw / rel).write_text(text.replace("\n1380,2021,84.65473146\n", "\n1380,2021,12345\n"), encoding="utf-8")
     _relist(raw, rel)
     with pytest.raises(build_mod.BuildError) as err:
         build_mod.build(raw, processed)
-    assert "N15419 (kommun 1380, år 2021) = 12345.0 (andel (%), tillåtet 0–100)" in str(err.value)
-    assert "ddf--datapoints--n15419--by--geo--year.csv" in str(err.value)
+    assert "N15428 (kommun 1380, år 2021) = 12345.0 (andel (%), tillåtet 0–100)" in str(err.value)
+    assert "ddf--datapoints--n15428--by--geo--year.csv" in str(err.value)
     assert not (processed / build_mod.PANEL_FILE).exists()
 
 

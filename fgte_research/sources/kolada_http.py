@@ -181,6 +181,7 @@ def _opener(request_url: str, watchdog: _Watchdog) -> urllib.request.OpenerDirec
 
         def redirect_request(self, req, fp, code, msg, headers, newurl):
             if origin(newurl) != home:
+                fp.close()
                 raise KoladaUntrustedError(
                     f"Kolada-svaret omdirigerar till en annan värd, {_host_text(newurl)} (HTTP {code}); "
                     f"omdirigeringar bort från {_host_text(request_url)} följs inte {where(req.full_url)}")
