@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import breaks, catalogue, paths
+from . import breaks, catalogue, paths, ranges
 from ._version import __version__
 from .atomic import atomic_path, write_text_atomic
 from .manifest import MANIFEST_NAME, check_raw, read_manifest
@@ -125,25 +125,26 @@ def merge_newest(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def fetched_files(raw: Path) -> list[Path]:
-    """The files `fgte data fetch`/`update` wrote, oldest first: by the fetch date in their names.
+    """The Kolada files added after the shipped dump, oldest first by the date in their names: those
+    `fgte data fetch`/`update` wrote (kolada_api/) and scrapes added with `fgte data add` (kolada_scrape/).
 
     (MANIFEST.csv is kept sorted by path, so it records no order of its own.) Files of the same day have no
     order between them; :func:`_read_fetched` refuses them if they disagree on a value.
     """
-    folder = raw / "kolada_api"
-    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
-    return sorted(files, key=lambda f: (f.name.split("_")[2] if f.name.count("_") >= 3 else "", f.name))
+    from .sources import kolada_scrape
+
+    return kolada_scrape.dated_files(raw)
 
 
 def _read_fetched(raw: Path) -> pd.DataFrame | None:
+    from .sources import kolada_scrape
+
     files = fetched_files(raw)
     if not files:
         return None
-    from .sources import kolada_api
-
-    frames = [kolada_api.read_fetched(f) for f in files]
+    frames = [kolada_scrape.read_dated(f) for f in files]
     key = ["series", "municipality_id", "year", "gender"]
-    days = [f.name.split("_")[2] for f in files]
+    days = [kolada_scrape.file_day(f) for f in files]
     for day in sorted({d for d in days if days.count(d) > 1}):
         same = [(f, fr) for f, fr, d in zip(files, frames, days) if d == day]
         both = pd.concat([fr.dropna(subset=["value"]).assign(_file=f.name) for f, fr in same], ignore_index=True)
@@ -152,17 +153,19 @@ def _read_fetched(raw: Path) -> pd.DataFrame | None:
             s_, m_, y_, g_ = clash[clash > 1].index[0]
             names = sorted(both.loc[(both.series == s_) & (both.municipality_id == m_) & (both.year == y_)
                                     & (both.gender == g_), "_file"])
-            raise BuildError(f"data/raw/kolada_api: filerna {', '.join(names)} hämtades samma dag men ger olika "
+            raise BuildError(f"data/raw: Kolada-filerna {', '.join(names)} är från samma dag men ger olika "
                              f"värden för {s_} {m_} {y_} {g_}; vilken som är nyast går inte att avgöra. "
                              "Ta bort den fil som inte ska gälla och dess rad i MANIFEST.csv.")
-    # Later fetches supersede earlier ones cell by cell (merge_newest).
+    # Later files supersede earlier ones cell by cell (merge_newest).
     return merge_newest(frames)
 
 
 def _read_skolverket(raw: Path) -> pd.DataFrame:
     from .sources import skolverket
 
-    return skolverket.read_all(raw / "skolverket")
+    frame = skolverket.read_all(raw / "skolverket")
+    ranges.check_tidy(frame, str(raw / "skolverket"), with_source=True)  # RangeError is a ValueError
+    return frame
 
 
 def _splice(frame: pd.DataFrame, spec: breaks.Splice) -> tuple[pd.DataFrame, dict]:
@@ -309,6 +312,7 @@ def assemble(raw: Path) -> tuple[Tables, dict]:
     panel, report = _assemble_panel(raw, list(municipalities["municipality_id"]))
     try:
         schools = school_level.read_schools(raw, dict(zip(municipalities["name"], municipalities["municipality_id"])))
+        ranges.check_schools(schools, str(raw / school_level.SUBDIR))
     except (ValueError, FileNotFoundError) as exc:
         raise BuildError(str(exc)) from exc
     report["schools"] = {"rows": int(len(schools)), "schools": int(schools["school_code"].nunique()),

@@ -71,6 +71,14 @@ def cmd_data_check(args) -> int:
     return 2
 
 
+def _untrusted() -> tuple[type[Exception], ...]:
+    """Errors that refuse a Kolada answer as untrustworthy (a redirect elsewhere, an absurd value …): exit 2."""
+    from .ranges import RangeError
+    from .sources.kolada_http import KoladaUntrustedError
+
+    return KoladaUntrustedError, RangeError
+
+
 def cmd_data_fetch(args) -> int:
     from .build import BuildError
     from .municipalities import resolve_set
@@ -90,6 +98,9 @@ def cmd_data_fetch(args) -> int:
     try:
         path = kolada_api.fetch(kpis, munis, years, raw_dir=paths.raw_dir(), base_url=args.base_url,
                                 max_attempts=args.max_attempts)
+    except _untrusted() as exc:  # a redirect elsewhere, an absurd value …: bad input, not a failed step
+        _err(f"hämtningen avbröts, inget skrevs: {exc}")
+        return 2
     except Exception as exc:  # the client's messages name the failing request
         _err(f"hämtningen misslyckades, inget skrevs: {exc}")
         return 1
@@ -129,9 +140,12 @@ def cmd_data_update(args) -> int:
     except kolada_api.KoladaUnknownKpiError as exc:
         _err(f"uppdateringen avbröts innan något hämtades, inget skrevs: {exc}")
         return 2
+    except _untrusted() as exc:
+        _err(f"uppdateringen avbröts, inget skrevs: {exc}")
+        return 2
     except kolada_api.KoladaHTTPError as exc:
         if exc.status is None:  # no answer at all: offline, DNS, firewall, or a silent server
-            reason = str(exc).removesuffix(f": {exc.url}").rstrip(".")
+            reason = exc.reason.rstrip(".")
             _err(f"Kolada ({args.base_url}) kan inte nås: {reason}. Kontrollera internetanslutningen och kör "
                  "`fgte data update` igen (eller kör kommandot på en dator med internet och kopiera "
                  "data/raw/kolada_api/ och data/raw/MANIFEST.csv hit). Inget skrevs.")
@@ -166,10 +180,19 @@ def cmd_data_update(args) -> int:
     return 0
 
 
+#: Defaults of `fgte data add` per kind of file: (folder in data/raw, source, licence note).
+_ADD_KINDS = {
+    "skolverket": ("skolverket", "Skolverket, Sök statistik (nedladdad för hand)",
+                   "offentlig statistik från Skolverket"),
+    "kolada_scrape": ("kolada_scrape", "Kolada-skrapning (rKolada get_values)", "Kolada (RKA) öppna data"),
+}
+
+
 def cmd_data_add(args) -> int:
-    """Register a hand-downloaded Skolverket export: copy it into data/raw/skolverket with a manifest row."""
+    """Register a hand-downloaded file in data/raw with a manifest row: a Skolverket export, or a scrape of
+    Kolada's values (.parquet in rKolada's shape, named <YYYY-MM-DD>_….parquet by the day it was made)."""
     from .manifest import ManifestRow, append_rows, sha256_of
-    from .sources import skolverket
+    from .sources import kolada_scrape, skolverket
 
     src = Path(args.file)
     if not src.is_file():
@@ -177,20 +200,27 @@ def cmd_data_add(args) -> int:
         return 2
     if not _raw_intact(f"{src} lades inte till"):
         return 2
-    try:
-        skolverket.read_export(src)  # refuse what the reader cannot read, before anything is copied
+    kind = "kolada_scrape" if src.suffix.lower() == ".parquet" else "skolverket"
+    try:  # refuse what the reader cannot read, before anything is copied
+        if kind == "kolada_scrape":
+            kolada_scrape.read_scrape(src)
+        else:
+            skolverket.read_export(src)
     except (ValueError, FileNotFoundError) as exc:
-        _err(f"{src}: kan inte läsas som en Skolverket-export: {exc}")
+        what = "en Kolada-skrapning" if kind == "kolada_scrape" else "en Skolverket-export"
+        _err(f"{src}: kan inte läsas som {what}: {str(exc).removeprefix(f'{src}: ')}")
         return 2
-    rel = f"skolverket/{src.name}"
+    folder, source, licence = _ADD_KINDS[kind]
+    rel = f"{folder}/{src.name}"
     dest = paths.raw_dir() / rel
     if dest.exists():
         _err(f"{dest}: finns redan; rådata skrivs aldrig över (byt namn på den nya filen)")
         return 2
+    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.tmp")
     shutil.copyfile(src, tmp)
-    row = ManifestRow(rel, sha256_of(tmp), tmp.stat().st_size, args.source, date.today().isoformat(),
-                      args.licence)
+    row = ManifestRow(rel, sha256_of(tmp), tmp.stat().st_size, args.source or source,
+                      args.commit or date.today().isoformat(), args.licence or licence)
     try:
         append_rows(paths.raw_dir() / "MANIFEST.csv", [row])
     except ValueError as exc:
@@ -275,10 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--base-url", default="https://api.kolada.se/v3")
     upd.add_argument("--max-attempts", type=int, default=5, help="försök per anrop vid 429/5xx (standard 5)")
     upd.set_defaults(func=cmd_data_update)
-    add = data.add_parser("add", help="registrera en nedladdad Skolverket-export i data/raw")
+    add = data.add_parser("add", help="registrera en nedladdad Skolverket-export eller Kolada-skrapning (.parquet) "
+                                      "i data/raw")
     add.add_argument("file")
-    add.add_argument("--source", default="Skolverket, Sök statistik (nedladdad för hand)")
-    add.add_argument("--licence", default="offentlig statistik från Skolverket")
+    add.add_argument("--source", help="källa i MANIFEST.csv (standard efter filens slag)")
+    add.add_argument("--licence", help="licensnotis i MANIFEST.csv (standard efter filens slag)")
+    add.add_argument("--commit", help="källans version, t.ex. en git-commit (standard: dagens datum)")
     add.set_defaults(func=cmd_data_add)
 
     ind = sub.add_parser("indicators", help=f"lista de {len(INDICATORS)} indikatorerna och deras serier")

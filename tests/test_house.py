@@ -12,7 +12,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "fgte_research"
 
 LAYERS = {
-    0: {"_version", "paths", "atomic", "text_sv", "schema", "catalogue", "breaks", "contract", "verdicts", "style", "trend",
+    0: {"_version", "paths", "atomic", "text_sv", "schema", "catalogue", "ranges", "breaks", "contract", "verdicts", "style", "trend",
         "publisher", "safe_yaml"},
     1: {"sources", "manifest", "build", "municipalities", "panel", "memo", "store", "break_shift"},
     2: {"references", "progression", "gaps", "interventions", "intervention_study", "soft_values"},

@@ -24,6 +24,7 @@ import pytest
 from fgte_research.manifest import check_raw, read_manifest
 from fgte_research.schema import TIDY_COLUMNS, coerce_tidy
 from fgte_research.sources import kolada_api as ka
+from fgte_research.sources import kolada_http as kh
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_RAW = REPO / "data" / "raw"
@@ -65,6 +66,27 @@ def real_values(kpi: str) -> dict[tuple[str, int], dict[str, float]]:
     return out
 
 
+SCRAPE = REAL_RAW / "kolada_scrape" / "2024-12-12_KOLADA_data_raw.parquet"
+#: (served kpi, municipality, year, gender) -> Kolada's status string, for the scrape's nulls
+SCRAPE_STATUS: dict[tuple[str, str, int, str], str] = {}
+
+
+def scrape_values(kpi: str) -> dict[tuple[str, int], dict[str, float | None]]:
+    """{(municipality_id, year): {gender: value or None}} of the real 2024 scrape; fills SCRAPE_STATUS."""
+    key = f"scrape:{kpi}"
+    if key not in _CACHE:
+        frame = pd.read_parquet(SCRAPE)
+        frame = frame[frame["kpi"] == kpi]
+        out: dict = {}
+        for r in frame.itertuples(index=False):
+            value = None if pd.isna(r.value) else float(r.value)
+            out.setdefault((r.municipality_id, int(r.year)), {})[r.gender] = value
+            if r.status:
+                SCRAPE_STATUS[(kpi, r.municipality_id, int(r.year), r.gender)] = r.status
+        _CACHE[key] = out
+    return _CACHE[key]
+
+
 # --------------------------------------------------------------------------- fake Kolada v3
 
 
@@ -78,8 +100,12 @@ class FakeKolada:
     with more than 25 ids is refused (HTTP 400); an unknown KPI gives 200 with an empty list. Switches:
     ``paging_field`` "next_url" (v3) or "next_page" (older clients' name); ``count_mode`` "page" (page length),
     "total" (all records) or "lie" (a number unrelated to either), since ``count`` has no reliable meaning;
-    ``aliases`` {served id: id whose real values are served}, for a stand-in of a series the dump lacks.
+    ``aliases`` {served id: id whose real values are served}, for a stand-in of a series the dump lacks;
+    ``replay`` "dump" (data/raw/kolada) or "scrape" (data/raw/kolada_scrape: real values after 2022 and Kolada's
+    real status strings with their nulls). An ``override`` that writes its own answer returns :attr:`HANDLED`.
     """
+
+    HANDLED = "handled"
 
     def __init__(self):
         self.requests: list[str] = []  # every path+query the server saw, in order
@@ -88,6 +114,7 @@ class FakeKolada:
         self.paging_field = "next_url"
         self.count_mode = "page"
         self.aliases: dict[str, str] = {}
+        self.replay = "dump"
         self.lock = threading.Lock()
         fake = self
 
@@ -101,6 +128,8 @@ class FakeKolada:
                     call_no = len(fake.requests)
                 if fake.override is not None:
                     answer = fake.override(fake, self, self.path, call_no)
+                    if answer == FakeKolada.HANDLED:
+                        return
                     if answer is not None:
                         return self._send(*answer)
                 self._send(*fake.answer(self.path, self.headers.get("Host")))
@@ -139,14 +168,17 @@ class FakeKolada:
         page = int(query.get("page", ["1"])[0])
         records = []
         for kpi in sorted(kpis):
-            data = real_values(self.aliases.get(kpi, kpi))
+            real_id = self.aliases.get(kpi, kpi)
+            data = (scrape_values if self.replay == "scrape" else real_values)(real_id)
+            statuses = SCRAPE_STATUS if self.replay == "scrape" else {}
             for m in sorted(munis):
                 for y in sorted(years):
                     vals = data.get((m, y))
                     if not vals:
                         continue
                     rec = {"kpi": kpi, "municipality": m, "period": y,
-                           "values": [{"gender": g, "count": 1, "status": "", "value": vals[g], "isdeleted": False}
+                           "values": [{"gender": g, "count": 1, "status": statuses.get((real_id, m, y, g), ""),
+                                       "value": vals[g], "isdeleted": False}
                                       for g in ("T", "K", "M") if g in vals]}
                     if self.record_hook is not None:
                         rec = self.record_hook(rec)
@@ -327,8 +359,10 @@ def test_persistent_500_fails_and_writes_nothing(kolada, raw_dir):
     with pytest.raises(ka.KoladaHTTPError) as err:
         do_fetch(kolada, raw_dir, sleep=sleep, max_attempts=4)
     msg = str(err.value)
-    assert f"{kolada.base_url}/data/kpi/N15505/municipality/{','.join(HALLAND)}/year/2017" in msg
-    assert "HTTP 500" in msg and "4 försök" in msg
+    # the reason first, then the request with its id lists shortened; the full URL stays on the exception
+    assert msg.startswith("begäran till Kolada misslyckades efter 4 försök (HTTP 500)")
+    assert f"{kolada.base_url}/data/kpi/N15505/municipality/1315,1380,…(+4)/year/2017," in msg
+    assert err.value.url.startswith(f"{kolada.base_url}/data/kpi/N15505/municipality/{','.join(HALLAND)}/year/")
     assert len(kolada.requests) == 4
     assert sleep.calls == [1.0, 2.0, 4.0]  # exponential backoff, no sleep after the last attempt
     nothing_written(raw_dir, before)
@@ -341,7 +375,8 @@ def test_failure_on_a_later_request_writes_nothing(kolada, raw_dir):
     before = (raw_dir / "MANIFEST.csv").read_bytes()
     with pytest.raises(ka.KoladaHTTPError) as err:
         do_fetch(kolada, raw_dir, munis=munis, years=[2020], max_attempts=2)
-    assert ",".join(munis[25:]) in str(err.value)
+    assert f"/municipality/{','.join(munis[25:27])},…(+3)/" in str(err.value)
+    assert err.value.url.split("/")[-3] == ",".join(munis[25:])
     nothing_written(raw_dir, before)
 
 
@@ -487,10 +522,10 @@ def test_read_fetched_rejects_foreign_file_name(tmp_path):
 
 
 def test_retry_after_parsing():
-    assert ka._retry_after_seconds("7") == 7.0
-    assert ka._retry_after_seconds(None) is None
-    assert ka._retry_after_seconds("soon") is None
-    assert ka._retry_after_seconds("99999") == ka.RETRY_AFTER_MAX
+    assert kh.retry_after_seconds("7") == 7.0
+    assert kh.retry_after_seconds(None) is None
+    assert kh.retry_after_seconds("soon") is None
+    assert kh.retry_after_seconds("99999") == kh.RETRY_AFTER_MAX
 
 
 def test_a_silent_server_fails_within_the_total_timeout(kolada, raw_dir, monkeypatch):
@@ -501,7 +536,7 @@ def test_a_silent_server_fails_within_the_total_timeout(kolada, raw_dir, monkeyp
         return None
 
     kolada.override = silent
-    monkeypatch.setattr(ka, "TOTAL_TIMEOUT", 1.0)
+    monkeypatch.setattr(kh, "TOTAL_TIMEOUT", 1.0)
     before = (raw_dir / "MANIFEST.csv").read_bytes()
     started = time.monotonic()
     with pytest.raises(ka.KoladaHTTPError, match="svarade inte inom 1 s"):

@@ -21,7 +21,7 @@ from fgte_research import annual, build as build_mod, catalogue, cli
 from fgte_research.manifest import check_raw, read_manifest
 from fgte_research.sources import kolada_api as ka
 from fgte_research.sources import kolada_update as ku
-from test_kolada_api import DDF, HALLAND, REAL_RAW, SleepRecorder, kolada, real_values  # noqa: F401 (fixture)
+from test_kolada_api import DDF, HALLAND, REAL_RAW, SCRAPE, SleepRecorder, kolada, real_values  # noqa: F401 (fixture)
 
 TODAY = date(2026, 5, 4)
 AREAS = ["0000", "0013", *HALLAND]  # riket, Region Halland, its six municipalities
@@ -34,9 +34,13 @@ def kolada_catalogue_ids() -> set[str]:
 
 
 def shipped_latest(kpi: str) -> int | None:
-    """Latest year in the shipped total file, read independently of the code under test."""
+    """Latest year with a value in the shipped total file or the shipped 2024 scrape, read independently of the
+    code under test."""
     path = DDF / "datapoints--by--geo--year" / f"ddf--datapoints--{kpi.lower()}--by--geo--year.csv"
-    return int(pd.read_csv(path)["year"].max()) if path.is_file() else None
+    years = list(pd.read_csv(path)["year"]) if path.is_file() else []
+    scrape = pd.read_parquet(SCRAPE, columns=["kpi", "year", "value"])
+    years += list(scrape.loc[(scrape["kpi"] == kpi) & scrape["value"].notna(), "year"])
+    return int(max(years)) if years else None
 
 
 def expected_rows(kpis, areas, years) -> dict[tuple, float]:
@@ -107,6 +111,7 @@ def test_plan_asks_for_the_years_after_the_latest_shipped_one():
         first = latest + 1 if latest is not None else ku.NEW_SERIES_FIRST_YEAR
         assert plan[kpi] == (first, 2026), kpi
     assert plan["N15505"] == (2023, 2026)
+    assert plan["N15428"] == plan["N17461"] == (2025, 2026)  # the 2024 scrape has their 2023–2024 values
     assert plan["N17694"] == (ku.NEW_SERIES_FIRST_YEAR, 2026)  # not shipped: its whole history
     assert set(ku.plan(REAL_RAW, since=2020, until=2022).values()) == {(2020, 2022)}
 
@@ -227,7 +232,8 @@ def test_fetched_files_are_read_oldest_first_by_their_date(kolada, raw_copy, sma
     small(["N15505"])
     later = run_update(kolada, raw, since=2022, until=2022, today=date(2026, 5, 5)).path
     earlier = run_update(kolada, raw, since=2021, until=2021, today=date(2026, 5, 4)).path
-    assert build_mod.fetched_files(raw) == [earlier, later]
+    scrape = raw / "kolada_scrape" / SCRAPE.name  # the shipped scrape, dated 2024-12-12 by its name
+    assert build_mod.fetched_files(raw) == [scrape, earlier, later]
 
 
 def test_same_day_files_that_disagree_stop_the_build(kolada, raw_copy, small):

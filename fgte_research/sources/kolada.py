@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import ranges
 from ..schema import coerce_tidy
 from .csvfile import read_csv_checked
 
@@ -56,6 +57,7 @@ def _read_one(path: Path, kpi: str, with_gender: bool) -> pd.DataFrame:
         "gender": gender, "value": values, "status": values.notna().map({True: "ok", False: "missing"}),
         "source": SOURCE, "population": "",
     })
+    ranges.check_tidy(out, str(path))
     return out
 
 

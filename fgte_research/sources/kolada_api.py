@@ -21,10 +21,9 @@ comma-separated ids in each path segment. Details this client relies on, and whe
 
 Errors
 ------
-Every request has a timeout. 429 and 5xx answers, connection errors and timeouts are retried with
-exponential backoff (1, 2, 4, … s, at most 60 s), honouring a ``Retry-After`` header given in
-seconds (capped at 600 s), up to ``max_attempts`` attempts. Other HTTP errors (400, 404 …) are
-not retried. A malformed or wrongly shaped answer is an error naming the request URL. A KPI for
+Every request has a total deadline. 429 and 5xx answers, connection errors and timeouts are retried with
+exponential backoff (see :mod:`fgte_research.sources.kolada_http`). Other HTTP errors (400, 404 …) are
+not retried. A malformed or wrongly shaped answer is an error giving the reason, then the request URL shortened. A KPI for
 which the API returns no record at all (unknown id: empty list or 404) is an error naming the KPI, except
 with ``download(..., allow_empty=True)``, which `fgte data update` uses to report such a KPI and go on
 (:mod:`fgte_research.sources.kolada_update`). The envelope's ``count`` is never read: sources disagree on
@@ -37,49 +36,53 @@ Output
 status string verbatim), plus one row in ``raw_dir/MANIFEST.csv``. Raw files are immutable: an
 existing file is never overwritten.
 
-Status mapping (:func:`read_fetched`)
--------------------------------------
-Kolada's per-value ``status`` field is not documented with a code list, and in the values we have
-seen it is empty. The tidy status is therefore decided by the value alone: a number → ``"ok"``; null
-→ ``"missing"`` with NaN, whatever the status string says. The status string itself stays in the
-raw file, so nothing is lost if a finer mapping (e.g. to "suppressed") is wanted later.
+Status mapping (:func:`read_fetched`, :func:`tidy_status`)
+----------------------------------------------------------
+Kolada sends a per-value ``status`` string with a null value where it publishes no number. The strings seen in
+real answers (the 2024 scrape, ``data/raw/kolada_scrape``: 2,188 "Missing", 1,090 "Privacy", 932 "Not
+applicable", always with a null value) map to the panel's tidy status (:data:`KOLADA_STATUS`): "Privacy" →
+``suppressed`` (too few to publish), "Missing" and "" → ``missing``, "Not applicable" → ``missing`` with that
+reason; the reason is appended to ``source``, so a report can say why a value is missing. A number is ``ok``
+whatever the string says; an unknown string with a null is ``missing`` with the string as its reason. The raw
+file keeps the string verbatim.
+
+Trust
+-----
+The transport (:mod:`fgte_research.sources.kolada_http`) follows no redirect off Kolada's origin, holds a total
+deadline of 30 s per request against trickling servers and limits size, nesting and integer length. Every value
+is range-checked by its series' unit (:mod:`fgte_research.ranges`) before anything is written: one absurd value
+refuses the whole fetch or update, naming series, municipality and year.
 """
 
 from __future__ import annotations
 
 import csv
-import email.utils
 import hashlib
-import http.client
 import io
 import itertools
-import json
 import math
 import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
 
+from .. import ranges
 from ..atomic import atomic_path
 from ..manifest import MANIFEST_NAME, ManifestRow, append_rows, read_manifest
 from ..schema import coerce_tidy
 from .csvfile import read_csv_checked
+from .kolada_http import (TOTAL_TIMEOUT, KoladaError, KoladaHTTPError, KoladaResponseError,  # noqa: F401
+                          KoladaUntrustedError, get_json, origin, retry_after_seconds, short_url, where)
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 MAX_IDS_PER_SEGMENT = 25
 MAX_PER_PAGE = 5000
 MAX_PAGES = 10_000
-BACKOFF_BASE = 1.0
-BACKOFF_MAX = 60.0
-RETRY_AFTER_MAX = 600.0
-USER_AGENT = "fgte-research (Kolada API v3 client; urllib)"
 
 SUBDIR = "kolada_api"
 FILE_COLUMNS = ["kpi", "municipality_id", "year", "gender", "value", "status", "count"]
@@ -93,29 +96,31 @@ _MUNI_ID = re.compile(r"^(\d{4}|G\d+)$")
 GENDERS = ("T", "K", "M")
 
 
-class KoladaError(RuntimeError):
-    """Base class of the errors of this module (messages in Swedish)."""
-
-
-class KoladaHTTPError(KoladaError):
-    """A request failed (HTTP error, timeout, network) after all permitted attempts."""
-
-    def __init__(self, message: str, url: str, status: int | None = None):
-        super().__init__(message)
-        self.url = url
-        self.status = status
-
-
-class KoladaResponseError(KoladaError):
-    """An answer was not JSON or did not have the documented shape."""
-
-
 class KoladaUnknownKpiError(KoladaError):
     """One or more KPI ids are unknown (not in the catalogue, or Kolada returned nothing for them)."""
 
     def __init__(self, message: str, kpis: list[str]):
         super().__init__(message)
         self.kpis = kpis
+
+
+#: Kolada's status string for a value -> (tidy status, reason appended to ``source``); see the module docs.
+KOLADA_STATUS: dict[str, tuple[str, str]] = {
+    "": ("missing", ""),
+    "Missing": ("missing", "Kolada: värde saknas (Missing)"),
+    "Privacy": ("suppressed", "Kolada: skyddat, för få ingår (Privacy)"),
+    "Not applicable": ("missing", "Kolada: ej tillämpligt (Not applicable)"),
+}
+
+
+def tidy_status(values: pd.Series, status: pd.Series, source: str) -> tuple[pd.Series, pd.Series]:
+    """The tidy ``status`` and ``source`` columns for Kolada values and their status strings."""
+    text = status.fillna("").astype(str).str.strip()
+    known = {t: KOLADA_STATUS.get(t, ("missing", f"Koladas status {t!r}")) for t in text.unique()}
+    has = values.notna()
+    tidy = text.map({t: st for t, (st, _) in known.items()}).where(~has, "ok")
+    reason = text.map({t: r for t, (_, r) in known.items()}).where(~has, "")
+    return tidy, reason.map(lambda r: f"{source}; {r}" if r else source)
 
 
 @dataclass(frozen=True)
@@ -205,86 +210,6 @@ def check_kpis_in_catalogue(kpis: Iterable[str], catalogue: Path) -> None:
             "(ingen begäran skickades)", unknown)
 
 
-# --------------------------------------------------------------------------- HTTP
-
-
-def _retry_after_seconds(header: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds, or an HTTP date); None if absent/unreadable."""
-    if header is None:
-        return None
-    text = header.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - datetime.now(timezone.utc)).total_seconds()
-    if math.isnan(seconds):
-        return None
-    return min(max(seconds, 0.0), RETRY_AFTER_MAX)
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"ogiltigt tal {name} i JSON")
-
-
-#: A request never takes longer than this in total, retries included: an unreachable or silent server fails fast.
-TOTAL_TIMEOUT = 30.0
-
-
-def get_json(url: str, *, timeout: float, sleep: Callable[[float], None] = time.sleep,
-             max_attempts: int = 5, total_timeout: float | None = None) -> dict:
-    """GET ``url`` and parse the JSON answer, retrying 429/5xx/network errors with backoff, within
-    ``total_timeout`` seconds in all (each attempt gets what is left of it)."""
-    if max_attempts < 1:
-        raise ValueError("max_attempts måste vara minst 1")
-    total_timeout = TOTAL_TIMEOUT if total_timeout is None else total_timeout
-    deadline = time.monotonic() + total_timeout
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
-    last, last_status = "", None
-    for attempt in range(1, max_attempts + 1):
-        wait = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise KoladaHTTPError(f"Kolada svarade inte inom {total_timeout:.0f} s ({last or 'inget svar'}): {url}",
-                                  url, last_status)
-        try:
-            with urllib.request.urlopen(request, timeout=min(timeout, left)) as response:
-                body = response.read()
-            break
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-            retry_after = _retry_after_seconds(exc.headers.get("Retry-After") if exc.headers else None)
-            exc.close()
-            if status != 429 and not 500 <= status <= 599:
-                raise KoladaHTTPError(f"Kolada svarade HTTP {status} på begäran {url}", url, status) from None
-            last, last_status = f"HTTP {status}", status
-            if retry_after is not None:
-                wait = retry_after
-        except urllib.error.URLError as exc:
-            last, last_status = f"nätverksfel: {exc.reason}", None
-        except (OSError, http.client.HTTPException) as exc:  # timeout, reset, incomplete body …
-            last, last_status = f"nätverksfel: {type(exc).__name__} {exc}".rstrip(), None
-        if attempt == max_attempts:
-            raise KoladaHTTPError(
-                f"begäran till Kolada misslyckades efter {max_attempts} försök ({last}): {url}", url, last_status)
-        if time.monotonic() + wait >= deadline:
-            raise KoladaHTTPError(f"Kolada svarade inte inom {total_timeout:.0f} s ({last}): {url}", url,
-                                  last_status)
-        sleep(wait)
-    try:
-        text = body.decode("utf-8")
-        return json.loads(text, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise KoladaResponseError(f"Koladas svar på {url} är inte giltig JSON ({exc})") from None
-
-
 # --------------------------------------------------------------------------- response shape
 
 
@@ -295,7 +220,7 @@ def _is_number(x) -> bool:
 def parse_page(payload, url: str) -> tuple[list[ValueRow], str | None]:
     """Validate one answer page; return its (non-deleted) value rows and the raw next-page URL."""
     def bad(what: str) -> KoladaResponseError:
-        return KoladaResponseError(f"Koladas svar på {url} har oväntad form: {what}")
+        return KoladaResponseError(f"Koladas svar har oväntad form: {what} {where(url)}")
 
     if not isinstance(payload, dict):
         raise bad(f"väntade ett JSON-objekt, fick {type(payload).__name__}")
@@ -311,45 +236,45 @@ def parse_page(payload, url: str) -> tuple[list[ValueRow], str | None]:
         raise bad(f"'next_url' är {type(next_url).__name__}, inte en sträng")
     rows: list[ValueRow] = []
     for i, rec in enumerate(records):
-        where = f"post {i}"
+        at = f"post {i}"
         if not isinstance(rec, dict):
-            raise bad(f"{where} är inte ett objekt")
+            raise bad(f"{at} är inte ett objekt")
         for key in ("kpi", "municipality", "period", "values"):
             if key not in rec:
-                raise bad(f"{where}: nyckeln '{key}' saknas")
+                raise bad(f"{at}: nyckeln '{key}' saknas")
         if rec.get("isdeleted") is True:
             continue
         kpi, muni, period, values = rec["kpi"], rec["municipality"], rec["period"], rec["values"]
         if not isinstance(kpi, str) or not kpi:
-            raise bad(f"{where}: 'kpi' är inte en sträng")
+            raise bad(f"{at}: 'kpi' är inte en sträng")
         if not isinstance(muni, str) or not muni:
-            raise bad(f"{where}: 'municipality' är inte en sträng")
+            raise bad(f"{at}: 'municipality' är inte en sträng")
         if isinstance(period, bool) or not (isinstance(period, int) or (isinstance(period, str) and period.isdigit())):
-            raise bad(f"{where}: 'period' {period!r} är inget år")
+            raise bad(f"{at}: 'period' {period!r} är inget år")
         if not isinstance(values, list):
-            raise bad(f"{where}: 'values' är inte en lista")
-        where = f"{where} ({kpi} {muni} {period})"
+            raise bad(f"{at}: 'values' är inte en lista")
+        at = f"{at} ({kpi} {muni} {period})"
         for v in values:
             if not isinstance(v, dict):
-                raise bad(f"{where}: ett värde är inte ett objekt")
+                raise bad(f"{at}: ett värde är inte ett objekt")
             for key in ("gender", "value"):
                 if key not in v:
-                    raise bad(f"{where}: nyckeln '{key}' saknas i ett värde")
+                    raise bad(f"{at}: nyckeln '{key}' saknas i ett värde")
             isdeleted = v.get("isdeleted", False)
             if not isinstance(isdeleted, bool) and isdeleted is not None:
-                raise bad(f"{where}: 'isdeleted' är inte sant/falskt")
+                raise bad(f"{at}: 'isdeleted' är inte sant/falskt")
             if isdeleted:
                 continue
             gender, value = v["gender"], v["value"]
             status, count = v.get("status"), v.get("count")
             if gender not in GENDERS:
-                raise bad(f"{where}: okänt kön {gender!r}")
+                raise bad(f"{at}: okänt kön {gender!r}")
             if value is not None and not _is_number(value):
-                raise bad(f"{where}: värdet {value!r} är inget tal")
+                raise bad(f"{at}: värdet {value!r} är inget tal")
             if status is not None and not isinstance(status, str):
-                raise bad(f"{where}: 'status' är inte en sträng")
+                raise bad(f"{at}: 'status' är inte en sträng")
             if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
-                raise bad(f"{where}: 'count' är inget heltal")
+                raise bad(f"{at}: 'count' är inget heltal")
             rows.append(ValueRow(kpi.upper(), muni, int(period), gender, value, status or "", count))
     return rows, (next_url or None)
 
@@ -382,7 +307,7 @@ def download(kpis, municipalities, years, *, base_url: str = DEFAULT_BASE_URL, p
     kpis, municipalities, years = _norm_kpis(kpis), _norm_municipalities(municipalities), _norm_years(years)
     if not 1 <= int(per_page) <= MAX_PER_PAGE:
         raise ValueError(f"per_page måste vara mellan 1 och {MAX_PER_PAGE}")
-    origin = urllib.parse.urlsplit(base_url)[:2]
+    home = origin(base_url)
     rows: dict[tuple, ValueRow] = {}
     asked: dict[str, list[str]] = {k: [] for k in kpis}
     seen_kpis: set[str] = set()
@@ -393,33 +318,34 @@ def download(kpis, municipalities, years, *, base_url: str = DEFAULT_BASE_URL, p
         visited: set[str] = set()
         while url:
             if url in visited or len(visited) >= MAX_PAGES:
-                raise KoladaResponseError(f"Koladas sidbläddring går i cirkel eller tar aldrig slut vid {url}")
+                raise KoladaResponseError(f"Koladas sidbläddring går i cirkel eller tar aldrig slut {where(url)}")
             visited.add(url)
             try:
                 payload = get_json(url, timeout=timeout, sleep=sleep, max_attempts=max_attempts)
             except KoladaHTTPError as exc:
                 if exc.status == 404:
                     raise KoladaUnknownKpiError(
-                        f"Kolada svarade 404 (hittades inte) på begäran {url}; okänt nyckeltal eller kommun? "
-                        f"Nyckeltal i begäran: {', '.join(k)}", list(k)) from None
+                        f"Kolada svarade 404 (hittades inte): okänt nyckeltal eller kommun? Nyckeltal i begäran: "
+                        f"{', '.join(k)} {where(url)}", list(k)) from None
                 raise
             page_rows, next_url = parse_page(payload, url)
             for r in page_rows:
                 if r.kpi not in k or r.municipality_id not in m or r.year not in y:
                     raise KoladaResponseError(
-                        f"Koladas svar på {url} innehåller en post som inte efterfrågades: "
-                        f"{r.kpi} {r.municipality_id} {r.year}")
+                        f"Koladas svar innehåller en post som inte efterfrågades: "
+                        f"{r.kpi} {r.municipality_id} {r.year} {where(url)}")
                 seen_kpis.add(r.kpi)
                 old = rows.get(r.key)
                 if old is not None and old != r:
                     raise KoladaResponseError(
-                        f"Koladas svar på {url} ger två olika värden för {r.kpi} {r.municipality_id} {r.year} "
-                        f"{r.gender} ({old.value} och {r.value}); hämta igen")
+                        f"Koladas svar ger två olika värden för {r.kpi} {r.municipality_id} {r.year} "
+                        f"{r.gender} ({old.value} och {r.value}); hämta igen {where(url)}")
                 rows[r.key] = r
             if next_url:
                 next_url = urllib.parse.urljoin(url, next_url)
-                if urllib.parse.urlsplit(next_url)[:2] != origin:
-                    raise KoladaResponseError(f"Koladas svar på {url} pekar 'next_url' till en annan värd: {next_url}")
+                if origin(next_url) != home:
+                    raise KoladaUntrustedError(f"Koladas svar pekar 'next_url' till en annan värd, "
+                                               f"{short_url(next_url, limit=80)}; den följs inte {where(url)}")
             url = next_url
         if on_request is not None:
             on_request()
@@ -428,7 +354,8 @@ def download(kpis, municipalities, years, *, base_url: str = DEFAULT_BASE_URL, p
         urls = sorted({u for k in missing for u in asked[k]})
         raise KoladaUnknownKpiError(
             f"Kolada returnerade inga värden för nyckeltal {', '.join(missing)} "
-            f"(okänt id, eller inga data för valda kommuner och år); begäran: {' ; '.join(urls)}", missing)
+            f"(okänt id, eller inga data för valda kommuner och år); begäran: "
+            f"{' ; '.join(short_url(u) for u in urls[:3])}{' …' if len(urls) > 3 else ''}", missing)
     return sorted(rows.values(), key=lambda r: r.key)
 
 
@@ -441,6 +368,13 @@ def _fmt_value(value) -> str:
     if isinstance(value, int):
         return str(value)
     return repr(float(value))  # shortest round-trip representation: lossless
+
+
+def check_rows(rows: list[ValueRow]) -> None:
+    """Raise ``ranges.RangeError`` (series, municipality and year named) if a value is out of its range."""
+    frame = pd.DataFrame([(r.kpi, r.municipality_id, r.year, r.gender, r.value) for r in rows if r.value is not None],
+                         columns=["series", "municipality_id", "year", "gender", "value"])
+    ranges.check_tidy(frame, "Koladas svar")
 
 
 def render_csv(rows: list[ValueRow]) -> bytes:
@@ -472,7 +406,11 @@ def fetch(kpis, municipalities, years, *, raw_dir: Path, base_url: str = DEFAULT
 
 
 def write_rows(rows: list[ValueRow], *, raw_dir: Path, today: date | None = None) -> Path:
-    """Write downloaded rows as a new dated raw file with its MANIFEST row (atomic; never overwrites)."""
+    """Write downloaded rows as a new dated raw file with its MANIFEST row (atomic; never overwrites).
+
+    Every value is range-checked first (:func:`check_rows`): one absurd value and nothing is written.
+    """
+    check_rows(rows)
     raw_dir = Path(raw_dir)
     manifest = raw_dir / MANIFEST_NAME
     listed = {r.path for r in read_manifest(manifest)}
@@ -504,8 +442,8 @@ def write_rows(rows: list[ValueRow], *, raw_dir: Path, today: date | None = None
 def read_fetched(path: Path) -> pd.DataFrame:
     """Read a file written by :func:`fetch` into the tidy format of :mod:`fgte_research.schema`.
 
-    series = the KPI id as Kolada writes it ("N15505"); status "ok" when there is a value, otherwise
-    "missing" with NaN (Kolada's own status string is kept only in the raw file, see module docs).
+    series = the KPI id as Kolada writes it ("N15505"); status "ok" when there is a value, otherwise mapped from
+    Kolada's status string (:func:`tidy_status`). Values outside their series' range raise ``ranges.RangeError``.
     """
     path = Path(path)
     m = _FILE_NAME.match(path.name)
@@ -523,17 +461,20 @@ def read_fetched(path: Path) -> pd.DataFrame:
     if years.isna().any() or (years % 1 != 0).any():
         i = int((years.isna() | (years % 1 != 0)).to_numpy().nonzero()[0][0])
         raise ValueError(f"{path}: rad {i + 2}: ogiltigt år {frame['year'].iloc[i]!r}")
+    status, source = tidy_status(values, frame["status"], f"Kolada API v3 (hämtad {day})")
     out = pd.DataFrame({
         "series": frame["kpi"].str.upper(),
         "municipality_id": frame["municipality_id"],
         "year": years.astype("int64"),
         "gender": frame["gender"],
         "value": values,
-        "status": values.notna().map({True: "ok", False: "missing"}),
-        "source": f"Kolada API v3 (hämtad {day})",
+        "status": status,
+        "source": source,
         "population": "",
     })
     try:
-        return coerce_tidy(out)
+        out = coerce_tidy(out)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
+    ranges.check_tidy(out, str(path))
+    return out

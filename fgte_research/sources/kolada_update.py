@@ -8,10 +8,10 @@ What is fetched
   checked against Kolada's KPI catalogue (``data/raw/kolada_meta/kolada_kpi_catalogue.csv``) before any request.
 * Areas: all 290 municipalities, riket ("0000") and the regions ("00LL"), from
   ``data/raw/kolada_meta/kolada_municipalities.csv`` (types K and L).
-* Years: for each KPI, from the year after the latest year with a value in data/raw (the shipped dump and any
-  earlier fetch) through the current year; a KPI with no value in data/raw yet from :data:`NEW_SERIES_FIRST_YEAR`.
-  ``since`` overrides the first year for every KPI. KPIs with the same years share requests; the client splits
-  every path segment into at most 25 ids.
+* Years: for each KPI, from the year after the latest year with a value in data/raw (the shipped dump, any
+  earlier fetch and the scrapes in data/raw/kolada_scrape) through the current year; a KPI with no value in
+  data/raw yet from :data:`NEW_SERIES_FIRST_YEAR`. ``since`` overrides the first year for every KPI. KPIs with
+  the same years share requests; the client splits every path segment into at most 25 ids.
 
 A KPI for which Kolada returns nothing (an unknown id answers HTTP 200 with an empty list; a series may also not
 be published yet) does not stop the update: it is reported per series and the others are written. Everything is
@@ -33,7 +33,7 @@ import pandas as pd
 
 from .. import catalogue
 from ..manifest import MANIFEST_NAME, read_manifest
-from . import kolada, kolada_api
+from . import kolada, kolada_api, kolada_scrape
 from .csvfile import read_csv_checked
 
 #: First year asked for a KPI that has no value in data/raw yet (Kolada's school KPIs start 1998–2015; earlier
@@ -85,7 +85,8 @@ def area_ids(raw: Path) -> list[str]:
 
 
 def latest_years(raw: Path, kpis: list[str]) -> dict[str, int | None]:
-    """Latest year with a value in data/raw per KPI: the shipped dump and every earlier fetch (None if none)."""
+    """Latest year with a value in data/raw per KPI: the shipped dump, every earlier fetch and every scrape added
+    with `fgte data add` (None if none)."""
     raw = Path(raw)
     latest: dict[str, int | None] = {}
     for kpi in kpis:
@@ -95,12 +96,11 @@ def latest_years(raw: Path, kpis: list[str]) -> dict[str, int | None]:
             latest[kpi] = int(years.max()) if len(years) else None
         else:
             latest[kpi] = None
-    folder = raw / kolada_api.SUBDIR
     listed = {r.path for r in read_manifest(raw / MANIFEST_NAME)}
-    for f in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
-        if f"{kolada_api.SUBDIR}/{f.name}" not in listed:
+    for f in kolada_scrape.dated_files(raw):
+        if f.relative_to(raw).as_posix() not in listed:
             continue  # not part of the data until it has a manifest row
-        got = kolada_api.read_fetched(f)
+        got = kolada_scrape.read_dated(f)
         got = got[(got["status"] == "ok") & got["series"].isin(kpis)]
         for kpi, year in got.groupby("series", observed=True)["year"].max().items():
             kpi = str(kpi)
