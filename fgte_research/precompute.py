@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import annual, store
 from .contract import DataMissing
-from .report import ANNUAL_RESULTS, annual_results_key, interventions_for
+from .report import ANNUAL_RESULTS, annual_results_key, interventions_for, is_annual_results_of
 
 #: The designs the annual report (its summary and its bilaga) runs for every registered intervention.
 REPORT_DESIGNS = ("before_after", "its", "synth")
@@ -72,9 +72,26 @@ def tasks_for(parameters: list[dict]) -> list[Task]:
 
 
 def _is_stored(task: Task) -> bool:
+    """The task's annual results are in the store and readable as its own (a damaged or swapped entry is not:
+    the task is computed again and the entry rewritten)."""
     key = annual_results_key(task.municipality_id, task.year, task.comparison_group,
                              annual.baseline_for(task.municipality_id)[0])
-    return store.path_of(ANNUAL_RESULTS, *key).is_file()
+    if not store.path_of(ANNUAL_RESULTS, *key).is_file():
+        return False
+    found = store.read(ANNUAL_RESULTS, *key, check=lambda v: is_annual_results_of(v, task.municipality_id))
+    return found is not None
+
+
+def _in_tidy(tasks: list[Task]) -> set[Task]:
+    """The tasks whose rows the tidy table of their year and group holds (a missing or unreadable table holds
+    none: its tasks are computed again, from the store, and the table is written anew)."""
+    out = set()
+    for year, group in {(t.year, t.comparison_group) for t in tasks}:
+        table = store.read_tidy(f"annual_{year}_{group}")
+        have = set(table["municipality_id"].astype(str)) if table is not None and "municipality_id" in table \
+            else set()
+        out |= {t for t in tasks if (t.year, t.comparison_group) == (year, group) and t.municipality_id in have}
+    return out
 
 
 def compute_task(task: Task) -> pd.DataFrame:
@@ -130,7 +147,8 @@ def run(tasks: list[Task], workers: int = 1, progress=None, stop=None) -> PassSu
     started = time.perf_counter()
     stop = stop if stop is not None else ()
     _shared_models(tasks, stop)
-    todo = [t for t in tasks if not _is_stored(t)] if not stop else []
+    tidy = _in_tidy(tasks) if not stop else set()
+    todo = [t for t in tasks if t not in tidy or not _is_stored(t)] if not stop else []
     if progress and len(tasks) > len(todo):
         progress(len(tasks) - len(todo))  # already in the store: counted as done at once
     frames: list[pd.DataFrame] = []
