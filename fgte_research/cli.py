@@ -245,6 +245,28 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_results_clean(args) -> int:
+    """Remove the results store's folders of other data, code, registry or library versions."""
+    from . import store
+    from .build import BuildError
+
+    try:
+        removed = store.clean()
+    except BuildError as exc:
+        _err(f"resultatlagrets version kan inte avgöras: data/processed kan inte byggas ({exc.one_line()})")
+        return 2
+    except OSError as exc:
+        _err(f"resultatlagret kunde inte rensas ({exc.strerror or exc}); den aktuella versionen är orörd.")
+        return 1
+    if not removed:
+        print("Inget att ta bort: resultatlagret har bara den aktuella versionen.")
+        return 0
+    size = sum(n for _, n in removed) / 2**20
+    print(f"Tog bort {len(removed)} gamla versioner av resultatlagret ({size:.1f} MB): "
+          f"{', '.join(name for name, _ in removed)}. Den aktuella versionen ({store.version()}) är kvar.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParserSv(prog="fgte", description="FGTE-forskningsverkstaden")
     parser.add_argument("--version", action="version", version=f"fgte {__version__}")
@@ -281,6 +303,9 @@ def build_parser() -> argparse.ArgumentParser:
     ind = sub.add_parser("indicators", help="lista de 13 indikatorerna och deras serier")
     ind.add_argument("-v", "--verbose", action="store_true")
     ind.set_defaults(func=cmd_indicators)
+    res = sub.add_parser("results", help="resultatlagret (data/processed/results)").add_subparsers(
+        dest="results_cmd", required=True, metavar="KOMMANDO")
+    res.add_parser("clean", help="ta bort resultatlagrets gamla versioner").set_defaults(func=cmd_results_clean)
     sub.add_parser("report", help="rendera rapporter enligt en körspecifikation (params/runs/*.yaml)",
                    add_help=False)
     return parser

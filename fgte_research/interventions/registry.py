@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from .. import paths
+from ..contract import one_line, plain_text
 
 FIELDS_REQUIRED = ("id", "name", "municipalities", "first_treated_year", "description", "sources",
                    "assumptions", "status")
@@ -126,11 +127,13 @@ def _parse_entry(path: Path, i: int, raw) -> Intervention:
             raise fail("assumptions", "varje antagande skrivs som {assumption: \"text\", concerns: fältnamn}")
         if a["concerns"] not in FIELDS_REQUIRED:
             raise fail("assumptions", f"antagandet gäller okänt fält {a['concerns']!r}")
-        parsed.append(Assumption(a["assumption"].strip(), a["concerns"]))
+        parsed.append(Assumption(plain_text(a["assumption"]).strip(), a["concerns"]))
     if note is not None and not isinstance(note, str):
         raise fail("note", "måste vara text")
-    return Intervention(eid, raw["name"].strip(), tuple(munis), year, raw["description"].strip(),
-                        tuple(s.strip() for s in sources), tuple(parsed), raw["status"], note)
+    # user text: a name is one line without invisible or direction-changing characters; prose keeps its lines
+    return Intervention(eid, one_line(raw["name"]), tuple(munis), year, plain_text(raw["description"]).strip(),
+                        tuple(one_line(s) for s in sources), tuple(parsed), raw["status"],
+                        None if note is None else plain_text(note).strip())
 
 
 def load_registry(path: str | Path | None = None) -> dict[str, Intervention]:
