@@ -316,7 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "report":
         return cmd_report(argv[1:])
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # every write of these commands is atomic: what was written is whole
+        _err("avbrutet (Ctrl-C); inget halvfärdigt skrevs.")
+        return 130
 
 
 if __name__ == "__main__":

@@ -131,7 +131,10 @@ def _chunk(tasks: list[Task]) -> list[pd.DataFrame]:
     return [compute_task(t) for t in tasks]
 
 
-def _worker_init(threads: int | None) -> None:
+def _worker_init(threads: int | None, main_pid: int | None = None) -> None:
+    from .lifeline import die_with_parent
+
+    die_with_parent(main_pid)  # a pass worker never outlives the run (kill -9 of the main process included)
     if threads is not None:
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(name, str(threads))
@@ -174,7 +177,7 @@ def _in_processes(todo: list[Task], workers: int, progress, stop) -> list[pd.Dat
     chunks = [todo[i::n_chunks] for i in range(n_chunks)]
     frames: list[pd.DataFrame] = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init,
-                               initargs=(1,))
+                               initargs=(1, os.getpid()))
     try:
         pending = {pool.submit(_chunk, c): c for c in chunks}
         while pending and not stop:

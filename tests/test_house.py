@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "fgte_research"
 
 LAYERS = {
     0: {"_version", "paths", "atomic", "text_sv", "schema", "catalogue", "breaks", "contract", "verdicts", "style", "trend",
-        "publisher"},
+        "publisher", "lifeline"},
     1: {"sources", "manifest", "build", "municipalities", "panel", "memo", "store", "storecodec"},
     2: {"references", "progression", "gaps", "interventions", "intervention_study", "soft_values"},
     3: {"plots", "tables", "report", "annual", "explorer", "teaching", "classroom", "precompute"},

@@ -351,7 +351,7 @@ def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run
             for job in the_plan.jobs}
     to_run = [job for job in the_plan.jobs if force or not manifest.is_fresh(job.id, keys[job.id], run_dir)]
     info = {"version": __version__, "data_hash": data.hash, "source": spec.source, "publisher": publisher,
-            "data_words": data_words()}
+            "data_words": data_words(), "main_pid": os.getpid(), "lock": str(run_dir / LOCK_NAME)}
     results: dict[str, dict] = {}
 
     if to_run and not stop:

@@ -1,0 +1,102 @@
+"""Nothing outlives its parent: `kill -9` of `fgte report` leaves no worker, kernel or pass worker behind, and a
+run whose main process is gone publishes nothing (issue 19)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
+import publish_support as ps  # noqa: E402
+import signal_support as ss  # noqa: E402
+
+from fgte_research.publish import execute  # noqa: E402
+
+
+def _published(run_dir: Path) -> dict[str, int]:
+    return {p.relative_to(run_dir).as_posix(): p.stat().st_mtime_ns for p in run_dir.rglob("*.html")
+            if p.name not in ("index.html", "korlogg.html")}
+
+
+def _kill9(spec: Path, run_dir: Path, ready, extra=()) -> tuple[float, list, dict, dict, str]:
+    """Start `fgte report`, wait for ``ready()``, SIGKILL the main process only; return (seconds until no
+    process of the run is left, survivors after 30 s, published files at the kill, published files 5 s after
+    the last process ended, stderr)."""
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "FGTE_TEST_MARK": mark, "FGTE_REPORTS_DIR": str(run_dir.parent)}
+    cmd = [sys.executable, "-m", "fgte_research.cli", "report", str(spec), "--jobs", "2", "--quiet", *extra]
+    log = run_dir.parent.parent / f"stderr-{mark}.txt"  # a file, not a pipe: survivors would hold a pipe open
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, cwd=ss.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=fh,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None and not ready():
+            time.sleep(0.05)
+        assert proc.poll() is None, f"fgte report ended before the kill: {log.read_text()}"
+        before = _published(run_dir)
+        sent = time.monotonic()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        left = ss.marked(mark)
+        while left and time.monotonic() - sent < 30:
+            time.sleep(0.05)
+            left = ss.marked(mark)
+        seconds = time.monotonic() - sent
+        survivors = [f"{p.pid} {' '.join(p.cmdline())[:160]}" for p in left if p.is_running()]
+        time.sleep(5)  # anything still able to publish has had time to
+        return seconds, survivors, before, _published(run_dir), log.read_text()
+    finally:
+        ss._kill_session(proc.pid, mark)
+
+
+@pytest.mark.slow
+def test_kill9_during_reports_leaves_nothing_running_and_publishes_nothing(tmp_path):
+    spec = ps.write_spec(tmp_path, ss.spec_doc("kill9"))
+    run_dir = tmp_path / "reports" / "kill9"
+    seconds, survivors, before, after, _ = _kill9(spec, run_dir, lambda: len(ss.finished_reports(run_dir)) >= 1)
+    print(f"kill -9 during the reports: last process of the run gone after {seconds:.2f} s")
+    assert survivors == [], f"processes of the killed run outlived it: {survivors}"
+    assert seconds < 5
+    assert after == before, "a report was published after the main process was killed"
+
+
+@pytest.mark.slow
+def test_kill9_during_the_compute_once_pass(tmp_path, cold_store):
+    codes = ["0114", "0115", "0117", "0120", "0123", "0125", "0126", "0127", "0128", "0136", "0138", "0139",
+             "0140", "0160", "0162", "0163", "0180", "0181", "0182", "0183", "0184", "0186", "0187", "0188"]
+    spec = ps.write_spec(tmp_path, {"run": "kill9-pass", "reports": [
+        {"notebook": "annual_report", "municipalities": codes, "years": [2024]}]})
+    run_dir = tmp_path / "reports" / "kill9-pass"
+
+    def pass_running() -> bool:  # the shared models are stored, municipalities are being computed
+        return len(list(cold_store.rglob("annual_results/*"))) >= 1
+
+    seconds, survivors, _, after, _ = _kill9(spec, run_dir, pass_running)
+    print(f"kill -9 during the compute-once pass: last process gone after {seconds:.2f} s")
+    assert survivors == [], f"pass workers outlived the killed run: {survivors}"
+    assert seconds < 5
+    assert after == {}
+
+
+def test_a_run_whose_main_process_is_gone_publishes_nothing(tmp_path):
+    lock = tmp_path / ".fgte-report.lock"
+    me = os.getpid()
+    lock.write_text(f"{me}\n", encoding="ascii")
+    assert execute.run_is_alive({"main_pid": me, "lock": str(lock)})
+    lock.write_text("1\n", encoding="ascii")  # a newer run took the folder over
+    assert not execute.run_is_alive({"main_pid": me, "lock": str(lock)})
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    lock.write_text(f"{gone.pid}\n", encoding="ascii")
+    assert not execute.run_is_alive({"main_pid": gone.pid, "lock": str(lock)})
+    lock.unlink()
+    assert not execute.run_is_alive({"main_pid": me, "lock": str(lock)})
