@@ -100,3 +100,42 @@ def test_a_run_whose_main_process_is_gone_publishes_nothing(tmp_path):
     assert not execute.run_is_alive({"main_pid": gone.pid, "lock": str(lock)})
     lock.unlink()
     assert not execute.run_is_alive({"main_pid": me, "lock": str(lock)})
+
+
+def _sleeper(folder: Path) -> Path:
+    """The pipeline fixture with a cell that sleeps (a report that is running when its kernel is killed)."""
+    import nbformat
+
+    nb = nbformat.read(ss.FIXTURES / "report_fixture.ipynb", as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(120)"))
+    path = folder / "sovande.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", [1.5, 12.0], ids=["while-warming-up", "while-running-a-cell"])
+def test_a_dead_kernel_is_noticed_within_seconds(tmp_path, when):
+    spec = ps.write_spec(tmp_path, {"run": "dod-karna", "reports": [
+        {"notebook": str(_sleeper(tmp_path)), "municipalities": ["1380"], "years": [2024]}]})
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "FGTE_TEST_MARK": mark, "FGTE_REPORTS_DIR": str(tmp_path / "reports")}
+    proc = subprocess.Popen([sys.executable, "-m", "fgte_research.cli", "report", str(spec), "--quiet"],
+                            cwd=ss.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        kernel, seen = None, None
+        while kernel is None and proc.poll() is None:
+            kernel = next((p for p in ss.marked(mark) if "ipykernel" in " ".join(p.cmdline())), None)
+            time.sleep(0.05)
+        assert kernel is not None, "no kernel started"
+        time.sleep(when)
+        seen = time.monotonic()
+        kernel.kill()
+        proc.wait(timeout=100)
+        seconds = time.monotonic() - seen
+    finally:
+        ss._kill_session(proc.pid, mark)
+    print(f"kernel killed {when} s after its start: the run ended {seconds:.1f} s later")
+    assert proc.returncode == 1
+    assert seconds < 15, f"the dead kernel was noticed only after {seconds:.0f} s"
