@@ -137,7 +137,17 @@ LOCK_NAME = ".fgte-report.lock"
 
 
 class RunLockError(RuntimeError):
-    """Another `fgte report` is writing into the same run folder (Swedish message)."""
+    """Another `fgte report` is writing into the same run folder, or the lock cannot be written (Swedish
+    message). ``exit_code``: 2 for another run, 1 for a folder that cannot be written (disk full, read-only)."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _unwritable(lock: Path, exc: OSError) -> RunLockError:
+    return RunLockError(f"fgte report: låsfilen {lock} kan inte skrivas ({exc.strerror or exc}); inga rapporter "
+                        "har skapats", exit_code=1)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -166,8 +176,11 @@ def run_lock(run_dir: Path):
     A lock whose pid is alive means another run writes into the folder: :class:`RunLockError`. A lock left
     by a crashed run (pid no longer alive, or an unreadable lock file) is taken over.
     """
-    run_dir.mkdir(parents=True, exist_ok=True)
     lock = run_dir / LOCK_NAME
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(lock, exc) from None
     me = os.getpid()
     for _ in range(3):
         try:
@@ -179,8 +192,14 @@ def run_lock(run_dir: Path):
                                    f"vänta tills den är klar, eller ta bort låsfilen {lock} om ingen körning pågår") from None
             lock.unlink(missing_ok=True)  # stale lock of a crashed run: take it over
             continue
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(f"{me}\n")
+        except OSError as exc:
+            raise _unwritable(lock, exc) from None
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(f"{me}\n")
+        except OSError as exc:  # e.g. a full disk: no half-written lock stays behind
+            lock.unlink(missing_ok=True)
+            raise _unwritable(lock, exc) from None
         break
     else:
         raise RunLockError(f"fgte report: låsfilen {lock} kan inte tas (en annan körning startar samtidigt)")
@@ -557,7 +576,7 @@ def cli_report(argv: list[str]) -> int:
         return 2
     except RunLockError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return exc.exit_code
     except BuildError as exc:
         print(f"fgte report: data/processed kan inte byggas (kör `fgte data check`): {exc.one_line()} "
               "Inga rapporter har skapats.", file=sys.stderr)
