@@ -137,8 +137,7 @@ def test_signal_during_the_compute_once_pass(tmp_path, cold_store):
     """SIGTERM while the results store is being filled (real annual reports, a cold store): the pass's worker
     processes are killed too, and the run ends like any other stopped run."""
     from fgte_research import store
-    codes = ["0114", "0115", "0117", "0120", "0123", "0125", "0126", "0127", "0128", "0136", "0138", "0139",
-             "0140", "0160", "0162", "0163", "0180", "0181", "0182", "0183", "0184", "0186", "0187", "0188"]
+    codes = ss.PASS_MUNICIPALITIES
     spec = ps.write_spec(tmp_path, {"run": "avbrutet-pass", "reports": [
         {"notebook": "annual_report", "municipalities": codes, "years": [2024]}]})
     run_dir = tmp_path / "reports" / "avbrutet-pass"
