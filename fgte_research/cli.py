@@ -275,6 +275,28 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_results_clean(args) -> int:
+    """Remove the results store's folders of other data, code, registry or library versions."""
+    from . import store
+    from .build import BuildError
+
+    try:
+        removed = store.clean()
+    except BuildError as exc:
+        _err(f"resultatlagrets version kan inte avgöras: data/processed kan inte byggas ({exc.one_line()})")
+        return 2
+    except OSError as exc:
+        _err(f"resultatlagret kunde inte rensas ({exc.strerror or exc}); den aktuella versionen är orörd.")
+        return 1
+    if not removed:
+        print("Inget att ta bort: resultatlagret har bara den aktuella versionen.")
+        return 0
+    size = sum(n for _, n in removed) / 2**20
+    print(f"Tog bort {len(removed)} gamla versioner av resultatlagret ({size:.1f} MB): "
+          f"{', '.join(name for name, _ in removed)}. Den aktuella versionen ({store.version()}) är kvar.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .catalogue import INDICATORS
     from .publish.runner import REPORT_DESCRIPTION, REPORT_HELP, add_report_arguments
@@ -316,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     ind = sub.add_parser("indicators", help=f"lista de {len(INDICATORS)} indikatorerna och deras serier")
     ind.add_argument("-v", "--verbose", action="store_true")
     ind.set_defaults(func=cmd_indicators)
+    res = sub.add_parser("results", help="resultatlagret (data/processed/results)").add_subparsers(
+        dest="results_cmd", required=True, metavar="KOMMANDO")
+    res.add_parser("clean", help="ta bort resultatlagrets gamla versioner").set_defaults(func=cmd_results_clean)
     report = sub.add_parser("report", help=REPORT_HELP, description=REPORT_DESCRIPTION)
     add_report_arguments(report).set_defaults(func=cmd_report)
     return parser
@@ -324,7 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # every write of these commands is atomic: what was written is whole
+        _err("avbrutet (Ctrl-C); inget halvfärdigt skrevs.")
+        return 130
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ years              the years used, as text ("2016–2022", "2018→2025")
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -127,12 +128,35 @@ class AnalysisResult:
                 f"{n} skattningar, {len(self.warnings)} varningar>")
 
 
+#: Characters that reorder or hide text without being seen: bidirectional embeddings, overrides and isolates,
+#: zero-width spaces and joiners, the byte-order mark, the soft hyphen, and C0/C1 controls other than tab and
+#: newline. User text (registry names and notes, local file titles) never carries them into a report.
+_INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(text: str) -> str:
+    """``text`` without invisible and direction-changing characters (:data:`_INVISIBLE`); newlines are kept."""
+    return _INVISIBLE.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def one_line(text: str) -> str:
+    """User text that is a name: :func:`plain_text` on one line (every run of whitespace, newlines included,
+    becomes one space)."""
+    return _SPACE.sub(" ", plain_text(text)).strip()
+
+
 def escape_markdown_text(text: str) -> str:
-    """Make text safe and literal inside Markdown: HTML special characters and emphasis markers are escaped."""
-    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    for ch in ("\\", "*", "_", "`", "[", "]"):
+    """Make text safe and literal inside Markdown: invisible characters removed (:func:`plain_text`), HTML
+    special characters, emphasis markers and table pipes escaped, and a line cannot start a heading."""
+    out = plain_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for ch in ("\\", "*", "_", "`", "[", "]", "|"):
         out = out.replace(ch, "\\" + ch) if ch != "\\" else out.replace("\\", "\\\\")
-    return out
+    return _HEADING.sub(r"\1\\#", out)
+
+
+_HEADING = re.compile(r"(?m)^([ \t]*)#")
 
 
 def figure_of(obj):

@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import annual, store
 from .contract import DataMissing
-from .report import ANNUAL_RESULTS, annual_results_key
+from .report import ANNUAL_RESULTS, annual_results_key, is_annual_results_of
 
 
 
@@ -69,9 +69,26 @@ def tasks_for(parameters: list[dict]) -> list[Task]:
 
 
 def _is_stored(task: Task) -> bool:
+    """The task's annual results are in the store and readable as its own (a damaged or swapped entry is not:
+    the task is computed again and the entry rewritten)."""
     key = annual_results_key(task.municipality_id, task.year, task.comparison_group,
                              annual.baseline_for(task.municipality_id)[0])
-    return store.path_of(ANNUAL_RESULTS, *key).is_file()
+    if not store.path_of(ANNUAL_RESULTS, *key).is_file():
+        return False
+    found = store.read(ANNUAL_RESULTS, *key, check=lambda v: is_annual_results_of(v, task.municipality_id))
+    return found is not None
+
+
+def _in_tidy(tasks: list[Task]) -> set[Task]:
+    """The tasks whose rows the tidy table of their year and group holds (a missing or unreadable table holds
+    none: its tasks are computed again, from the store, and the table is written anew)."""
+    out = set()
+    for year, group in {(t.year, t.comparison_group) for t in tasks}:
+        table = store.read_tidy(f"annual_{year}_{group}")
+        have = set(table["municipality_id"].astype(str)) if table is not None and "municipality_id" in table \
+            else set()
+        out |= {t for t in tasks if (t.year, t.comparison_group) == (year, group) and t.municipality_id in have}
+    return out
 
 
 def compute_task(task: Task) -> pd.DataFrame:
@@ -104,7 +121,10 @@ def _chunk(tasks: list[Task]) -> list[pd.DataFrame]:
     return [compute_task(t) for t in tasks]
 
 
-def _worker_init(threads: int | None) -> None:
+def _worker_init(threads: int | None, main_pid: int | None = None) -> None:
+    from .lifeline import die_with_parent
+
+    die_with_parent(main_pid)  # a pass worker never outlives the run (kill -9 of the main process included)
     if threads is not None:
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(name, str(threads))
@@ -120,7 +140,8 @@ def run(tasks: list[Task], workers: int = 1, progress=None, stop=None) -> PassSu
     started = time.perf_counter()
     stop = stop if stop is not None else ()
     _shared_models(tasks, stop)
-    todo = [t for t in tasks if not _is_stored(t)] if not stop else []
+    tidy = _in_tidy(tasks) if not stop else set()
+    todo = [t for t in tasks if t not in tidy or not _is_stored(t)] if not stop else []
     if progress and len(tasks) > len(todo):
         progress(len(tasks) - len(todo))  # already in the store: counted as done at once
     frames: list[pd.DataFrame] = []
@@ -146,7 +167,7 @@ def _in_processes(todo: list[Task], workers: int, progress, stop) -> list[pd.Dat
     chunks = [todo[i::n_chunks] for i in range(n_chunks)]
     frames: list[pd.DataFrame] = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init,
-                               initargs=(1,))
+                               initargs=(1, os.getpid()))
     try:
         pending = {pool.submit(_chunk, c): c for c in chunks}
         while pending and not stop:

@@ -47,7 +47,8 @@ def annual_results(municipality, year: int, panel: pd.DataFrame | None = None,
     municipality_id = mun.resolve(municipality)
     if panel is None:  # the project's data: computed once, in the results store
         return store.cached(ANNUAL_RESULTS, annual_results_key(municipality_id, year, comparison_group, baseline_year),
-                            lambda: _annual_results(municipality_id, year, None, comparison_group, baseline_year))
+                            lambda: _annual_results(municipality_id, year, None, comparison_group, baseline_year),
+                            check=lambda found: is_annual_results_of(found, municipality_id))
     return _annual_results(municipality_id, year, panel, comparison_group, baseline_year)
 
 
@@ -58,6 +59,12 @@ ANNUAL_RESULTS = "annual_results"
 def annual_results_key(municipality_id: str, year: int, comparison_group: str, baseline_year: int | None) -> tuple:
     """The store key of one municipality's annual results (the compute-once pass checks the store with it)."""
     return (municipality_id, int(year), comparison_group, baseline_year)
+
+
+def is_annual_results_of(found, municipality_id: str) -> bool:
+    """A stored entry's content check: every result is the key's municipality's (never another's numbers)."""
+    return isinstance(found, dict) and all(getattr(r, "municipality_id", None) == municipality_id
+                                           for r in found.values())
 
 
 def _annual_results(municipality_id: str, year: int, panel, comparison_group: str, baseline_year) -> dict:

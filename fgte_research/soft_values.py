@@ -91,23 +91,37 @@ def _number(text: str, decimal_comma: bool) -> float:
     return value
 
 
+NAME_RULE = "filnamnet ska vara <kommunkod>_<namn>.csv, t.ex. 1380_trygghet_ak8.csv"
+
+
+def shown_name(path: Path) -> str:
+    """How a local file is named in messages and reports: ``params/local/<name>`` or its name, never the
+    machine's absolute path (reports are published)."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path(paths.params_dir()).resolve().parent).as_posix()
+    except (ValueError, OSError):
+        return path.name
+
+
 def read_local(path) -> LocalIndicator:
     """Read and validate one local file ``<kommunkod>_<namn>.csv``."""
     path = Path(path)
+    shown = shown_name(path)
     m = FILE_NAME.match(path.name)
     if not m:
-        _fail(str(path), None, None, "filnamnet ska vara <kommunkod>_<namn>.csv, t.ex. 1380_trygghet_ak8.csv")
+        _fail(shown, None, None, NAME_RULE)
     code, name = m.group(1), m.group(2)
     try:
         mun.name_of(code)
     except ValueError:
-        _fail(str(path), None, None, f"okänd kommunkod {code!r} i filnamnet")
+        _fail(shown, None, None, f"okänd kommunkod {code!r} i filnamnet")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        _fail(str(path), None, None, "filen finns inte")
+        _fail(shown, None, None, "filen finns inte")
     except UnicodeDecodeError:
-        _fail(str(path), None, None, "filen är inte sparad som UTF-8")
+        _fail(shown, None, None, "filen är inte sparad som UTF-8")
     lines = text.splitlines()
     meta: dict[str, str] = {}
     first = 0
@@ -131,7 +145,7 @@ def read_local(path) -> LocalIndicator:
         records.append([c.strip() for c in row])
         line_numbers.append(offset)
     frame = pd.DataFrame(records, columns=header, dtype=str)
-    return parse_local(frame, code, name, meta=meta, source=str(path), line_numbers=line_numbers,
+    return parse_local(frame, code, name, meta=meta, source=shown, line_numbers=line_numbers,
                        decimal_comma=(sep == ";"))
 
 
@@ -378,10 +392,15 @@ def soft_progression(municipality, sources=None, year: int | None = None, *, bas
     year to use. Raises DataMissing when the municipality has no files.
     """
     mid = mun.resolve(municipality)
+    skipped = []
     if sources is None:
-        sources = local_files(mid)
+        found = local_files(mid)
+        sources = [p for p in found if FILE_NAME.match(p.name)]
+        # a stray copy ("1380_trygghet - Kopia.csv") is named and left out; the valid files still count
+        skipped = [f"{shown_name(p)}: {NAME_RULE}; filen används inte." for p in found if p not in sources]
         if not sources:
-            raise DataMissing(f"inga lokala filer för {mun.name_of(mid)} i params/local ({mid}_<namn>.csv)")
+            raise DataMissing(f"inga lokala filer för {mun.name_of(mid)} i params/local ({mid}_<namn>.csv)"
+                              + (f" ({' '.join(skipped)})" if skipped else ""))
     elif isinstance(sources, (str, Path, LocalIndicator)):
         sources = [sources]
     indicators = [s if isinstance(s, LocalIndicator) else read_local(s) for s in sources]
@@ -394,7 +413,7 @@ def soft_progression(municipality, sources=None, year: int | None = None, *, bas
     rows = [r for ind in indicators for r in _estimates(ind, baseline_year)]
     cols = ["municipality_id", "indicator", "group", "term", "estimate", "ci_low", "ci_high", "years", "n_years",
             "method"]
-    warnings = [w for ind in indicators for w in ind.warnings]
+    warnings = skipped + [w for ind in indicators for w in ind.warnings]
     warnings.append("Om enkätfrågan, svarsalternativen eller urvalet ändrats mellan åren är åren inte jämförbara.")
     return SoftValueResult(mid, mun.name_of(mid), indicators, pd.DataFrame(rows, columns=cols), warnings)
 

@@ -13,8 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "fgte_research"
 
 LAYERS = {
     0: {"_version", "paths", "atomic", "text_sv", "schema", "catalogue", "ranges", "breaks", "contract", "verdicts", "style", "trend",
-        "publisher", "safe_yaml"},
-    1: {"sources", "manifest", "build", "municipalities", "panel", "memo", "store", "break_shift"},
+        "publisher", "safe_yaml", "lifeline"},
+    1: {"sources", "manifest", "build", "municipalities", "panel", "memo", "store", "break_shift", "storecodec"},
     2: {"references", "progression", "gaps", "interventions", "intervention_study", "soft_values"},
     3: {"plots", "tables", "report", "annual", "explorer", "teaching", "classroom", "precompute"},
     4: {"publish", "cli", "__main__"},

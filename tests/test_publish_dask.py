@@ -137,14 +137,13 @@ def test_signal_during_the_compute_once_pass(tmp_path, cold_store):
     """SIGTERM while the results store is being filled (real annual reports, a cold store): the pass's worker
     processes are killed too, and the run ends like any other stopped run."""
     from fgte_research import store
-    codes = ["0114", "0115", "0117", "0120", "0123", "0125", "0126", "0127", "0128", "0136", "0138", "0139",
-             "0140", "0160", "0162", "0163", "0180", "0181", "0182", "0183", "0184", "0186", "0187", "0188"]
+    codes = ss.PASS_MUNICIPALITIES
     spec = ps.write_spec(tmp_path, {"run": "avbrutet-pass", "reports": [
         {"notebook": "annual_report", "municipalities": codes, "years": [2024]}]})
     run_dir = tmp_path / "reports" / "avbrutet-pass"
 
     def pass_running() -> bool:  # the shared models are stored, municipalities are being computed
-        return len(list(cold_store.rglob("*.pkl"))) >= 3
+        return len(list(cold_store.rglob("*" + store.SUFFIX))) >= 3
 
     stopped = ss.run_and_stop(spec, run_dir, signal.SIGTERM, ready=pass_running)
     print(f"SIGTERM in the pass: exit after {stopped.seconds:.2f} s")
@@ -153,8 +152,8 @@ def test_signal_during_the_compute_once_pass(tmp_path, cold_store):
     lines = stopped.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Avbrutet (SIGTERM): 0 av 24 rapporter klara"), stopped.stderr
     assert (run_dir / "index.html").is_file() and not (run_dir / ".fgte-report.lock").exists()
-    for pkl in cold_store.rglob("*.pkl"):  # what was stored is whole: it reads back
-        assert store.pickle.loads(pkl.read_bytes()) is not None
+    for entry in cold_store.rglob("*" + store.SUFFIX):  # what was stored is whole: its checksum holds
+        assert store.is_whole(entry.read_bytes()), entry
 
 
 def test_sigterm_during_the_data_build(raw_copy, tmp_path):

@@ -22,7 +22,7 @@ def _tidy(results: dict) -> pd.DataFrame:
 
 def test_stored_results_equal_a_fresh_computation(own_store, monkeypatch):
     first = annual.results_for("1315", 2022)           # computed and stored
-    assert any(own_store.rglob("*.pkl"))
+    assert any(own_store.rglob("*" + store.SUFFIX))
     again = annual.results_for("1315", 2022)           # read back
     monkeypatch.setenv(store.ENV_SWITCH, "0")
     fresh = annual.results_for("1315", 2022)           # the store switched off
@@ -48,7 +48,7 @@ def test_pass_fills_the_store_and_a_rerun_computes_nothing(own_store):
 def test_study_read_from_store_is_the_same(own_store):
     a = study("fgte", "ak9_merit", 2022, municipalities=["1380"], designs=("before_after",))
     b = study("fgte", "ak9_merit", 2022, municipalities=["1380"], designs=("before_after",))
-    assert len(list((own_store).rglob("*.pkl"))) == 1
+    assert len(list((own_store).rglob("*" + store.SUFFIX))) == 1
     pd.testing.assert_frame_equal(a.tidy(), b.tidy())
 
 
@@ -66,7 +66,7 @@ def test_version_follows_the_registry(own_store, tmp_path, monkeypatch):
 
 def test_unreadable_entry_is_recomputed(own_store):
     annual.results_for("1315", 2022)
-    for p in own_store.rglob("*.pkl"):
+    for p in own_store.rglob("*" + store.SUFFIX):
         p.write_bytes(b"not a pickle")
     assert "ak9_merit" in annual.results_for("1315", 2022)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import paths
 from ..safe_yaml import YamlError, numeric_code_message, read_yaml
+from ..contract import one_line, plain_text
 
 FIELDS_REQUIRED = ("id", "name", "municipalities", "first_treated_year", "description", "sources",
                    "assumptions", "status")
@@ -130,14 +131,16 @@ def _parse_entry(path: Path, i: int, raw) -> Intervention:
             raise fail("assumptions", "varje antagande skrivs som {assumption: \"text\", concerns: fältnamn}")
         if a["concerns"] not in FIELDS_REQUIRED:
             raise fail("assumptions", f"antagandet gäller okänt fält {a['concerns']!r}")
-        parsed.append(Assumption(a["assumption"].strip(), a["concerns"]))
+        parsed.append(Assumption(plain_text(a["assumption"]).strip(), a["concerns"]))
     if note is not None and not isinstance(note, str):
         raise fail("note", "måste vara text")
     low = raw.get("selected_on_low_results", False)
     if not isinstance(low, bool):
         raise fail("selected_on_low_results", f"måste vara true eller false, fick {low!r}")
-    return Intervention(eid, raw["name"].strip(), tuple(munis), year, raw["description"].strip(),
-                        tuple(s.strip() for s in sources), tuple(parsed), raw["status"], note, low)
+    # user text: a name is one line without invisible or direction-changing characters; prose keeps its lines
+    return Intervention(eid, one_line(raw["name"]), tuple(munis), year, plain_text(raw["description"]).strip(),
+                        tuple(one_line(s) for s in sources), tuple(parsed), raw["status"],
+                        None if note is None else plain_text(note).strip(), low)
 
 
 def load_registry(path: str | Path | None = None) -> dict[str, Intervention]:

@@ -78,6 +78,23 @@ def job_key(job, data_hash: str, *, kernel_name: str, notebook_digests: dict | N
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _well_formed(entry) -> bool:
+    """A manifest entry of the shape the runner writes; any other (hand-edited, damaged) is dropped: that report
+    counts as never rendered."""
+    if not isinstance(entry, dict):
+        return False
+    outputs = entry.get("outputs", [])
+    if not isinstance(outputs, list) or not all(
+            isinstance(o, dict) and isinstance(o.get("html"), str) and isinstance(o.get("ipynb"), str)
+            and isinstance(o.get("title", ""), str) and isinstance(o.get("variant", ""), str) for o in outputs):
+        return False
+    seconds = entry.get("seconds")
+    return (all(isinstance(entry.get(k), (str, type(None))) for k in
+                ("key", "status", "error", "failed_notebook", "published", "finished", "notebook"))
+            and (seconds is None or (isinstance(seconds, (int, float)) and not isinstance(seconds, bool)))
+            and isinstance(entry.get("parameters", {}), dict))
+
+
 class Manifest:
     """What was rendered in a run folder: per job id its key, status, time, outputs and error."""
 
@@ -87,8 +104,8 @@ class Manifest:
         if self.path.is_file():
             try:
                 doc = json.loads(self.path.read_text(encoding="utf-8"))
-                self.entries = dict(doc.get("reports", {}))
-            except (ValueError, OSError, AttributeError):
+                self.entries = {k: v for k, v in dict(doc.get("reports", {})).items() if _well_formed(v)}
+            except (ValueError, OSError, AttributeError, TypeError, RecursionError):
                 self.entries = {}  # unreadable manifest: everything is re-rendered
 
     def is_fresh(self, job_id: str, key: str, run_dir: Path) -> bool:

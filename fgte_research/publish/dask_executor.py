@@ -43,6 +43,11 @@ def _plugin_base():
 
 
 
+#: The network schemes a Dask scheduler is reached with (anything else, e.g. http://, would be tried for
+#: CONNECT_TIMEOUT seconds and end in a traceback at exit).
+SCHEMES = ("tcp", "tls", "ws", "wss")
+
+
 def check_address(address: str) -> None:
     """Raise :class:`ExecutorSetupError` (Swedish) unless ``address`` is a well-formed Dask scheduler address."""
     try:
@@ -52,8 +57,11 @@ def check_address(address: str) -> None:
                                  f"`pip install -e .`") from None
     try:
         scheme, location = parse_address(address)
-        if scheme in ("tcp", "tls"):
-            parse_host_port(location)
+        if scheme not in SCHEMES:
+            raise ValueError(f"Dask nås med {', '.join(s + '://' for s in SCHEMES)}, inte {scheme}://")
+        host, port = parse_host_port(location)
+        if not host or not 0 < int(port) < 65536:
+            raise ValueError("värd och port (1–65535) behövs")
     except (ValueError, TypeError) as exc:
         raise ExecutorSetupError(f"--scheduler {address!r} är ingen Dask-adress ({exc}); skriv t.ex. "
                                  "tcp://värd:8786") from None

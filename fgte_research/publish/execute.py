@@ -242,6 +242,34 @@ def failed_notebook_path(run_dir: Path, job) -> Path:
     return plain
 
 
+ORPHANED = "körningen som startade rapporten finns inte längre (huvudprocessen avslutades); inget publicerades"
+
+
+class _Orphaned(RuntimeError):
+    pass
+
+
+def run_is_alive(info: dict) -> bool:
+    """The run this job belongs to still holds its folder: its main process lives and owns the lock (a run
+    that died, or whose lock a newer run took over, publishes nothing). Asked just before files are renamed
+    into place."""
+    from ..lifeline import pid_alive
+
+    main = info.get("main_pid")
+    if main is None:
+        return True
+    if not pid_alive(int(main)):
+        return False
+    lock = info.get("lock")
+    if lock:
+        try:
+            owner = int(Path(lock).read_text(encoding="ascii").split()[0])
+        except (OSError, ValueError, IndexError, UnicodeDecodeError):
+            return False
+        return owner == int(main)
+    return True
+
+
 def run_job(job, run_dir: Path, info: dict) -> dict:
     """Execute ``job`` and write its HTML and executed notebook(s); never raises for notebook errors."""
     with _JOB_LOCK:
@@ -273,6 +301,8 @@ def _run_job(job, run_dir: Path, info: dict) -> dict:
                 outputs.append({"variant": variant, "title": title,
                                 "html": html_path.relative_to(run_dir).as_posix(),
                                 "ipynb": nb_path.relative_to(run_dir).as_posix()})
+            if not run_is_alive(info):
+                raise _Orphaned(ORPHANED)
             write_texts_atomic(files)  # all or nothing: the previous good files stay until this succeeds
             failed_path = failed_notebook_path(run_dir, job)
             if failed_path not in {p for p, _ in files}:
@@ -280,13 +310,15 @@ def _run_job(job, run_dir: Path, info: dict) -> dict:
             if job.variants != ("",):
                 (run_dir / f"{job.id}.ipynb").unlink(missing_ok=True)  # failed notebook of an earlier run
             result.update(status="ok", outputs=outputs)
+        except _Orphaned:
+            error = ORPHANED
         except Exception as exc:  # noqa: BLE001 - a conversion error fails this report only
             error = "HTML-konverteringen misslyckades: " + format_error(exc)
     if error is not None:
         # the previously published files of this report are left as they are (the runner decides whether
         # they are shown as an outdated version)
         result["error"] = error
-        if nb is not None:
+        if nb is not None and run_is_alive(info):
             failed_path = failed_notebook_path(run_dir, job)
             write_text_atomic(failed_path, nbformat.writes(nb))
             result["failed_notebook"] = failed_path.relative_to(run_dir).as_posix()

@@ -133,6 +133,15 @@ def _wait_gone(procs: list, timeout: float) -> list:
         time.sleep(0.02)
 
 
+def local_worker_init(main_pid: int, kernel: str, kernel_name: str, threads: int | None) -> None:
+    """A local worker: dies with the main process (kill -9 included; its kernel follows within a second), then
+    :func:`execute.worker_init`."""
+    from ..lifeline import die_with_parent
+
+    die_with_parent(main_pid)
+    _execute().worker_init(kernel, kernel_name, threads)
+
+
 # ------------------------------------------------------------------------------------------------
 class LocalExecutor:
     """Worker processes on this machine, each running :func:`execute.worker_init` once (its warm kernel)."""
@@ -151,8 +160,8 @@ class LocalExecutor:
         from multiprocessing import get_context
 
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"),
-                                        initializer=_execute().worker_init,
-                                        initargs=(self.kernel, self.kernel_name, self.threads))
+                                        initializer=local_worker_init,
+                                        initargs=(os.getpid(), self.kernel, self.kernel_name, self.threads))
 
     def results(self, jobs: list, run_dir: Path, info: dict, stop: StopFlag) -> Iterator[tuple]:
         from concurrent.futures import FIRST_COMPLETED, wait

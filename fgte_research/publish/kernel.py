@@ -39,6 +39,10 @@ WARM_IMPORTS: tuple[str, ...] = (
 )
 
 
+#: Seconds between looks at whether the kernel still lives while set-up code runs in it.
+ALIVE_POLL = 0.5
+
+
 class KernelSetupError(RuntimeError):
     """The project kernel cannot be installed or is shadowed; the message is in Swedish."""
 
@@ -229,19 +233,31 @@ class WarmKernel:
 
     # -- helpers
     def _run(self, code: str, timeout: float) -> None:
+        """Run set-up code in the kernel; a kernel that dies meanwhile is noticed within :data:`ALIVE_POLL`
+        seconds (RuntimeError), not after ``timeout``."""
+        import queue
+        import time
+
         client = self.km.blocking_client()
         client.start_channels()
         try:
             client.wait_for_ready(timeout=self.startup_timeout)
-            errors: list[str] = []
-
-            def hook(msg):
-                if msg["msg_type"] == "error":
-                    errors.append("\n".join(msg["content"].get("traceback", [])))
-
-            reply = client.execute_interactive(code, silent=False, store_history=False, allow_stdin=False,
-                                               timeout=timeout, output_hook=hook)
-            if reply["content"]["status"] != "ok" or errors:
-                raise RuntimeError("återställning av den varma kärnan misslyckades:\n" + "\n".join(errors))
+            msg_id = client.execute(code, silent=False, store_history=False, allow_stdin=False)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    reply = client.get_shell_msg(timeout=ALIVE_POLL)
+                except queue.Empty:
+                    if not self.alive():
+                        raise RuntimeError("den varma kärnan avslutades oväntat under förberedelsen") from None
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"den varma kärnan svarade inte på {timeout:.0f} s") from None
+                    continue
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    break
+            content = reply["content"]
+            if content.get("status") != "ok":
+                raise RuntimeError("återställning av den varma kärnan misslyckades:\n"
+                                   + "\n".join(content.get("traceback", [])))
         finally:
             client.stop_channels()

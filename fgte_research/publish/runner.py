@@ -128,7 +128,17 @@ LOCK_NAME = ".fgte-report.lock"
 
 
 class RunLockError(RuntimeError):
-    """Another `fgte report` is writing into the same run folder (Swedish message)."""
+    """Another `fgte report` is writing into the same run folder, or the lock cannot be written (Swedish
+    message). ``exit_code``: 2 for another run, 1 for a folder that cannot be written (disk full, read-only)."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def _unwritable(lock: Path, exc: OSError) -> RunLockError:
+    return RunLockError(f"fgte report: låsfilen {lock} kan inte skrivas ({exc.strerror or exc}); inga rapporter "
+                        "har skapats", exit_code=1)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -157,8 +167,11 @@ def run_lock(run_dir: Path):
     A lock whose pid is alive means another run writes into the folder: :class:`RunLockError`. A lock left
     by a crashed run (pid no longer alive, or an unreadable lock file) is taken over.
     """
-    run_dir.mkdir(parents=True, exist_ok=True)
     lock = run_dir / LOCK_NAME
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(lock, exc) from None
     me = os.getpid()
     for _ in range(3):
         try:
@@ -170,8 +183,14 @@ def run_lock(run_dir: Path):
                                    f"vänta tills den är klar, eller ta bort låsfilen {lock} om ingen körning pågår") from None
             lock.unlink(missing_ok=True)  # stale lock of a crashed run: take it over
             continue
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(f"{me}\n")
+        except OSError as exc:
+            raise _unwritable(lock, exc) from None
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(f"{me}\n")
+        except OSError as exc:  # e.g. a full disk: no half-written lock stays behind
+            lock.unlink(missing_ok=True)
+            raise _unwritable(lock, exc) from None
         break
     else:
         raise RunLockError(f"fgte report: låsfilen {lock} kan inte tas (en annan körning startar samtidigt)")
@@ -346,7 +365,7 @@ def _render_locked(spec: RunSpec, the_plan, data: DataInfo, publisher: dict, run
             for job in the_plan.jobs}
     to_run = [job for job in the_plan.jobs if force or not manifest.is_fresh(job.id, keys[job.id], run_dir)]
     info = {"version": __version__, "data_hash": data.hash, "source": spec.source, "publisher": publisher,
-            "data_words": data_words()}
+            "data_words": data_words(), "main_pid": os.getpid(), "lock": str(run_dir / LOCK_NAME)}
     results: dict[str, dict] = {}
 
     if to_run and not stop:
@@ -566,7 +585,7 @@ def report_from_args(args: argparse.Namespace) -> int:
         return 2
     except RunLockError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return exc.exit_code
     except BuildError as exc:
         print(f"fgte report: data/processed kan inte byggas (kör `fgte data check`): {exc.one_line()} "
               "Inga rapporter har skapats.", file=sys.stderr)
