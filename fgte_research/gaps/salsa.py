@@ -44,17 +44,21 @@ from ..panel import memoised
 from ..text_sv import fmt_ci, fmt_num, years_sv
 from ..trend import fit_trend, pooled_rho
 from ..verdicts import level_verdict, significance_sv, verdict
+from .gap_interval import GapError, calibrate
 from ._common import (
     COVARIATE_LABELS,
     COVARIATE_SERIES,
     DEFAULT_COVARIATES,
     GY_BOYS,
+    LAG_SEP,
     MIN_MUNICIPALITIES,
     NOT_A_RANKING,
     OUTCOMES,
     PUPILS,
     Outcome,  # noqa: F401
     caption_for,
+    lag_label_sv,
+    lagged,
     resid_unit,
     span,
     status_of,
@@ -82,6 +86,10 @@ DEFAULT_SPECS: dict[str, tuple[tuple[str, ...], str | None, bool]] = {
     "N15505": (("parents_posthigh", "share_boys", "newly_arrived", "N02901", "N15901", "N01984"), None, True),
     "N15419": (("parents_posthigh", "share_boys", "newly_arrived", "N02901", "N15902"), None, True),
     "N15436": (("parents_posthigh", "share_boys", "newly_arrived", "N15820"), "pupils", True),
+    # Gymnasium (benchmarks/bench_salsa_specs.py): the programme mix of the own schools and the cohort's
+    # background in the years before it started (cohort-matched, ".lag3"/".lag4").
+    "N17691": (("parents_posthigh", "share_boys", "newly_arrived", "N07907.lag4", "N17839"), None, True),
+    "N17467": (("parents_posthigh", "share_boys", "newly_arrived", "N31008.lag3", "N03926.lag4"), None, False),
 }
 for _splice in breaks.SPLICES:
     DEFAULT_SPECS[_splice.id] = DEFAULT_SPECS[_splice.fill_from]
@@ -111,12 +119,15 @@ def _spec(outcome, covariates="default", weights="default", pooled="default") ->
     for c in covariates:
         if c in named:
             covs.append((c, named[c], COVARIATE_LABELS[c]))
-        elif c in catalogue.SERIES and c not in OUTCOMES and not c.startswith("U"):
-            title = catalogue.SERIES[c].title_sv
-            covs.append((c, c, title[0].lower() + title[1:]))
+        elif lagged(c)[0] in catalogue.SERIES and lagged(c)[0] not in OUTCOMES \
+                and lagged(c)[0] not in catalogue.SALSA_DEVIATIONS:
+            base, lag = lagged(c)
+            title = catalogue.SERIES[base].title_sv
+            covs.append((c, c, title[0].lower() + title[1:] + (f", {lag_label_sv(lag)}" if lag else "")))
         else:
             raise ValueError(f"okänd bakgrundsvariabel {c!r} för {out.stage}; giltiga namn: {', '.join(named)} "
-                             f"eller ett serie-id ur katalogen (t.ex. 'N15820')")
+                             f"eller ett serie-id ur katalogen (t.ex. 'N15820', eller 'N07907{LAG_SEP}4' för "
+                             f"värdet fyra år tidigare)")
     if weights not in (None, "pupils", PUPILS):
         raise ValueError(f"okända vikter {weights!r}; giltiga: None (OLS) eller 'pupils' (elevantal åk 9)")
     if weights and out.stage != "grundskola":
@@ -554,15 +565,18 @@ def _dec(x: float) -> int:
 
 def _specification_sv(spec: Spec, fits: dict[int, SalsaResult]) -> str:
     meta = catalogue.series(spec.outcome.series_id)
-    covs = ", ".join(f"{label} ({sid if sid != GY_BOYS else '100 − N17832'})" for _, sid, label in spec.covariates)
+    covs = ", ".join(f"{label} ({lagged(sid)[0] if sid != GY_BOYS else '100 − N17832'})"
+                     for _, sid, label in spec.covariates)
     method = "viktad regression med minsta kvadratmetoden (WLS, vikt = elever i åk 9)" if spec.weights else \
         "regression med minsta kvadratmetoden (OLS, alla kommuner väger lika)"
     missing = "behov av ekonomiskt bistånd" if spec.outcome.stage == "grundskola" else \
-        "föräldrarnas inkomst och behov av ekonomiskt bistånd (uppgifter på elevnivå)"
+        "föräldrarnas inkomst och behov av ekonomiskt bistånd"
     how = ("skattad på alla år tillsammans, med ett eget medelvärde för varje år (årseffekter)" if spec.pooled
            else "skattad separat för varje år")
     text = (f"Modell: {meta.title_sv} ({meta.id}) förklaras med {covs}; {method}, {how} över alla kommuner med "
-            f"fullständiga uppgifter. SKR:s modell använder även {missing}, som saknas i projektets data.")
+            f"fullständiga uppgifter. SKR:s modell använder även {missing} för varje elev; projektets data har "
+            f"bara kommunens värden (t.ex. invånare med ekonomiskt bistånd, N31807), och med dem kommer modellen "
+            f"inte närmare Koladas avvikelser än korrelationen som anges i README.")
     if fits:
         text += " Anpassning: " + "; ".join(f"{y}: n = {f.n}, R² = {fmt_num(f.r2, 2)}" for y, f in sorted(fits.items()))
         last = fits[max(fits)]
@@ -580,6 +594,62 @@ def skolverket_only_accuracy(outcome: str) -> tuple[float, float]:
     """(median, lowest) yearly correlation 2017–2022 of the Skolverket-only model with Kolada's deviation."""
     table = validate_against_kolada(outcome, covariates=SKOLVERKET_ONLY)
     return float(table["correlation"].median()), float(table["correlation"].min())
+
+
+@memoised(maxsize=64)
+def gap_error(spec: Spec, last_year: int | None = None) -> GapError:
+    """The model's calibrated error against Kolada's deviation (``gap_interval``), from its fits of 2017–2022 up
+    to ``last_year``: the same for every municipality of one model. Raises DataMissing without Kolada's deviation."""
+    if not spec.outcome.deviation:
+        raise DataMissing(f"{spec.outcome.series_id} har ingen officiell avvikelse att kalibrera gapets intervall mot")
+    frames = []
+    for y in range(2017, 2023):
+        if last_year is not None and y > last_year:
+            continue
+        try:
+            frames.append(_fit_cached(spec, y, last_year).table)
+        except DataMissing:
+            continue
+    if not frames:
+        raise DataMissing("inga modellår 2017–2022 att kalibrera gapets intervall mot")
+    frame = pd.concat(frames, ignore_index=True)[["municipality_id", "year", "residual", "official_deviation",
+                                                  "n_pupils"]]
+    pop = values(["N01951"])["N01951"]
+    frame["population"] = pop.reindex(pd.MultiIndex.from_arrays([frame["municipality_id"], frame["year"]])).to_numpy()
+    try:
+        return calibrate(frame)
+    except ValueError as exc:
+        raise DataMissing(str(exc)) from None
+
+
+def _add_gap_interval(table: pd.DataFrame, spec: Spec, last_year: int | None, warnings: list[str]) -> pd.DataFrame:
+    """The gap's own 95 % interval (``gap_low``/``gap_high``) and the cohort's sampling noise, per row."""
+    try:
+        err = gap_error(spec, last_year)
+    except DataMissing as exc:
+        warnings.append(f"Gapets intervall kan inte kalibreras: {exc}")
+        return table.assign(gap_low=np.nan, gap_high=np.nan, gap_half_width=np.nan, cohort_noise=np.nan)
+    if err.size != "inhabitants":
+        size = table["n_pupils"].to_numpy(dtype=float)
+    else:
+        pop = values(["N01951"])["N01951"]
+        size = pop.reindex(pd.MultiIndex.from_arrays([table["municipality_id"], table["year"]])).to_numpy()
+    h = err.half_width(size)
+    return table.assign(gap_low=table["residual"] - h, gap_high=table["residual"] + h, gap_half_width=h,
+                        cohort_noise=err.cohort_noise(table["n_pupils"].to_numpy(dtype=float)))
+
+
+def gap_accuracy_sv(spec: Spec, last_year: int | None = None) -> str:
+    """How well the gap interval is calibrated, in one Swedish sentence (empty when it cannot be)."""
+    try:
+        err = gap_error(spec, last_year)
+    except DataMissing:
+        return ""
+    terc = ", ".join(f"{k} {fmt_num(100 * v, 0)} %" for k, v in err.coverage_by_tercile)
+    return (f"Gapets 95 %-intervall bygger på hur långt modellens avvikelse ligger från Koladas (SKR:s) avvikelse "
+            f"för samma kommun och år; det rymmer Koladas avvikelse i {fmt_num(100 * err.coverage, 1)} % av "
+            f"{err.n_scored} kommunår {years_sv(min(err.years_scored), max(err.years_scored))}"
+            + (f" (kommuner efter folkmängd: {terc})" if terc else "") + ".")
 
 
 def salsa_gap(municipality, outcome: str = "N15505", year: int | None = None, *, years=None,
@@ -620,6 +690,7 @@ def salsa_gap(municipality, outcome: str = "N15505", year: int | None = None, *,
         reasons = "; ".join(f"{r.year}: {r.reason}" for r in table.itertuples())
         raise DataMissing(f"inga avvikelser kan beräknas för {name} och {spec.outcome.series_id}: {reasons}")
     warnings = list(dict.fromkeys(w for f in fits.values() for w in f.warnings))
+    table = _add_gap_interval(table, spec, last_year, warnings)
     missing = table.loc[table["status"] != "ok", "year"].tolist()
     if missing:
         warnings.append(f"Avvikelse saknas för {', '.join(map(str, missing))}; skälet står per år ovan.")
