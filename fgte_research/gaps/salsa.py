@@ -43,7 +43,7 @@ from .. import store
 from ..panel import memoised
 from ..text_sv import fmt_ci, fmt_num, years_sv
 from ..trend import fit_trend, pooled_rho
-from ..verdicts import level_verdict, significance_sv, verdict
+from ..verdicts import gap_verdict, significance_sv, verdict
 from .gap_interval import GapError, calibrate
 from ._common import (
     COVARIATE_LABELS,
@@ -444,20 +444,37 @@ class GapResult(AnalysisResult):
         return self.table.copy()
 
     def tidy(self) -> pd.DataFrame:
-        """The residual per year (95 % prediction interval) and the trend of the re-centred residual."""
+        """Per year the gap (residual) with its own calibrated 95 % interval, the between-municipality spread
+        (prediction band, no verdict), and the trend of the re-centred residual with pooled ρ and with ρ = 0."""
         sid = self.spec.outcome.series_id
         ok = self.table[self.table["status"] == "ok"]
-        rows = [{"term": "residual", "estimate": r.residual, "ci_low": r.residual_low, "ci_high": r.residual_high,
-                 "years": str(int(r.year)), "n": int(r.n_municipalities),
-                 "method": "SALSA-liknande OLS över kommunerna, 95 % prediktionsintervall",
-                 "verdict": level_verdict(r.residual_low, r.residual_high)} for r in ok.itertuples()]
-        if len(ok) >= 3:
-            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy(), rho=self.residual_rho())
-            rows.append({"term": "trend_residual_centred_per_year", "estimate": t.ols_slope, "ci_low": t.ols_ci[0],
-                         "ci_high": t.ols_ci[1], "years": years_sv(t.first_year, t.last_year), "n": t.n,
-                         "method": f"OLS, t-intervall vidgat för årens samvariation (ρ = {fmt_num(t.rho, 2)}), "
-                                   "återcentrerad avvikelse", "verdict": verdict(*t.ols_ci)})
+        rows = []
+        for r in ok.itertuples():
+            rows.append({"term": "residual", "estimate": r.residual, "ci_low": r.gap_low, "ci_high": r.gap_high,
+                         "years": str(int(r.year)), "n": int(r.n_municipalities),
+                         "method": "SALSA-liknande modell; 95 % intervall för gapet: modellens fel mot Koladas "
+                                   "avvikelse, kalibrerat (README)", "verdict": gap_verdict(r.gap_low, r.gap_high)})
+            rows.append({"term": "spread_similar_municipalities", "estimate": r.residual, "ci_low": r.residual_low,
+                         "ci_high": r.residual_high, "years": str(int(r.year)), "n": int(r.n_municipalities),
+                         "method": "95 % prediktionsintervall: hur långt kommuner med liknande elever brukar ligga "
+                                   "från det förväntade (inget mått på gapets osäkerhet)", "verdict": ""})
+        for t, term, how in self._trends():
+            rows.append({"term": term, "estimate": t.ols_slope, "ci_low": t.ols_ci[0], "ci_high": t.ols_ci[1],
+                         "years": years_sv(t.first_year, t.last_year), "n": t.n,
+                         "method": f"OLS, återcentrerad avvikelse, {how} (ρ = {fmt_num(t.rho, 2)})",
+                         "verdict": verdict(*t.ols_ci)})
         return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id, series=sid)
+
+    def _trends(self) -> list[tuple]:
+        """(trend, tidy term, method words) with the pooled ρ (the verdict) and with ρ = 0 (its sensitivity)."""
+        ok = self.table[self.table["status"] == "ok"]
+        if len(ok) < 3:
+            return []
+        x, y = ok["year"].to_numpy(), ok["residual_centred"].to_numpy()
+        return [(fit_trend(x, y, rho=self.residual_rho()), "trend_residual_centred_per_year",
+                 "t-intervall vidgat för årens samvariation, ρ poolat över alla kommuner"),
+                (fit_trend(x, y, rho=0.0), "trend_residual_centred_per_year_rho0",
+                 "känslighet: utan samvariation mellan åren")]
 
     def coefficients(self) -> pd.DataFrame:
         return pd.concat([f.coefficients() for f in self.fits.values()], ignore_index=True) if self.fits else \
@@ -478,21 +495,26 @@ class GapResult(AnalysisResult):
             if r.status != "ok":
                 lines.append(f"{r.year}: saknas ({r.reason}).")
                 continue
-            inside = r.pi_low <= r.actual <= r.pi_high
-            s = (f"{r.year}: faktiskt {fmt_num(r.actual)}, modellberäknat {fmt_num(r.expected)}, avvikelse "
-                 f"{fmt_num(r.residual, signed=True)} (95\u00a0% prediktionsintervall för avvikelsen "
-                 f"{fmt_num(r.residual_low, signed=True)} till {fmt_num(r.residual_high, signed=True)}; "
-                 + ("inom det vanliga för kommuner med samma bakgrund" if inside else
-                    "utanför det vanliga för kommuner med samma bakgrund") + ")")
+            s = (f"{r.year}: faktiskt {fmt_num(r.actual)}, modellberäknat {fmt_num(r.expected)}, gapet "
+                 f"{fmt_num(r.residual, signed=True)}")
+            if not math.isnan(r.gap_low):
+                s += (f" (95\u00a0% intervall för gapet {fmt_num(r.gap_low, signed=True)} till "
+                      f"{fmt_num(r.gap_high, signed=True)}: {gap_verdict(r.gap_low, r.gap_high)})")
+            s += (f"; kommuner med liknande elever brukar ligga {fmt_num(r.residual_low - r.residual, signed=True)} "
+                  f"till {fmt_num(r.residual_high - r.residual, signed=True)} från det förväntade")
             if not math.isnan(r.official_deviation):
                 s += f"; Koladas officiella avvikelse {fmt_num(r.official_deviation, signed=True)}"
             lines.append(s + ".")
-        ok = self.table[self.table["status"] == "ok"]
-        if len(ok) >= 3:
-            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy(), rho=self.residual_rho())
+        trends = self._trends()
+        if trends:
+            (t, _, _), (t0, _, _) = trends
             lines.append(f"Utveckling av den återcentrerade avvikelsen ({self._centre_sv()}) "
                          f"{years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} {unit} "
-                         f"per år ({fmt_ci(*t.ols_ci, decimals=2)}); {significance_sv(*t.ols_ci)}.")
+                         f"per år ({fmt_ci(*t.ols_ci, decimals=2)} med ρ = {fmt_num(t.rho, 2)}; "
+                         f"{fmt_ci(*t0.ols_ci, decimals=2)} med ρ = 0); {significance_sv(*t.ols_ci)}.")
+        accuracy = gap_accuracy_sv(self.spec, self.last_year)
+        if accuracy:
+            lines.append(accuracy)
         lines.append("En oförändrad avvikelse betyder att kommunen följer med kommuner med liknande elever, inte "
                      "att resultaten står still. " + NOT_A_RANKING)
         lines.append(self.specification_sv())
@@ -534,11 +556,15 @@ class GapResult(AnalysisResult):
         ok = t[t["status"] == "ok"]
         scale = (ok[col] / ok["residual"]).where(ok["residual"] != 0, 1.0) if which == "standardised" else 1.0
         shift = (ok["residual"] - ok[col]) if which == "centred" else 0.0
-        lo, hi = (ok["residual_low"] - shift) * scale, (ok["residual_high"] - shift) * scale
+        band_lo, band_hi = (ok["residual_low"] - shift) * scale, (ok["residual_high"] - shift) * scale
+        ax.fill_between(ok["year"], band_lo, band_hi, color="#dddddd", linewidth=0,
+                        label="Här brukar kommuner med liknande elever ligga (95\u00a0%)")
         ax.axhline(0, color="#555555", linewidth=1)
-        ax.errorbar(ok["year"], ok[col], yerr=[ok[col] - lo, hi - ok[col]], fmt="none", ecolor="black", capsize=3,
-                    linewidth=1)
-        ax.plot(ok["year"], ok[col], label=f"{self.municipality_name} ({label}, 95\u00a0% prediktionsintervall)",
+        has_gap = ok["gap_low"].notna()
+        lo, hi = (ok["gap_low"] - shift) * scale, (ok["gap_high"] - shift) * scale
+        ax.errorbar(ok["year"][has_gap], ok[col][has_gap], yerr=[(ok[col] - lo)[has_gap], (hi - ok[col])[has_gap]],
+                    fmt="none", ecolor="black", capsize=3, linewidth=1)
+        ax.plot(ok["year"], ok[col], label=f"{self.municipality_name} ({label}, 95\u00a0% intervall för gapet)",
                 **style.OWN_STYLE)
         if which == "residual" and ok["official_deviation"].notna().any():
             ax.plot(ok["year"] + 0.15, ok["official_deviation"], linestyle="none", marker="s", markerfacecolor="white",
@@ -628,15 +654,19 @@ def _add_gap_interval(table: pd.DataFrame, spec: Spec, last_year: int | None, wa
         err = gap_error(spec, last_year)
     except DataMissing as exc:
         warnings.append(f"Gapets intervall kan inte kalibreras: {exc}")
-        return table.assign(gap_low=np.nan, gap_high=np.nan, gap_half_width=np.nan, cohort_noise=np.nan)
+        return table.assign(gap_low=np.nan, gap_high=np.nan, gap_half_width=np.nan, cohort_noise=np.nan,
+                            official_comparable=np.nan)
     if err.size != "inhabitants":
         size = table["n_pupils"].to_numpy(dtype=float)
     else:
         pop = values(["N01951"])["N01951"]
         size = pop.reindex(pd.MultiIndex.from_arrays([table["municipality_id"], table["year"]])).to_numpy()
     h = err.half_width(size)
+    # Kolada's deviation on our zero point (minus the year's mean difference): what the interval is meant to cover
+    comparable = table["official_deviation"] - table["year"].map(err.offset_by_year)
     return table.assign(gap_low=table["residual"] - h, gap_high=table["residual"] + h, gap_half_width=h,
-                        cohort_noise=err.cohort_noise(table["n_pupils"].to_numpy(dtype=float)))
+                        cohort_noise=err.cohort_noise(table["n_pupils"].to_numpy(dtype=float)),
+                        official_comparable=comparable.astype(float))
 
 
 def gap_accuracy_sv(spec: Spec, last_year: int | None = None) -> str:
