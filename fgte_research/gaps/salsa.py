@@ -266,8 +266,9 @@ def _year_data(spec: Spec, wide: pd.DataFrame, year: int) -> tuple[pd.DataFrame,
     if spec.outcome.stage == "gymnasiet":
         zero = d[sid] == 0
         if zero.any():
-            warnings.append(f"{int(zero.sum())} kommuner med värdet 0 för {sid} {year} ingår inte: 0 betyder i "
-                            f"datan att kommunens egna gymnasieskolor saknar program som ger examen/betygspoäng.")
+            warnings.append(f"{int(zero.sum())} kommuner med värdet 0 för {sid} {year} ingår inte i modellen: deras "
+                            f"egna gymnasieskolor hade när årskullen började nästan bara introduktionsprogram "
+                            f"(N17841), så de jämförs inte med skolor med nationella program.")
             d = d.assign(**{sid: d[sid].mask(zero)})
     for s in spec.series_ids:
         if s not in d or d[s].notna().sum() == 0:
@@ -742,8 +743,8 @@ def _why_missing(spec: Spec, mid: str, name: str, year: int) -> str:
             lacking.append(f"{sid} ({_status_sv(status_of(sid, mid, year))})")
     if lacking:
         return f"{name} saknar värde {year} för {', '.join(lacking)}"
-    return (f"{spec.outcome.series_id} är 0 för {name} {year}: kommunens egna gymnasieskolor har inga program som "
-            f"ger examen/betygspoäng")
+    return (f"{spec.outcome.series_id} är 0 för {name} {year}: kommunens egna gymnasieskolor hade när årskullen "
+            f"började nästan bara introduktionsprogram (N17841), så kommunen ingår inte i modellen")
 
 
 def _status_sv(status: str) -> str:
