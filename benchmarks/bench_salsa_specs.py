@@ -207,12 +207,11 @@ def main() -> None:
         outcome = catalogue.SALSA_DEVIATIONS.get(o, o)
         found, n = search(outcome, args.max_add, args.exhaustive)
         rows, total = rows + found, total + n
-        if common.OUTCOMES[outcome].stage == "gymnasiet":
-            wide, _, stage = load(outcome)
-            every = base_covariates(outcome) + [c for c in pool_for(wide, outcome, stage) if c[1] == 0]
-            c = ceiling(outcome, every)
-            print(f"{outcome}: ceiling with all {len(every)} same-year covariates fitted to Kolada's model value: "
-                  f"median {np.nanmedian(list(c.values())):.3f}, lowest {np.nanmin(list(c.values())):.3f}")
+        wide, _, stage = load(outcome)  # how far any linear model on these covariates could come
+        every = base_covariates(outcome) + [c for c in pool_for(wide, outcome, stage) if c[1] == 0]
+        c = ceiling(outcome, every)
+        print(f"{outcome}: ceiling with all {len(every)} same-year covariates fitted to Kolada's model value: "
+              f"median {np.nanmedian(list(c.values())):.3f}, lowest {np.nanmin(list(c.values())):.3f}")
     pd.set_option("display.width", 250, "display.max_colwidth", 120)
     table = pd.DataFrame(rows)
     table["covariates"] = table["covariates"].map(lambda cs: " + ".join(f"{s}" + (f"(−{lag})" if lag else "")

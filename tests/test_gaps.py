@@ -137,7 +137,8 @@ def test_residual_versions_and_specification():
     assert {t for t in coefs["term"] if t.startswith("år_")} == {f"år_{y}" for y in range(2018, 2023)}  # pooled
     assert (coefs["ci_low"] < coefs["estimate"]).all() and (coefs["estimate"] < coefs["ci_high"]).all()
     text = gaps.salsa_gap("1282", "N15505").summary_sv()
-    for needle in ("R²", "n = ", "95\u00a0% KI", "95\u00a0% prediktionsintervall", "ingen rangordning", "rå avvikelse",
+    for needle in ("R²", "n = ", "95\u00a0% KI", "95\u00a0% intervall för gapet", "kommuner med liknande elever brukar",
+                   "ingen rangordning", "rå avvikelse", "med ρ = 0",
                    "ekonomiskt bistånd"):
         assert needle in text, needle
 
