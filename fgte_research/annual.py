@@ -161,15 +161,13 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
     last = ok.iloc[-1]
     text = (f"<p><strong>Minskar gapet mellan elevernas förutsättningar och resultat?</strong> {int(last['year'])} "
             f"var meritvärdet i åk 9 i {name}s kommunala skolor {fmt_num(last['actual'])} poäng; elevernas "
-            f"bakgrund förutsäger {fmt_num(last['expected'])} poäng. " + _gap_words(last)
-            + f" (Kommuner med liknande elever brukar ligga upp till ±{fmt_num((last['pi_high'] - last['pi_low']) / 2, 0)}"
-            " poäng från det förväntade: så olika är kommunerna, inte så osäker är mätningen.)")
+            f"bakgrund förutsäger {fmt_num(last['expected'])} poäng. " + _gap_words(last))
     if not math.isnan(last["official_deviation"]):
         text += (f" Koladas officiella beräkning (SKR:s modell, som också tar hänsyn till behov av ekonomiskt "
                  f"bistånd) ger {fmt_num(last['official_deviation'], signed=True)} poäng samma år")
         outside = not last["gap_low"] <= last["official_comparable"] <= last["gap_high"]
-        text += ("; räknat på samma nollpunkt som vår modell ligger den utanför intervallet, så modellerna är oeniga "
-                 "om det året (SKR räknar med uppgifter om varje elev)." if outside else ".")
+        text += ("; på samma nollpunkt ligger den utanför intervallet, så modellerna är oeniga det året." if outside
+                 else ".")
     since = ok[ok["year"] >= FGTE_FIRST_YEAR]
     trend = res.tidy().set_index("term")
     if len(since) >= 3 and "trend_residual_centred_per_year" in trend.index:
@@ -182,11 +180,10 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
             t["verdict"], "inte säkert förändrats")
         text += (f" Räknat mot hur alla kommuners gap rörde sig samma år har gapet {t['years']} {word} "
                  f"({fmt_num(t['estimate'], 1, signed=True)} poäng per år, {fmt_ci(t['ci_low'], t['ci_high'], 1)}; "
-                 f"plus betyder att resultaten närmat sig eller gått förbi det förväntade). Om åren inte "
-                 f"samvarierar blir intervallet {fmt_ci(t0['ci_low'], t0['ci_high'], 1)}"
-                 + ("; bedömningen är densamma." if t0["verdict"] == t["verdict"] else
-                    f", och då vore bedömningen en annan ({escape(t0['verdict'])}): se den som osäker.")
-                 )
+                 f"plus = närmare eller förbi det förväntade)"
+                 + ("; samma bedömning om åren inte samvarierar." if t0["verdict"] == t["verdict"] else
+                    f". Om åren inte samvarierar blir intervallet {fmt_ci(t0['ci_low'], t0['ci_high'], 1)} och "
+                    f"bedömningen en annan ({escape(t0['verdict'])}): se den som osäker."))
     if year > main_model_last_year():
         text += (f" Modellens bakgrundsuppgifter slutar {main_model_last_year()}; åren därefter beräknas med en enklare "
                  "modell (detaljer i bilagan)." + _simpler_model_sentence(municipality_id, year))
@@ -409,6 +406,10 @@ def gap_block_html(municipality_id: str, year: int) -> str:
     if res is not None:
         table = res.data()
         ok = table[table["status"] == "ok"]
+        spread = (ok["pi_high"].iloc[-1] - ok["pi_low"].iloc[-1]) / 2
+        out.append(f"<p>Kommuner med liknande elever brukar ligga upp till ±{fmt_num(spread, 0)} poäng från det "
+                   "förväntade: så olika är kommunerna, inte så osäker är mätningen av gapet (grått band i "
+                   "diagrammet).</p>")
         alt = (f"Diagram: avvikelsen från modellberäknat meritvärde i {mun.name_of(municipality_id)} "
                f"{int(ok['year'].min())}–{int(ok['year'].max())} med 95 % intervall för gapet; senast "
                f"{fmt_num(ok['residual'].iloc[-1], signed=True)} poäng ({int(ok['year'].iloc[-1])}).")
