@@ -18,7 +18,7 @@ from . import municipalities as mun
 from .contract import DataMissing
 from .report import KOLADA_DUMP_LAST_YEAR, annual_results, interventions_for, main_model_last_year
 from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
-from .verdicts import DECREASE, INCREASE, UNCERTAIN, verdict
+from .verdicts import ABOVE, BELOW, DECREASE, INCREASE, UNCERTAIN, gap_verdict, verdict
 
 #: The first spring term FGTE could affect (kick-off August 2017).
 FGTE_FIRST_YEAR = 2018
@@ -133,8 +133,22 @@ def merit_gap(municipality_id: str, year: int):
     return gaps.salsa_gap(municipality_id, "N15505", min(year, main_model_last_year()))
 
 
+def _gap_words(r) -> str:
+    """'Gapet var −4,9 poäng … mätningen är säker på ±3,9 poäng (−8,8 till −0,9), så …' for one row of a gap."""
+    if math.isnan(r["gap_low"]):
+        return f"Gapet var {fmt_num(r['residual'], signed=True)} poäng (mätningens osäkerhet kan inte beräknas)."
+    side = "under" if r["residual"] < 0 else "över"
+    sure = gap_verdict(r["gap_low"], r["gap_high"])
+    tail = (f"så resultaten låg säkert {side} det förväntade" if sure in (ABOVE, BELOW) else
+            "så mätningen kan inte avgöra om resultaten låg över eller under det förväntade")
+    return (f"Gapet var {fmt_num(r['residual'], signed=True)} poäng. Mätningen av gapet är säker på ungefär "
+            f"±{fmt_num(r['gap_half_width'])} poäng (95 %-intervall {fmt_num(r['gap_low'], signed=True)} till "
+            f"{fmt_num(r['gap_high'], signed=True)}), {tail}.")
+
+
 def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
-    """The FGTE question in one plain paragraph: the gap between expected and actual results, and its direction.
+    """The FGTE question in one plain paragraph: the gap between expected and actual results, how sure its
+    measurement is, and whether it is closing.
 
     ``res``: the merit gap already computed by the caller (else computed here)."""
     name = escape(mun.name_of(municipality_id))
@@ -145,29 +159,31 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
     table = res.data()
     ok = table[table["status"] == "ok"]
     last = ok.iloc[-1]
-    where = ("säkert högre än" if last["residual_low"] > 0 else "säkert lägre än" if last["residual_high"] < 0
-             else "inte säkert skilt från")
     text = (f"<p><strong>Minskar gapet mellan elevernas förutsättningar och resultat?</strong> {int(last['year'])} "
-            f"var meritvärdet i åk 9 i {name}s kommunala skolor {fmt_num(last['actual'])} poäng, {where} vad "
-            f"elevernas bakgrund förutsäger ({fmt_num(last['expected'])} poäng; skillnad "
-            f"{fmt_num(last['residual'], signed=True)} poäng). Osäkerheten är stor, eftersom kommuner med liknande "
-            f"elever ett enskilt år avviker mycket åt båda hållen: 95 % prediktionsintervall för skillnaden "
-            f"{fmt_num(last['residual_low'], signed=True)} till {fmt_num(last['residual_high'], signed=True)} poäng"
-            + (", så den kan vara slump." if where == "inte säkert skilt från" else "."))
+            f"var meritvärdet i åk 9 i {name}s kommunala skolor {fmt_num(last['actual'])} poäng; elevernas "
+            f"bakgrund förutsäger {fmt_num(last['expected'])} poäng. " + _gap_words(last))
     if not math.isnan(last["official_deviation"]):
         text += (f" Koladas officiella beräkning (SKR:s modell, som också tar hänsyn till behov av ekonomiskt "
-                 f"bistånd) ger {fmt_num(last['official_deviation'], signed=True)} poäng samma år.")
+                 f"bistånd) ger {fmt_num(last['official_deviation'], signed=True)} poäng samma år")
+        outside = not last["gap_low"] <= last["official_comparable"] <= last["gap_high"]
+        text += ("; på samma nollpunkt ligger den utanför intervallet, så modellerna är oeniga det året." if outside
+                 else ".")
     since = ok[ok["year"] >= FGTE_FIRST_YEAR]
-    trend_row = res.tidy()
-    trend_row = trend_row[trend_row["term"] == "trend_residual_centred_per_year"]
-    if len(since) >= 3 and len(trend_row):
-        t = trend_row.iloc[0]
-        word = {INCREASE: "minskat (resultaten har ökat mer än bakgrunden förutsäger)",
-                DECREASE: "ökat (resultaten har ökat mindre än bakgrunden förutsäger)"}.get(
-            t["verdict"], "inte förändrats mer än slumpen kan förklara")
-        text += (f" Räknat mot hur alla kommuners avvikelser rörde sig samma år har gapet {t['years']} {word}: "
-                 f"{fmt_num(t['estimate'], 1, signed=True)} poäng per år ({fmt_ci(t['ci_low'], t['ci_high'], 1)}; "
-                 "plus betyder att resultaten närmat sig eller gått förbi det förväntade).")
+    trend = res.tidy().set_index("term")
+    if len(since) >= 3 and "trend_residual_centred_per_year" in trend.index:
+        t, t0 = trend.loc["trend_residual_centred_per_year"], trend.loc["trend_residual_centred_per_year_rho0"]
+        below = last["residual"] < 0
+        word = {INCREASE: "minskat: resultaten har närmat sig det förväntade" if below else
+                "vuxit: resultaten har ökat mer än bakgrunden förutsäger",
+                DECREASE: "ökat: resultaten har fjärmat sig från det förväntade" if below else
+                "krympt: resultaten har ökat mindre än bakgrunden förutsäger"}.get(
+            t["verdict"], "inte säkert förändrats")
+        text += (f" Räknat mot hur alla kommuners gap rörde sig samma år har gapet {t['years']} {word} "
+                 f"({fmt_num(t['estimate'], 1, signed=True)} poäng per år, {fmt_ci(t['ci_low'], t['ci_high'], 1)}; "
+                 f"plus = närmare eller förbi det förväntade)"
+                 + ("; samma bedömning om åren inte samvarierar." if t0["verdict"] == t["verdict"] else
+                    f". Om åren inte samvarierar blir intervallet {fmt_ci(t0['ci_low'], t0['ci_high'], 1)} och "
+                    f"bedömningen en annan ({escape(t0['verdict'])}): se den som osäker."))
     if year > main_model_last_year():
         text += (f" Modellens bakgrundsuppgifter slutar {main_model_last_year()}; åren därefter beräknas med en enklare "
                  "modell (detaljer i bilagan)." + _simpler_model_sentence(municipality_id, year))
@@ -175,8 +191,8 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
 
 
 def _simpler_model_sentence(municipality_id: str, year: int) -> str:
-    """The report year's deviation from the Skolverket-only model, with that model's accuracy: the first page
-    answers for the report year too, not only for the last year of the main model."""
+    """The report year's gap from the Skolverket-only model, with that model's accuracy and its own (wider)
+    interval: the first page answers for the report year too, not only for the last year of the main model."""
     from . import gaps
 
     outcome = "splice.ak9.merit17.kommunal"
@@ -191,11 +207,9 @@ def _simpler_model_sentence(municipality_id: str, year: int) -> str:
         return ""
     r = ok.iloc[-1]
     median, _ = gaps.skolverket_only_accuracy(outcome)
-    where = ("över det förväntade" if r["residual_low"] > 0 else "under det förväntade" if r["residual_high"] < 0
-             else "inom det vanliga, så den kan vara slump")
-    return (f" Med den enklare modellen var skillnaden {int(r['year'])} {fmt_num(r['residual'], signed=True)} poäng "
-            f"({fmt_num(r['residual_low'], signed=True)} till {fmt_num(r['residual_high'], signed=True)}), {where} "
-            f"(den modellen är mindre träffsäker: korrelation {fmt_num(median, 2)} med Koladas avvikelser).")
+    words = _gap_words(r)
+    return (f" Den enklare modellen (korrelation {fmt_num(median, 2)} med Koladas avvikelser, därför osäkrare) ger "
+            f"för {int(r['year'])}: " + words[0].lower() + words[1:])
 
 
 def reading_box_html(n_verdicts: int, what: str = "rapporten") -> str:
@@ -434,19 +448,25 @@ def gap_block_html(municipality_id: str, year: int) -> str:
     if res is not None:
         table = res.data()
         ok = table[table["status"] == "ok"]
+        spread = (ok["pi_high"].iloc[-1] - ok["pi_low"].iloc[-1]) / 2
+        out.append(f"<p>Kommuner med liknande elever brukar ligga upp till ±{fmt_num(spread, 0)} poäng från det "
+                   "förväntade: så olika är kommunerna, inte så osäker är mätningen av gapet (grått band i "
+                   "diagrammet).</p>")
         alt = (f"Diagram: avvikelsen från modellberäknat meritvärde i {mun.name_of(municipality_id)} "
-               f"{int(ok['year'].min())}–{int(ok['year'].max())} med 95 % prediktionsintervall; senast "
+               f"{int(ok['year'].min())}–{int(ok['year'].max())} med 95 % intervall för gapet; senast "
                f"{fmt_num(ok['residual'].iloc[-1], signed=True)} poäng ({int(ok['year'].iloc[-1])}).")
         out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(res.plot())}" '
                    f'alt="{escape(alt)}"><figcaption>Avvikelse = faktiskt minus modellberäknat värde. Noll betyder '
                    "samma resultat som kommuner med liknande elever fick samma år. Ingen rangordning.</figcaption>"
                    "</figure>")
         rows = [[str(int(r.year)), fmt_num(r.actual), fmt_num(r.expected), fmt_num(r.residual, signed=True),
+                 f"{fmt_num(r.gap_low, signed=True)} till {fmt_num(r.gap_high, signed=True)}",
                  f"{fmt_num(r.residual_low, signed=True)} till {fmt_num(r.residual_high, signed=True)}",
                  fmt_num(r.official_deviation, signed=True)] for r in ok.itertuples()]
         out.append("<details><summary>Siffrorna i diagrammet</summary>" + _table(
             "Meritvärde åk 9: faktiskt, modellberäknat och avvikelse per år",
-            ["År", "Faktiskt", "Modellberäknat", "Avvikelse", "95 % prediktionsintervall", "Koladas avvikelse"],
+            ["År", "Faktiskt", "Modellberäknat", "Gapet", "95 % intervall för gapet",
+             "Här brukar kommuner med liknande elever ligga (95 %)", "Koladas avvikelse"],
             rows, "fgte-data") + "</details>")
     out.append("<p class=\"fgte-note\">Modellen, varje år, alla kommunala skolformers mått och andra gapmått "
                "(flickor och pojkar, nyanlända, spridning mellan skolor) står i bilagan.</p></section>")

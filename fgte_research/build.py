@@ -279,27 +279,34 @@ def _assemble_panel(raw: Path, municipality_ids: list[str]) -> tuple[pd.DataFram
 
 
 def _zeros_as_missing(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """A 0 that means "no such school / nothing reported" becomes status missing with its reason (documented rule:
-    catalogue.ZERO_MEANS_MISSING, and ZERO_MISSING_IF_COMPANION_MISSING for shares that are 0 only where the
-    companion series shows no school that year). Returns the frame and the count per series."""
+    """A published 0 becomes missing only where the data show there were no such pupils (catalogue.ZERO_RULES:
+    no companion series positive in the cohort's start year); elsewhere it stays a value and its source says why.
+    Returns the frame and, per series, the count of zeros (totals, gender T) removed and kept."""
     frame = frame.copy()
-    zero = (frame["value"] == 0) & (frame["status"] == "ok") & ~frame["municipality_id"].str.startswith("00")
-    reason = frame["series"].map(catalogue.ZERO_MEANS_MISSING)
-    hit = zero & reason.notna()
-    for sid, companion in catalogue.ZERO_MISSING_IF_COMPANION_MISSING.items():
-        comp = frame[(frame["series"] == companion) & (frame["status"] == "ok") & (frame["value"] > 0)]
-        has_school = set(zip(comp["municipality_id"], comp["year"]))
-        mine = zero & (frame["series"] == sid)
-        no_school = [(m, y) not in has_school for m, y in zip(frame.loc[mine, "municipality_id"],
-                                                               frame.loc[mine, "year"])]
-        idx = frame.index[mine][no_school]
-        hit.loc[idx] = True
-        reason.loc[idx] = f"0 i källan och ingen kommunal gymnasieskola enligt {companion} det året"
-    frame.loc[hit, "value"] = np.nan
-    frame.loc[hit, "status"] = "missing"
-    frame.loc[hit, "source"] = reason[hit]
-    counts = frame.loc[hit].groupby("series").size()
-    return frame, {str(k): int(v) for k, v in counts.items()}
+    municipal = ~frame["municipality_id"].str.startswith("00")
+    totals = frame[municipal & (frame["gender"] == "T") & (frame["status"] == "ok")]
+    report = {}
+    for sid, rule in catalogue.ZERO_RULES.items():
+        zero = (frame["series"] == sid) & (frame["value"] == 0) & (frame["status"] == "ok") & municipal
+        if not zero.any():
+            continue
+        comp = totals[totals["series"].isin(rule.companions) & (totals["value"] > 0)]
+        text = (comp["value"].round().astype(int).astype(str) + " % " + comp["series"].map(catalogue.EVIDENCE_SV)
+                .fillna("") + " (" + comp["series"].astype(str) + ")")
+        evidence = text.groupby([comp["municipality_id"], comp["year"]]).agg(", ".join)
+        keys = pd.MultiIndex.from_arrays([frame.loc[zero, "municipality_id"], frame.loc[zero, "year"] - rule.lag])
+        found = pd.Series(evidence.reindex(keys).to_numpy(), index=frame.index[zero])
+        when = (frame.loc[zero, "year"] - rule.lag).astype(str) + (" (året årskullen började)" if rule.lag else "")
+        gone = found.index[found.isna()]
+        kept = found.index[found.notna()]
+        frame.loc[gone, "value"] = np.nan
+        frame.loc[gone, "status"] = "missing"
+        frame.loc[gone, "source"] = rule.no_pupils_sv + " " + when[gone] + " enligt " + ", ".join(rule.companions)
+        frame.loc[kept, "source"] = (frame.loc[kept, "source"] + "; " + rule.real_sv + " " + when[kept] + " ("
+                                     + found[kept] + "). " + catalogue.SMALL_ZERO_SV)
+        total = frame.loc[found.index, "gender"] == "T"
+        report[sid] = {"removed": int(total[gone].sum()), "kept": int(total[kept].sum())}
+    return frame, report
 
 
 def assemble(raw: Path) -> tuple[Tables, dict]:

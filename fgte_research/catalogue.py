@@ -173,6 +173,38 @@ SERIES: dict[str, Series] = {s.id: s for s in [
     _k("N02901", "Invånare 0–19 år med föräldrar med högst grundskoleutbildning", "kommunen", gender=False),
     _k("N01984", "Invånare 25–64 år med förgymnasial utbildning", "kommunen", gender=False),
     _k("N00954", "Tätortsgrad (andel som bor i tätort)", "kommunen", gender=False),
+    # Socio-economic background as SKR's gap models use it ("behov av ekonomiskt bistånd", parents' income):
+    # social assistance, low economic standard, income, labour market (Kolada, from the same dump, to 2021/2022)
+    *[_k(k, t, "kommunen", u, gender=False) for k, t, u in (
+        ("N31807", "Invånare som någon gång under året erhållit ekonomiskt bistånd", "andel (%)"),
+        ("U31803", "Barn i familjer med ekonomiskt bistånd", "andel (%)"),
+        ("U31804", "Unga vuxna 18–24 år med ekonomiskt bistånd", "andel (%)"),
+        ("N31814", "Långvarigt ekonomiskt bistånd, andel av vuxna biståndsmottagare", "andel (%)"),
+        ("N31816", "Vuxna med långvarigt ekonomiskt bistånd, andel av befolkningen", "andel (%)"),
+        ("U31801", "Mycket långvarigt ekonomiskt bistånd, andel av vuxna biståndsmottagare", "andel (%)"),
+        ("N31870", "Biståndsmottagare 0–17 år, andel av biståndsmottagarna", "andel (%)"),
+        ("N31004", "Utbetalt ekonomiskt bistånd (exkl. flyktinghushåll), kr/invånare", "kr"),
+        ("N31008", "Nettokostnad ekonomiskt bistånd, kr/invånare", "kr"),
+        ("N01454", "Invånare 25+ med varaktigt låg ekonomisk standard (relativ)", "andel (%)"),
+        ("N01455", "Invånare 25+ med varaktigt låg inkomststandard (absolut)", "andel (%)"),
+        ("N66077", "Invånare 0–19 år med låg ekonomisk standard", "andel (%)"),
+        ("N66078", "Invånare 20–64 år med låg ekonomisk standard", "andel (%)"),
+        ("U01803", "Invånare 18–64 år med låg inkomst", "andel (%)"),
+        ("N00906", "Sammanräknad förvärvsinkomst 20–64 år (median)", "kr"),
+        ("N00708", "Arbetslöshet någon gång under året, inrikes födda 20–64 år", "andel (%)"),
+        ("N03920", "Arbetslöshet 18–65 år, årsmedelvärde", "andel (%)"),
+        ("N03921", "Arbetslöshet 16–24 år, årsmedelvärde", "andel (%)"),
+        ("N03926", "Långtidsarbetslöshet 25–65 år, årsmedelvärde", "andel (%)"),
+        ("N07907", "Trångboddhet i flerbostadshus (norm 2)", "andel (%)"),
+        ("N02942", "Ensamstående hushåll", "andel (%)"),
+        ("N02903", "Invånare 0–19 år med minst en förälder med sjuk- eller aktivitetsersättning", "andel (%)"),
+    )],
+    # The pupils of the municipality's own gymnasium (composition and programme mix)
+    _k("N17833", "Utländsk bakgrund bland elever i kommunal gymnasieskola", "kommunala skolor", gender=False),
+    _k("N17837", "Elever på högskoleförberedande program i kommunal gymnasieskola", "kommunala skolor",
+       gender=False),
+    _k("N17839", "Elever på yrkesprogram i kommunal gymnasieskola", "kommunala skolor", gender=False),
+    _k("N17841", "Elever på introduktionsprogram i kommunal gymnasieskola", "kommunala skolor", gender=False),
     # Kolada SALSA deviations (actual − model value)
     _k("U15457", "Åk 9 alla ämnen, avvikelse från modellberäknat värde, kommunala skolor", "kommunala skolor",
        "procentenheter", gender=False),
@@ -257,8 +289,10 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "gy_gbp", 8, "Genomsnittlig betygspoäng gymnasiet (åk 3)", "gymnasiet", GBP,
         headline=("N17691",), alternatives=("N17690",),
-        caveats=("Avser kommunala gymnasieskolor i kommunen; kommuner utan egen gymnasieskola saknar värde "
-                 "(t.ex. Hylte efter 2017).", _SMALL)),
+        caveats=("Avser kommunala gymnasieskolor i kommunen; kommuner utan elever med examen i en egen "
+                 "gymnasieskola saknar värde. Hyltes egen gymnasieskola hade 2017–2019 bara introduktionsprogram "
+                 "och 2020–2022 82–89 % av eleverna där (N17841), så Hylte saknar värde efter 2017; Hyltes "
+                 "gymnasieelever följs med hemkommunsserierna (indikator 11).", _SMALL)),
     Indicator(
         "gy_gbp_hf", 9, "Genomsnittlig betygspoäng högskoleförberedande program (åk 3)", "gymnasiet", GBP,
         headline=("N17694",),
@@ -282,7 +316,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "gy_examen_hf", 12, "Andel elever som tar en högskoleförberedande examen efter 3 år", "gymnasiet",
         "andel (%)", headline=("N17452",),
-        caveats=("Avser kommunala skolor, så kommuner utan egen gymnasieskola saknar värde (t.ex. Hylte); "
+        caveats=("Avser kommunala skolor, så kommuner utan egen gymnasieskola med nationella program saknar "
+                 "värde (t.ex. Hylte, vars egen gymnasieskola till största delen har introduktionsprogram); "
                  "hemkommunsvarianten (N17446) ingår inte i det levererade datauttaget och visas inte här.",
                  _SMALL)),
     Indicator(
@@ -398,16 +433,45 @@ def indicators_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-#: Series where a published 0 is not a result but "no such school / nothing reported" (the rule is applied in
-#: the build: the row becomes status "missing" with this reason, so no reference, trend or model uses it).
-#: Gymnasium KPIs for "kommunala skolor" are 0 where the municipality runs no upper-secondary school with such
-#: pupils (e.g. Hylte after 2017); a cohort with 0 % passing every part of the åk 3 tests, or 0 % parents with
-#: post-secondary education in a gymnasium, does not occur in a municipality that has the pupils.
-ZERO_MEANS_MISSING: dict[str, str] = {
-    **{sid: "0 i källan: kommunen har ingen egen gymnasieskola med sådana elever det året"
-       for sid in ("N17451", "N17452", "N17453", "N17467", "N17691", "N17694", "N17697", "N17831", "N17832")},
-    **{sid: "0 % i källan: inget resultat rapporterat för åk 3 det året"
-       for sid in ("N15452", "N15454", "N15472", "N15473")},
-}
-#: Series whose 0 means "missing" only when a companion series says the municipality has no such school that year.
-ZERO_MISSING_IF_COMPANION_MISSING: dict[str, str] = {"N17902": "N17832"}
+@dataclass(frozen=True)
+class ZeroRule:
+    """When a published 0 means "no such pupils" rather than a result: the data must show it.
+
+    A 0 in ``series`` becomes missing only where none of the ``companions`` (series describing the same pupils)
+    has a positive value in the year ``lag`` years before (the cohort's start year for examen within 3/4 years; the
+    same year otherwise). Elsewhere the 0 stays a value, flagged in its source with the evidence.
+    """
+
+    series: str
+    companions: tuple[str, ...]
+    lag: int
+    no_pupils_sv: str  # why the 0 is missing (followed by the companions and the year)
+    real_sv: str  # why the 0 is a value (followed by the evidence)
+
+
+#: The pupils of the municipality's own (kommunala) gymnasium schools: any positive share says they existed.
+OWN_GYMNASIUM = ("N17832", "N17841", "N17837", "N17839", "N17902", "N17831", "N17833")
+_GY_MISSING = "0 i källan och kommunens egen gymnasieskola hade inga elever"
+_GY_REAL = "0 är ett verkligt värde: kommunens egen gymnasieskola hade elever"
+_AK3_MISSING = "0 % i källan och inget resultat i det andra ämnet samma år: inga elever skrev proven"
+_AK3_REAL = "0 % är ett verkligt värde: eleverna skrev proven"
+_SMALL_ZERO = "Ett resultat på 0 förekommer bara i små elevgrupper: tolka med försiktighet."
+
+ZERO_RULES: dict[str, ZeroRule] = {r.series: r for r in [
+    *[ZeroRule(sid, OWN_GYMNASIUM, 3, _GY_MISSING, _GY_REAL) for sid in ("N17451", "N17452", "N17453")],
+    ZeroRule("N17467", OWN_GYMNASIUM, 4, _GY_MISSING, _GY_REAL),
+    *[ZeroRule(sid, OWN_GYMNASIUM, 0, _GY_MISSING, _GY_REAL) for sid in ("N17691", "N17694", "N17697")],
+    *[ZeroRule(sid, tuple(c for c in OWN_GYMNASIUM if c != sid), 0, _GY_MISSING, _GY_REAL)
+      for sid in ("N17831", "N17832", "N17902")],
+    ZeroRule("N15452", ("N15454",), 0, _AK3_MISSING, _AK3_REAL),
+    ZeroRule("N15454", ("N15452",), 0, _AK3_MISSING, _AK3_REAL),
+    ZeroRule("N15472", ("N15473",), 0, _AK3_MISSING, _AK3_REAL),
+    ZeroRule("N15473", ("N15472",), 0, _AK3_MISSING, _AK3_REAL),
+]}
+SMALL_ZERO_SV = _SMALL_ZERO
+#: How the evidence for a kept 0 reads (companion series → what its share counts).
+EVIDENCE_SV = {"N17841": "på introduktionsprogram", "N17837": "på högskoleförberedande program",
+               "N17839": "på yrkesprogram", "N17832": "kvinnor", "N17902": "nyinvandrade eller okänd bakgrund",
+               "N17831": "med föräldrar med eftergymnasial utbildning", "N17833": "med utländsk bakgrund",
+               "N15452": "klarade svenska", "N15454": "klarade matematik", "N15472": "klarade svenska",
+               "N15473": "klarade matematik"}

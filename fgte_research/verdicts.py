@@ -65,3 +65,15 @@ def verdict_p(estimate: float, p_value: float, alpha: float = 0.05) -> str:
     if p_value < alpha:
         return INCREASE if estimate > 0 else DECREASE
     return UNCERTAIN
+
+
+#: A gap (actual − expected) whose own interval includes zero: the measurement cannot tell above from below.
+#: Never "slump" or "inom det vanliga": a gap is a municipality's lasting distance from what its pupils'
+#: background predicts, and the interval says how sure its measurement is.
+GAP_UNSURE = "inte säkert skilt från det förväntade"
+
+
+def gap_verdict(ci_low: float, ci_high: float) -> str:
+    """For a gap with its own calibrated interval: över / under det förväntade, or not surely different."""
+    word = verdict(ci_low, ci_high)
+    return {INCREASE: ABOVE, DECREASE: BELOW, UNCERTAIN: GAP_UNSURE}.get(word, NO_INTERVAL)

@@ -33,12 +33,61 @@ def test_skolverket_only_model_for_2023_onwards_states_its_accuracy(outcome, flo
     assert list(res.data()["year"]) == [2023, 2024, 2025] and (res.data()["status"] == "ok").all()
 
 
-@pytest.mark.parametrize("deviation, floor", [("U17446", 0.65), ("U17448", 0.55)])
-def test_salsa_gymnasium_reaches_what_it_honestly_can(deviation, floor):
-    # The official gymnasium model uses pupil-level income and social assistance that the project lacks:
-    # betygspoäng reaches 0.69–0.83, examen inom 3 år 0.57–0.73 (2014–2022).
-    table = gaps.validate_against_kolada(deviation, years=range(2014, 2023))
-    assert (table["correlation"] >= floor).all(), table
+@pytest.mark.parametrize("deviation, median, lowest", [("U17446", 0.785, 0.73), ("U17448", 0.595, 0.565),
+                                                       ("U17449", 0.575, 0.50)])
+def test_salsa_gymnasium_reaches_what_it_honestly_can(deviation, median, lowest):
+    """The figures the README table states (2017–2022). The issue's targets (0.80/0.75 and 0.75/0.70) are missed:
+    SKR's gymnasium model uses each pupil's parents' income and social assistance; the municipal social-assistance
+    and income KPIs were tried (benchmarks/bench_salsa_specs.py) and only betygspoäng gained."""
+    table = gaps.validate_against_kolada(deviation, years=range(2017, 2023))
+    assert (table["n"] >= 170).all()
+    assert round(table["correlation"].median(), 3) >= median and table["correlation"].min() >= lowest, table
+
+
+def test_gymnasium_models_use_the_cohort_matched_background():
+    spec = gaps.salsa_gap("1380", "N17691").spec
+    assert [c[1] for c in spec.covariates][3:] == ["N07907.lag4", "N17839"] and spec.pooled
+    assert "när årskullen gick i åk 9" in gaps.salsa_gap("1380", "N17691").specification_sv()
+    assert [c[1] for c in gaps.salsa_gap("1380", "N17467").spec.covariates][3:] == ["N31008.lag3", "N03926.lag4"]
+    # the lag is a real shift of the data: N07907 for 2018 is the 2022 value of the covariate N07907.lag4
+    from fgte_research.gaps._common import values
+    v = values(["N07907", "N07907.lag4"])
+    assert v.loc[("1380", 2022), "N07907.lag4"] == v.loc[("1380", 2018), "N07907"]
+
+
+@pytest.mark.parametrize("outcome, covariates, low, high", [
+    ("N15505", "default", 0.93, 0.97), ("N15419", "default", 0.93, 0.97), ("N15436", "default", 0.93, 0.97),
+    ("splice.ak9.merit17.kommunal", gaps.SKOLVERKET_ONLY, 0.93, 0.97)])
+def test_gap_interval_covers_koladas_deviation(outcome, covariates, low, high):
+    """The gap's 95 % interval covers Kolada's deviation (after the year's offset) in 93–97 % of municipality-years
+    2017–2022, and in at least 90 % of each population tercile (README, "An interval for the gap itself")."""
+    from fgte_research.gaps.salsa import _spec, gap_error
+
+    err = gap_error(_spec(outcome, covariates), 2022 if covariates == "default" else None)
+    assert low <= err.coverage <= high and err.n_scored > 1500
+    assert all(v >= 0.90 for _, v in err.coverage_by_tercile) and len(err.coverage_by_tercile) == 3
+    # the between-municipality prediction band is far wider than the gap's own interval
+    res = gaps.salsa_gap("1380", outcome, 2022 if covariates == "default" else 2025, covariates=covariates,
+                         **({} if covariates == "default" else {"years": (2017, 2025)}))
+    ok = res.data()[res.data()["status"] == "ok"]
+    assert ((ok["gap_high"] - ok["gap_low"]) < 0.6 * (ok["residual_high"] - ok["residual_low"])).all()
+    assert np.allclose(ok["gap_high"] + ok["gap_low"], 2 * ok["residual"])
+
+
+def test_gap_interval_by_hand_on_a_made_up_frame():
+    """Arithmetic of the calibration on a hand-made frame (labelled: not data): e = ±1 around an offset of 2."""
+    import pandas as pd
+
+    from fgte_research.gaps.gap_interval import calibrate
+
+    rng = np.random.default_rng(0)
+    rows = [{"municipality_id": f"{i:04d}", "year": y, "residual": 0.0,
+             "official_deviation": 2.0 + rng.normal(0, 1.0), "n_pupils": np.nan, "population": 1000.0 + i}
+            for i in range(200) for y in range(2017, 2023)]
+    err = calibrate(pd.DataFrame(rows))
+    assert dict(err.offsets)[2018] == pytest.approx(2.0, abs=0.2)
+    assert err.half_width([np.nan])[0] == pytest.approx(1.96, rel=0.1)
+    assert 0.93 <= err.coverage <= 0.97
 
 
 @pytest.mark.parametrize("municipality", HALLAND + OTHERS)
@@ -88,7 +137,8 @@ def test_residual_versions_and_specification():
     assert {t for t in coefs["term"] if t.startswith("år_")} == {f"år_{y}" for y in range(2018, 2023)}  # pooled
     assert (coefs["ci_low"] < coefs["estimate"]).all() and (coefs["estimate"] < coefs["ci_high"]).all()
     text = gaps.salsa_gap("1282", "N15505").summary_sv()
-    for needle in ("R²", "n = ", "95\u00a0% KI", "95\u00a0% prediktionsintervall", "ingen rangordning", "rå avvikelse",
+    for needle in ("R²", "n = ", "95\u00a0% KI", "95\u00a0% intervall för gapet", "kommuner med liknande elever brukar",
+                   "ingen rangordning", "rå avvikelse", "med ρ = 0",
                    "ekonomiskt bistånd"):
         assert needle in text, needle
 

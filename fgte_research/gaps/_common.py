@@ -65,14 +65,34 @@ def resid_unit(series_id: str) -> str:
 
 
 def caption_for(series_ids) -> str:
-    caps = sorted({catalogue.series(s).caption for s in series_ids if s in catalogue.SERIES})
+    caps = sorted({catalogue.series(lagged(s)[0]).caption for s in series_ids if lagged(s)[0] in catalogue.SERIES})
     return " · ".join(caps)
 
 
 # ---------------------------------------------------------------- panel access
+LAG_SEP = ".lag"  # "N07907.lag4": the series' value four years before (a cohort-matched covariate)
+
+
+def lagged(series_id: str) -> tuple[str, int]:
+    """("N07907", 4) for "N07907.lag4"; (series_id, 0) otherwise."""
+    base, sep, k = series_id.rpartition(LAG_SEP)
+    return (base, int(k)) if sep and base and k.isdigit() else (series_id, 0)
+
+
+def lag_label_sv(lag: int) -> str:
+    """How a lag reads for the gymnasium outcomes (year = graduation year, so lag 4 ≈ the cohort's åk 9)."""
+    return {3: "3 år före examensåret (när årskullen började gymnasiet)",
+            4: "4 år före examensåret (när årskullen gick i åk 9)"}.get(lag, f"{lag} år tidigare")
+
+
 @memoised(maxsize=512)
 def _indexed(series_id: str, gender: str) -> pd.DataFrame:
     """One series for all municipalities, indexed by (municipality_id, year): value, status."""
+    base, lag = lagged(series_id)
+    if lag:  # the value of ``lag`` years before, indexed by the outcome's year
+        frame = _indexed(base, gender).reset_index()
+        frame["year"] = frame["year"] + lag
+        return frame.set_index(["municipality_id", "year"]).sort_index()
     if series_id == GY_BOYS:
         base = _indexed("N17832", gender).copy()
         base["value"] = 100 - base["value"]
@@ -142,6 +162,6 @@ def break_warnings(series_id: str, years) -> list[str]:
             if b.crossed_by(min(years), max(years))]
 
 
-__all__ = ["GY_BOYS", "PUPILS", "MIN_MUNICIPALITIES", "NOT_A_RANKING", "Outcome", "OUTCOMES", "COVARIATE_SERIES",
+__all__ = ["LAG_SEP", "lagged", "lag_label_sv", "GY_BOYS", "PUPILS", "MIN_MUNICIPALITIES", "NOT_A_RANKING", "Outcome", "OUTCOMES", "COVARIATE_SERIES",
            "COVARIATE_LABELS", "DEFAULT_COVARIATES", "resid_unit", "caption_for", "series_frame", "values",
            "status_of", "span", "own", "years_filter", "break_warnings", "np"]

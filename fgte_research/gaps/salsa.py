@@ -43,18 +43,22 @@ from .. import store
 from ..panel import memoised
 from ..text_sv import fmt_ci, fmt_num, years_sv
 from ..trend import fit_trend, pooled_rho
-from ..verdicts import level_verdict, significance_sv, verdict
+from ..verdicts import gap_verdict, significance_sv, verdict
+from .gap_interval import GapError, calibrate
 from ._common import (
     COVARIATE_LABELS,
     COVARIATE_SERIES,
     DEFAULT_COVARIATES,
     GY_BOYS,
+    LAG_SEP,
     MIN_MUNICIPALITIES,
     NOT_A_RANKING,
     OUTCOMES,
     PUPILS,
     Outcome,  # noqa: F401
     caption_for,
+    lag_label_sv,
+    lagged,
     resid_unit,
     span,
     status_of,
@@ -82,6 +86,10 @@ DEFAULT_SPECS: dict[str, tuple[tuple[str, ...], str | None, bool]] = {
     "N15505": (("parents_posthigh", "share_boys", "newly_arrived", "N02901", "N15901", "N01984"), None, True),
     "N15419": (("parents_posthigh", "share_boys", "newly_arrived", "N02901", "N15902"), None, True),
     "N15436": (("parents_posthigh", "share_boys", "newly_arrived", "N15820"), "pupils", True),
+    # Gymnasium (benchmarks/bench_salsa_specs.py): the programme mix of the own schools and the cohort's
+    # background in the years before it started (cohort-matched, ".lag3"/".lag4").
+    "N17691": (("parents_posthigh", "share_boys", "newly_arrived", "N07907.lag4", "N17839"), None, True),
+    "N17467": (("parents_posthigh", "share_boys", "newly_arrived", "N31008.lag3", "N03926.lag4"), None, False),
 }
 for _splice in breaks.SPLICES:
     DEFAULT_SPECS[_splice.id] = DEFAULT_SPECS[_splice.fill_from]
@@ -111,12 +119,15 @@ def _spec(outcome, covariates="default", weights="default", pooled="default") ->
     for c in covariates:
         if c in named:
             covs.append((c, named[c], COVARIATE_LABELS[c]))
-        elif c in catalogue.SERIES and c not in OUTCOMES and not c.startswith("U"):
-            title = catalogue.SERIES[c].title_sv
-            covs.append((c, c, title[0].lower() + title[1:]))
+        elif lagged(c)[0] in catalogue.SERIES and lagged(c)[0] not in OUTCOMES \
+                and lagged(c)[0] not in catalogue.SALSA_DEVIATIONS:
+            base, lag = lagged(c)
+            title = catalogue.SERIES[base].title_sv
+            covs.append((c, c, title[0].lower() + title[1:] + (f", {lag_label_sv(lag)}" if lag else "")))
         else:
             raise ValueError(f"okänd bakgrundsvariabel {c!r} för {out.stage}; giltiga namn: {', '.join(named)} "
-                             f"eller ett serie-id ur katalogen (t.ex. 'N15820')")
+                             f"eller ett serie-id ur katalogen (t.ex. 'N15820', eller 'N07907{LAG_SEP}4' för "
+                             f"värdet fyra år tidigare)")
     if weights not in (None, "pupils", PUPILS):
         raise ValueError(f"okända vikter {weights!r}; giltiga: None (OLS) eller 'pupils' (elevantal åk 9)")
     if weights and out.stage != "grundskola":
@@ -255,8 +266,9 @@ def _year_data(spec: Spec, wide: pd.DataFrame, year: int) -> tuple[pd.DataFrame,
     if spec.outcome.stage == "gymnasiet":
         zero = d[sid] == 0
         if zero.any():
-            warnings.append(f"{int(zero.sum())} kommuner med värdet 0 för {sid} {year} ingår inte: 0 betyder i "
-                            f"datan att kommunens egna gymnasieskolor saknar program som ger examen/betygspoäng.")
+            warnings.append(f"{int(zero.sum())} kommuner med värdet 0 för {sid} {year} ingår inte i modellen: deras "
+                            f"egna gymnasieskolor hade när årskullen började nästan bara introduktionsprogram "
+                            f"(N17841), så de jämförs inte med skolor med nationella program.")
             d = d.assign(**{sid: d[sid].mask(zero)})
     for s in spec.series_ids:
         if s not in d or d[s].notna().sum() == 0:
@@ -433,20 +445,37 @@ class GapResult(AnalysisResult):
         return self.table.copy()
 
     def tidy(self) -> pd.DataFrame:
-        """The residual per year (95 % prediction interval) and the trend of the re-centred residual."""
+        """Per year the gap (residual) with its own calibrated 95 % interval, the between-municipality spread
+        (prediction band, no verdict), and the trend of the re-centred residual with pooled ρ and with ρ = 0."""
         sid = self.spec.outcome.series_id
         ok = self.table[self.table["status"] == "ok"]
-        rows = [{"term": "residual", "estimate": r.residual, "ci_low": r.residual_low, "ci_high": r.residual_high,
-                 "years": str(int(r.year)), "n": int(r.n_municipalities),
-                 "method": "SALSA-liknande OLS över kommunerna, 95 % prediktionsintervall",
-                 "verdict": level_verdict(r.residual_low, r.residual_high)} for r in ok.itertuples()]
-        if len(ok) >= 3:
-            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy(), rho=self.residual_rho())
-            rows.append({"term": "trend_residual_centred_per_year", "estimate": t.ols_slope, "ci_low": t.ols_ci[0],
-                         "ci_high": t.ols_ci[1], "years": years_sv(t.first_year, t.last_year), "n": t.n,
-                         "method": f"OLS, t-intervall vidgat för årens samvariation (ρ = {fmt_num(t.rho, 2)}), "
-                                   "återcentrerad avvikelse", "verdict": verdict(*t.ols_ci)})
+        rows = []
+        for r in ok.itertuples():
+            rows.append({"term": "residual", "estimate": r.residual, "ci_low": r.gap_low, "ci_high": r.gap_high,
+                         "years": str(int(r.year)), "n": int(r.n_municipalities),
+                         "method": "SALSA-liknande modell; 95 % intervall för gapet: modellens fel mot Koladas "
+                                   "avvikelse, kalibrerat (README)", "verdict": gap_verdict(r.gap_low, r.gap_high)})
+            rows.append({"term": "spread_similar_municipalities", "estimate": r.residual, "ci_low": r.residual_low,
+                         "ci_high": r.residual_high, "years": str(int(r.year)), "n": int(r.n_municipalities),
+                         "method": "95 % prediktionsintervall: hur långt kommuner med liknande elever brukar ligga "
+                                   "från det förväntade (inget mått på gapets osäkerhet)", "verdict": ""})
+        for t, term, how in self._trends():
+            rows.append({"term": term, "estimate": t.ols_slope, "ci_low": t.ols_ci[0], "ci_high": t.ols_ci[1],
+                         "years": years_sv(t.first_year, t.last_year), "n": t.n,
+                         "method": f"OLS, återcentrerad avvikelse, {how} (ρ = {fmt_num(t.rho, 2)})",
+                         "verdict": verdict(*t.ols_ci)})
         return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id, series=sid)
+
+    def _trends(self) -> list[tuple]:
+        """(trend, tidy term, method words) with the pooled ρ (the verdict) and with ρ = 0 (its sensitivity)."""
+        ok = self.table[self.table["status"] == "ok"]
+        if len(ok) < 3:
+            return []
+        x, y = ok["year"].to_numpy(), ok["residual_centred"].to_numpy()
+        return [(fit_trend(x, y, rho=self.residual_rho()), "trend_residual_centred_per_year",
+                 "t-intervall vidgat för årens samvariation, ρ poolat över alla kommuner"),
+                (fit_trend(x, y, rho=0.0), "trend_residual_centred_per_year_rho0",
+                 "känslighet: utan samvariation mellan åren")]
 
     def coefficients(self) -> pd.DataFrame:
         return pd.concat([f.coefficients() for f in self.fits.values()], ignore_index=True) if self.fits else \
@@ -467,21 +496,26 @@ class GapResult(AnalysisResult):
             if r.status != "ok":
                 lines.append(f"{r.year}: saknas ({r.reason}).")
                 continue
-            inside = r.pi_low <= r.actual <= r.pi_high
-            s = (f"{r.year}: faktiskt {fmt_num(r.actual)}, modellberäknat {fmt_num(r.expected)}, avvikelse "
-                 f"{fmt_num(r.residual, signed=True)} (95\u00a0% prediktionsintervall för avvikelsen "
-                 f"{fmt_num(r.residual_low, signed=True)} till {fmt_num(r.residual_high, signed=True)}; "
-                 + ("inom det vanliga för kommuner med samma bakgrund" if inside else
-                    "utanför det vanliga för kommuner med samma bakgrund") + ")")
+            s = (f"{r.year}: faktiskt {fmt_num(r.actual)}, modellberäknat {fmt_num(r.expected)}, gapet "
+                 f"{fmt_num(r.residual, signed=True)}")
+            if not math.isnan(r.gap_low):
+                s += (f" (95\u00a0% intervall för gapet {fmt_num(r.gap_low, signed=True)} till "
+                      f"{fmt_num(r.gap_high, signed=True)}: {gap_verdict(r.gap_low, r.gap_high)})")
+            s += (f"; kommuner med liknande elever brukar ligga {fmt_num(r.residual_low - r.residual, signed=True)} "
+                  f"till {fmt_num(r.residual_high - r.residual, signed=True)} från det förväntade")
             if not math.isnan(r.official_deviation):
                 s += f"; Koladas officiella avvikelse {fmt_num(r.official_deviation, signed=True)}"
             lines.append(s + ".")
-        ok = self.table[self.table["status"] == "ok"]
-        if len(ok) >= 3:
-            t = fit_trend(ok["year"].to_numpy(), ok["residual_centred"].to_numpy(), rho=self.residual_rho())
+        trends = self._trends()
+        if trends:
+            (t, _, _), (t0, _, _) = trends
             lines.append(f"Utveckling av den återcentrerade avvikelsen ({self._centre_sv()}) "
                          f"{years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} {unit} "
-                         f"per år ({fmt_ci(*t.ols_ci, decimals=2)}); {significance_sv(*t.ols_ci)}.")
+                         f"per år ({fmt_ci(*t.ols_ci, decimals=2)} med ρ = {fmt_num(t.rho, 2)}; "
+                         f"{fmt_ci(*t0.ols_ci, decimals=2)} med ρ = 0); {significance_sv(*t.ols_ci)}.")
+        accuracy = gap_accuracy_sv(self.spec, self.last_year)
+        if accuracy:
+            lines.append(accuracy)
         lines.append("En oförändrad avvikelse betyder att kommunen följer med kommuner med liknande elever, inte "
                      "att resultaten står still. " + NOT_A_RANKING)
         lines.append(self.specification_sv())
@@ -523,11 +557,15 @@ class GapResult(AnalysisResult):
         ok = t[t["status"] == "ok"]
         scale = (ok[col] / ok["residual"]).where(ok["residual"] != 0, 1.0) if which == "standardised" else 1.0
         shift = (ok["residual"] - ok[col]) if which == "centred" else 0.0
-        lo, hi = (ok["residual_low"] - shift) * scale, (ok["residual_high"] - shift) * scale
+        band_lo, band_hi = (ok["residual_low"] - shift) * scale, (ok["residual_high"] - shift) * scale
+        ax.fill_between(ok["year"], band_lo, band_hi, color="#dddddd", linewidth=0,
+                        label="Här brukar kommuner med liknande elever ligga (95\u00a0%)")
         ax.axhline(0, color="#555555", linewidth=1)
-        ax.errorbar(ok["year"], ok[col], yerr=[ok[col] - lo, hi - ok[col]], fmt="none", ecolor="black", capsize=3,
-                    linewidth=1)
-        ax.plot(ok["year"], ok[col], label=f"{self.municipality_name} ({label}, 95\u00a0% prediktionsintervall)",
+        has_gap = ok["gap_low"].notna()
+        lo, hi = (ok["gap_low"] - shift) * scale, (ok["gap_high"] - shift) * scale
+        ax.errorbar(ok["year"][has_gap], ok[col][has_gap], yerr=[(ok[col] - lo)[has_gap], (hi - ok[col])[has_gap]],
+                    fmt="none", ecolor="black", capsize=3, linewidth=1)
+        ax.plot(ok["year"], ok[col], label=f"{self.municipality_name} ({label}, 95\u00a0% intervall för gapet)",
                 **style.OWN_STYLE)
         if which == "residual" and ok["official_deviation"].notna().any():
             ax.plot(ok["year"] + 0.15, ok["official_deviation"], linestyle="none", marker="s", markerfacecolor="white",
@@ -554,15 +592,18 @@ def _dec(x: float) -> int:
 
 def _specification_sv(spec: Spec, fits: dict[int, SalsaResult]) -> str:
     meta = catalogue.series(spec.outcome.series_id)
-    covs = ", ".join(f"{label} ({sid if sid != GY_BOYS else '100 − N17832'})" for _, sid, label in spec.covariates)
+    covs = ", ".join(f"{label} ({lagged(sid)[0] if sid != GY_BOYS else '100 − N17832'})"
+                     for _, sid, label in spec.covariates)
     method = "viktad regression med minsta kvadratmetoden (WLS, vikt = elever i åk 9)" if spec.weights else \
         "regression med minsta kvadratmetoden (OLS, alla kommuner väger lika)"
     missing = "behov av ekonomiskt bistånd" if spec.outcome.stage == "grundskola" else \
-        "föräldrarnas inkomst och behov av ekonomiskt bistånd (uppgifter på elevnivå)"
+        "föräldrarnas inkomst och behov av ekonomiskt bistånd"
     how = ("skattad på alla år tillsammans, med ett eget medelvärde för varje år (årseffekter)" if spec.pooled
            else "skattad separat för varje år")
     text = (f"Modell: {meta.title_sv} ({meta.id}) förklaras med {covs}; {method}, {how} över alla kommuner med "
-            f"fullständiga uppgifter. SKR:s modell använder även {missing}, som saknas i projektets data.")
+            f"fullständiga uppgifter. SKR:s modell använder även {missing} för varje elev; projektets data har "
+            f"bara kommunens värden (t.ex. invånare med ekonomiskt bistånd, N31807), och med dem kommer modellen "
+            f"inte närmare Koladas avvikelser än korrelationen som anges i README.")
     if fits:
         text += " Anpassning: " + "; ".join(f"{y}: n = {f.n}, R² = {fmt_num(f.r2, 2)}" for y, f in sorted(fits.items()))
         last = fits[max(fits)]
@@ -580,6 +621,66 @@ def skolverket_only_accuracy(outcome: str) -> tuple[float, float]:
     """(median, lowest) yearly correlation 2017–2022 of the Skolverket-only model with Kolada's deviation."""
     table = validate_against_kolada(outcome, covariates=SKOLVERKET_ONLY)
     return float(table["correlation"].median()), float(table["correlation"].min())
+
+
+@memoised(maxsize=64)
+def gap_error(spec: Spec, last_year: int | None = None) -> GapError:
+    """The model's calibrated error against Kolada's deviation (``gap_interval``), from its fits of 2017–2022 up
+    to ``last_year``: the same for every municipality of one model. Raises DataMissing without Kolada's deviation."""
+    if not spec.outcome.deviation:
+        raise DataMissing(f"{spec.outcome.series_id} har ingen officiell avvikelse att kalibrera gapets intervall mot")
+    frames = []
+    for y in range(2017, 2023):
+        if last_year is not None and y > last_year:
+            continue
+        try:
+            frames.append(_fit_cached(spec, y, last_year).table)
+        except DataMissing:
+            continue
+    if not frames:
+        raise DataMissing("inga modellår 2017–2022 att kalibrera gapets intervall mot")
+    frame = pd.concat(frames, ignore_index=True)[["municipality_id", "year", "residual", "official_deviation",
+                                                  "n_pupils"]]
+    pop = values(["N01951"])["N01951"]
+    frame["population"] = pop.reindex(pd.MultiIndex.from_arrays([frame["municipality_id"], frame["year"]])).to_numpy()
+    try:
+        return calibrate(frame)
+    except ValueError as exc:
+        raise DataMissing(str(exc)) from None
+
+
+def _add_gap_interval(table: pd.DataFrame, spec: Spec, last_year: int | None, warnings: list[str]) -> pd.DataFrame:
+    """The gap's own 95 % interval (``gap_low``/``gap_high``) and the cohort's sampling noise, per row."""
+    try:
+        err = gap_error(spec, last_year)
+    except DataMissing as exc:
+        warnings.append(f"Gapets intervall kan inte kalibreras: {exc}")
+        return table.assign(gap_low=np.nan, gap_high=np.nan, gap_half_width=np.nan, cohort_noise=np.nan,
+                            official_comparable=np.nan)
+    if err.size != "inhabitants":
+        size = table["n_pupils"].to_numpy(dtype=float)
+    else:
+        pop = values(["N01951"])["N01951"]
+        size = pop.reindex(pd.MultiIndex.from_arrays([table["municipality_id"], table["year"]])).to_numpy()
+    h = err.half_width(size)
+    # Kolada's deviation on our zero point (minus the year's mean difference): what the interval is meant to cover
+    comparable = table["official_deviation"] - table["year"].map(err.offset_by_year)
+    return table.assign(gap_low=table["residual"] - h, gap_high=table["residual"] + h, gap_half_width=h,
+                        cohort_noise=err.cohort_noise(table["n_pupils"].to_numpy(dtype=float)),
+                        official_comparable=comparable.astype(float))
+
+
+def gap_accuracy_sv(spec: Spec, last_year: int | None = None) -> str:
+    """How well the gap interval is calibrated, in one Swedish sentence (empty when it cannot be)."""
+    try:
+        err = gap_error(spec, last_year)
+    except DataMissing:
+        return ""
+    terc = ", ".join(f"{k} {fmt_num(100 * v, 0)} %" for k, v in err.coverage_by_tercile)
+    return (f"Gapets 95 %-intervall bygger på hur långt modellens avvikelse ligger från Koladas (SKR:s) avvikelse "
+            f"för samma kommun och år; det rymmer Koladas avvikelse i {fmt_num(100 * err.coverage, 1)} % av "
+            f"{err.n_scored} kommunår {years_sv(min(err.years_scored), max(err.years_scored))}"
+            + (f" (kommuner efter folkmängd: {terc})" if terc else "") + ".")
 
 
 def salsa_gap(municipality, outcome: str = "N15505", year: int | None = None, *, years=None,
@@ -620,6 +721,7 @@ def salsa_gap(municipality, outcome: str = "N15505", year: int | None = None, *,
         reasons = "; ".join(f"{r.year}: {r.reason}" for r in table.itertuples())
         raise DataMissing(f"inga avvikelser kan beräknas för {name} och {spec.outcome.series_id}: {reasons}")
     warnings = list(dict.fromkeys(w for f in fits.values() for w in f.warnings))
+    table = _add_gap_interval(table, spec, last_year, warnings)
     missing = table.loc[table["status"] != "ok", "year"].tolist()
     if missing:
         warnings.append(f"Avvikelse saknas för {', '.join(map(str, missing))}; skälet står per år ovan.")
@@ -641,8 +743,8 @@ def _why_missing(spec: Spec, mid: str, name: str, year: int) -> str:
             lacking.append(f"{sid} ({_status_sv(status_of(sid, mid, year))})")
     if lacking:
         return f"{name} saknar värde {year} för {', '.join(lacking)}"
-    return (f"{spec.outcome.series_id} är 0 för {name} {year}: kommunens egna gymnasieskolor har inga program som "
-            f"ger examen/betygspoäng")
+    return (f"{spec.outcome.series_id} är 0 för {name} {year}: kommunens egna gymnasieskolor hade när årskullen "
+            f"började nästan bara introduktionsprogram (N17841), så kommunen ingår inte i modellen")
 
 
 def _status_sv(status: str) -> str:
