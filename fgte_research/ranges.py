@@ -37,6 +37,10 @@ UNIT_RANGES: dict[str, tuple[float, float]] = {
     "procentenheter": (-100.0, 100.0),
     "meritvärdespoäng": (-MERIT_MAX, MERIT_MAX),
 }
+#: Series whose real values leave their unit's range, with the widened range and why (the range is wrong there,
+#: not the data): Kolada's N17837 divides the pupils on högskoleförberedande programmes by the pupils of the
+#: municipality's gymnasium, counted in different registers; Orust (0834) has 121.9 % in 2013 and 117.7 % in 2014.
+SERIES_RANGES: dict[str, tuple[float, float]] = {"N17837": (0.0, 150.0)}
 #: Range of the school-level merit values (schools.parquet: merit, pupils).
 SCHOOL_MERIT = UNIT_RANGES["meritvärde (poäng)"]
 #: How many offending values a message names before "och N till".
@@ -55,6 +59,8 @@ def bounds(series_id: str) -> tuple[float, float, str]:
         width = hi - lo
         return -width, width, f"avvikelse i {unit}"
     s = catalogue.SERIES.get(series_id)
+    if series_id in SERIES_RANGES and s is not None:
+        return (*SERIES_RANGES[series_id], s.unit)
     if s is None or s.unit not in UNIT_RANGES:
         return -INF, INF, s.unit if s is not None else ""
     lo, hi = UNIT_RANGES[s.unit]
