@@ -38,7 +38,7 @@ def test_initial_view(panel):
     # the gap view is gaps.salsa_gap: municipality, model specification, prediction intervals, official deviation
     assert "Halmstad" in gap and "avvikelse från modellberäknat värde" in gap
     assert "Modell:" in gap and "splice.ak9.merit17.kommunal" in gap and "N15823" in gap and "R² =" in gap
-    assert "prediktionsintervall" in gap and "ingen rangordning" in gap
+    assert "intervall för gapet" in gap and "brukar ligga" in gap  # the gap's own interval, the spread named as such
     assert "U15459" in gap and "Koladas officiella avvikelse" in gap
 
 

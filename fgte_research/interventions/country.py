@@ -53,6 +53,8 @@ SET_DRAWS = 4000
 #: each member of a set is matched with one of its 30 nearest in size in every placebo set
 SET_POOL = 99
 SET_WEIGHTS = False
+#: the set test's p-value is multiplied by this (see test_set): a conservative level for a measured over-rejection
+SET_P_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -205,8 +207,11 @@ def test_set(est: pd.Series, se: pd.Series, members: Sequence[str], pools: Mappi
     w = np.ones(len(s_members)) if not SET_WEIGHTS else 1.0 / np.asarray(s_members)
     stats = np.sum([w[i] * t[picks[:, i]] for i, (_, t) in enumerate(null_cols)], axis=0) / w.sum()
     t_obs = float(np.sum(w * np.asarray(t_members)) / w.sum())
-    p = (1 + int(np.sum(np.abs(stats) >= abs(t_obs) * (1 - 1e-12)))) / (len(stats) + 1)
-    q = float(np.quantile(np.abs(stats), 1 - alpha))
+    # Measured on the real data, comparable sets of four said 'säker' in 5–10 % of cases where nothing happened
+    # with the plain rank p (members of similar size share movements the independent draws do not carry), so the
+    # set's p is doubled (a 2.5 % rank test) and its interval and MDE use the same level.
+    p = min(1.0, SET_P_FACTOR * (1 + int(np.sum(np.abs(stats) >= abs(t_obs) * (1 - 1e-12)))) / (len(stats) + 1))
+    q = float(np.quantile(np.abs(stats), 1 - alpha / SET_P_FACTOR))
     scale = float(w.sum() / np.sum(w ** 2))  # a common step δ moves the statistic by δ/scale
     est_set = t_obs * scale  # = Σ e_i/s_i² / Σ 1/s_i²
     grid = np.linspace(0, (q + 10 * max(1.0, float(np.max(np.abs(stats))))), 4001)
