@@ -39,7 +39,7 @@ def test_pass_fills_the_store_and_a_rerun_computes_nothing(own_store):
     assert first.computed == 3
     tidy = store.read_tidy("annual_2023_grundskola")
     assert sorted(tidy["municipality_id"].unique()) == ["0114", "1380", "2583"]
-    assert {"progression", "before_after", "its"} <= set(tidy["analysis"])  # Halmstad has a registered intervention
+    assert {"progression", "country", "its", "event_study"} <= set(tidy["analysis"])  # Halmstad has a registered intervention
     counted = []
     assert precompute.run(tasks, progress=counted.append).computed == 0
     assert sum(counted) == 3, "a progress bar reaches its end also when everything was stored"
