@@ -320,6 +320,25 @@ class CountryResult(InterventionResult):
         return out
 
 
+def prepared(data, treated, first_treated_year, last_year, start_year, end_year, break_years, exclude):
+    """(treated, window, break years, units × years matrix, eligible placebos) for the designs against the
+    country: the years every treated unit has (åk 3 had no tests 2020–2021), then the placebos complete in them."""
+    frame = checks.clean_frame(data, last_year)
+    treated = [treated] if isinstance(treated, str) else list(treated)
+    treated = checks.require_units(frame, treated)
+    window = checks.make_window(frame, treated, first_treated_year, start_year, end_year)
+    breaks = checks.parse_break_years(break_years)
+    W = checks.wide(frame, window)
+    W = W.loc[:, W.reindex(index=[u for u in treated if u in W.index]).notna().all(axis=0)].dropna()
+    missing = [u for u in treated if u not in W.index]
+    if missing:
+        raise CannotAssess(f"{', '.join(missing)} saknar värden för något år i fönstret {window.start}–{window.end}; "
+                           "jämförelsen med riket kräver fullständiga år.")
+    excluded = {str(e) for e in exclude} | set(treated)
+    eligible = [c for c in W.index if c not in excluded and not str(c).startswith("00")]
+    return treated, window, breaks, W, eligible
+
+
 def country(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year: int, *, size: Mapping[str, float],
             exclude: Sequence[str] = (), last_year: int | None = None, series_id: str = "",
             start_year: int | None = None, end_year: int | None = None, break_years=None,
@@ -333,20 +352,8 @@ def country(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year
     placebos (registered interventions, the exclusion list). ``low_results_selected``: the units were chosen for
     low results, so a regression-to-the-mean check is added (placebos from the lowest tenth before the start).
     """
-    frame = checks.clean_frame(data, last_year)
-    treated = [treated] if isinstance(treated, str) else list(treated)
-    treated = checks.require_units(frame, treated)
-    window = checks.make_window(frame, treated, first_treated_year, start_year, end_year)
-    breaks = checks.parse_break_years(break_years)
-    W = checks.wide(frame, window)
-    # the years every treated unit has (åk 3 had no tests 2020–2021), then the placebos complete in those years
-    W = W.loc[:, W.reindex(index=[u for u in treated if u in W.index]).notna().all(axis=0)].dropna()
-    excluded = {str(e) for e in exclude} | set(treated)
-    eligible = [c for c in W.index if c not in excluded and not str(c).startswith("00")]
-    missing = [u for u in treated if u not in W.index]
-    if missing:
-        raise CannotAssess(f"{', '.join(missing)} saknar värden för något år i fönstret {window.start}–{window.end}; "
-                         "jämförelsen med riket kräver fullständiga år.")
+    treated, window, breaks, W, eligible = prepared(data, treated, first_treated_year, last_year, start_year,
+                                                    end_year, break_years, exclude)
     t0 = window.t0
     main = calibrated_test(W, treated, t0, size, eligible, k, alpha)
     pools = {u: size_neighbours(u, eligible, size, k) for u in treated}

@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..contract import CannotAssess
 from . import checks
-from .country import MIN_POOL, POOL_SIZE, size_neighbours
+from .country import MIN_POOL, POOL_SIZE, prepared, size_neighbours
 from .results import InterventionResult, Labels, Term, series_frame
 
 DRAWS = 2000
@@ -121,19 +121,8 @@ def event_study(data: pd.DataFrame, treated: str | Sequence[str], first_treated_
                 municipality_name: str | None = None, indicator_name: str | None = None, unit: str | None = None,
                 alpha: float = 0.05) -> EventStudyResult:
     """Effect per year since the start against the country, for one municipality or a set (see module doc)."""
-    frame = checks.clean_frame(data, last_year)
-    treated = [treated] if isinstance(treated, str) else list(treated)
-    treated = checks.require_units(frame, treated)
-    window = checks.make_window(frame, treated, first_treated_year, start_year, end_year)
-    breaks = checks.parse_break_years(break_years)
-    W = checks.wide(frame, window)
-    # the years every treated unit has (åk 3 had no tests 2020–2021), then the placebos complete in those years
-    W = W.loc[:, W.reindex(index=[u for u in treated if u in W.index]).notna().all(axis=0)].dropna()
-    missing = [u for u in treated if u not in W.index]
-    if missing:
-        raise CannotAssess(f"{', '.join(missing)} saknar värden för något år i fönstret {window.start}–{window.end}.")
-    excluded = {str(e) for e in exclude} | set(treated)
-    eligible = [c for c in W.index if c not in excluded and not str(c).startswith("00")]
+    treated, window, breaks, W, eligible = prepared(data, treated, first_treated_year, last_year, start_year,
+                                                    end_year, break_years, exclude)
     if len(eligible) < MIN_POOL:
         raise CannotAssess(f"för få jämförbara kommuner ({len(eligible)}; minst {MIN_POOL}) för en händelsestudie")
     t0 = window.t0
