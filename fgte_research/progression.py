@@ -39,7 +39,7 @@ from .contract import (
 from .panel import series_values
 from .references import aggregate, reference_table, weight_series_for
 from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
-from .panel import memoised
+from .panel import memoised, size_classes  # noqa: F401  (size_classes: re-exported)
 from .trend import Trend, comparable_years, fit_trend, pooled_rho, residual_variance_bias  # noqa: F401
 from .verdicts import direction_sv, verdict
 
@@ -237,21 +237,6 @@ def _rho_from(frame: pd.DataFrame, series_id: str, gender: str, members=None) ->
     if wide.shape[1] < 4:
         return 0.0
     return pooled_rho(wide.to_numpy(dtype=float), wide.columns.to_numpy())
-
-
-@memoised(maxsize=64)
-def size_classes(last_year: int | None = None) -> dict[str, int]:
-    """Population tercile (0 smallest, 2 largest) of every municipality, by its latest population up to
-    ``last_year``. Why: large municipalities' series are smoother and more persistent than small ones' (less
-    cohort noise), so one ρ pooled over all of them made the largest third's trend verdicts too sure
-    (7.4 % false 'säker' on 10-year windows; ``benchmarks/bench_placebo_size.py``)."""
-    pop = series_values("N01951", gender="T", include_aggregates=False, last_year=last_year).dropna(subset=["value"])
-    if pop.empty:
-        return {}
-    latest = pop.sort_values("year").groupby("municipality_id", observed=True)["value"].last()
-    logs = np.log(latest[latest > 0])
-    cuts = np.quantile(logs, [1 / 3, 2 / 3])
-    return {str(k): int(np.digitize(v, cuts)) for k, v in logs.items()}
 
 
 @memoised(maxsize=512)

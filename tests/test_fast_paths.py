@@ -43,10 +43,12 @@ def test_series_from_the_whole_panel_equal_a_filtered_read():
 def test_memoised_residual_rho_equals_the_direct_one():
     for mid, outcome in [("1380", "splice.ak9.merit17.kommunal"), ("1381", "N17691"), ("2583", "N17451")]:
         res = gaps.salsa_gap(mid, outcome)
-        assert res.residual_rho() == salsa._pooled_residual_rho(res.fits)
+        tercile = panel.size_classes(res.last_year)[mid]
+        assert res.residual_rho() == salsa._pooled_residual_rho(res.fits, tercile, res.last_year)
     # a result whose fits are not the memoised ones is computed directly, never answered from the cache
     res = gaps.salsa_gap("1380", "N17691")
     fits = dict(res.fits)
     fits[min(fits)] = salsa._fit_year.__wrapped__(res.spec, min(fits))
     other = salsa.GapResult(res.municipality_id, res.municipality_name, res.spec, res.table, fits, [], None)
-    assert other.residual_rho() == pytest.approx(salsa._pooled_residual_rho(fits), abs=0)
+    tercile = panel.size_classes(None)["1380"]
+    assert other.residual_rho() == pytest.approx(salsa._pooled_residual_rho(fits, tercile, None), abs=0)

@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from ..contract import DataMissing
+
 Z95 = 1.959963984540054
 SELECTION_YEARS = (2017, 2019, 2021)
 SCORED_YEARS = tuple(range(2017, 2023))
@@ -76,11 +78,11 @@ class GapError:
 
 def calibrate(frame: pd.DataFrame) -> GapError:
     """``frame``: one row per municipality-year with year, municipality_id, residual, official_deviation,
-    n_pupils (may be all nan) and population (for the terciles). Raises ValueError when too few rows."""
+    n_pupils (may be all nan) and population (for the terciles). Raises DataMissing when too few rows."""
     f = frame.dropna(subset=["residual", "official_deviation"]).copy()
     f = f[f["year"].isin(SCORED_YEARS)]
     if len(f) < 100:
-        raise ValueError(f"för få kommunår med Koladas avvikelse ({len(f)}) för att kalibrera gapets intervall")
+        raise DataMissing(f"för få kommunår med Koladas avvikelse ({len(f)}) för att kalibrera gapets intervall")
     f["diff"] = f["official_deviation"] - f["residual"]
     offsets = f.groupby("year")["diff"].mean()
     f["e"] = f["diff"] - f["year"].map(offsets)
