@@ -16,7 +16,11 @@ import pandas as pd
 from . import catalogue, plots
 from . import municipalities as mun
 from .contract import DataMissing
-from .report import KOLADA_DUMP_LAST_YEAR, annual_results, interventions_for, main_model_last_year
+from .annual_results import (  # noqa: F401  (re-exported: the notebooks call annual.results_for …)
+    baseline_for, intervention_studies, interventions_for, main_model_last_year, merit_gap, results_for,
+    simpler_model_gap,
+)
+from .report import KOLADA_DUMP_LAST_YEAR
 from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
 from .verdicts import ABOVE, BELOW, DECREASE, INCREASE, UNCERTAIN, gap_verdict, verdict
 
@@ -24,23 +28,6 @@ from .verdicts import ABOVE, BELOW, DECREASE, INCREASE, UNCERTAIN, gap_verdict, 
 FGTE_FIRST_YEAR = 2018
 
 ARROWS = {INCREASE: "↑", DECREASE: "↓", UNCERTAIN: "→"}
-
-
-def baseline_for(municipality_id: str) -> tuple[int | None, str]:
-    """(year, words): the registered start of an intervention that includes the municipality, else none."""
-    from .interventions import load_registry
-
-    starts = sorted({e.first_treated_year for e in load_registry().values()
-                     if municipality_id in e.municipalities and e.first_treated_year})
-    if starts:
-        return starts[0], f"{starts[0]} (insatsens första vårtermin)"
-    return None, "första jämförbara år"
-
-
-def results_for(municipality_id: str, year: int, comparison_group: str = "grundskola") -> dict:
-    """Progression of every indicator with data, change counted from the intervention start where there is one."""
-    return annual_results(municipality_id, year, comparison_group=comparison_group,
-                          baseline_year=baseline_for(municipality_id)[0])
 
 
 # ---------------------------------------------------------------- small pieces
@@ -126,13 +113,6 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
                    "Trend (alla jämförbara år)"], out, "fgte-summary")
 
 
-def merit_gap(municipality_id: str, year: int):
-    """The merit-value gap (the main SALSA-like model) up to ``year``, capped at the model's last year."""
-    from . import gaps
-
-    return gaps.salsa_gap(municipality_id, "N15505", min(year, main_model_last_year()))
-
-
 def _gap_words(r) -> str:
     """'Gapet var −4,9 poäng … mätningen är säker på ±3,9 poäng (−8,8 till −0,9), så …' for one row of a gap."""
     if math.isnan(r["gap_low"]):
@@ -196,9 +176,8 @@ def _simpler_model_sentence(municipality_id: str, year: int) -> str:
     from . import gaps
 
     outcome = "splice.ak9.merit17.kommunal"
-    last = main_model_last_year()
     try:
-        res = gaps.salsa_gap(municipality_id, outcome, year, covariates=gaps.SKOLVERKET_ONLY, years=(last + 1, year))
+        res = simpler_model_gap(municipality_id, outcome, year)
     except DataMissing:
         return ""
     ok = res.data()
@@ -386,10 +365,8 @@ def interventions_html(municipality_id: str, year: int) -> str:
     """Registered interventions: the primary design's verdict per indicator in words, with the minimum
     detectable effect, the sensitivity designs' direction beside it and the event-study figure; numbers of
     every design go to the bilaga."""
-    from .intervention_study import annual_studies
-
     name = escape(mun.name_of(municipality_id))
-    studies = annual_studies(municipality_id, year)
+    studies = intervention_studies(municipality_id, year)
     out = ['<section><h2>Insatser</h2>']
     if not studies:
         out.append(f"<p>Inga insatser är registrerade för {name}.</p></section>")

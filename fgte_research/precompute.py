@@ -1,7 +1,7 @@
 """The compute-once pass: every analysis a run's reports need, into the results store, before any notebook runs.
 
 For each (municipality, year, comparison group) of a run it computes what the annual report reads through the
-library's public calls — the progression of every indicator (``annual.results_for``) and, for municipalities
+library's public calls — the progression of every indicator (``annual_results.results_for``) and, for municipalities
 with registered interventions, the intervention studies — so that the notebooks, executed afterwards by papermill,
 read them from :mod:`fgte_research.store` instead of computing them, and a researcher calling the same functions in
 JupyterLab gets the same objects. What is shared between municipalities (pooled noise ρ, reference aggregates, the
@@ -26,10 +26,10 @@ from multiprocessing import get_context
 
 import pandas as pd
 
-from . import annual, store
+from . import store
+from .annual_results import (ANNUAL_RESULTS, annual_results_key, baseline_for, gap_models, intervention_studies,
+                             is_annual_results_of, results_for)
 from .contract import DataMissing
-from .report import ANNUAL_RESULTS, annual_results_key, is_annual_results_of
-
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def _is_stored(task: Task) -> bool:
     """The task's annual results are in the store and readable as its own (a damaged or swapped entry is not:
     the task is computed again and the entry rewritten)."""
     key = annual_results_key(task.municipality_id, task.year, task.comparison_group,
-                             annual.baseline_for(task.municipality_id)[0])
+                             baseline_for(task.municipality_id)[0])
     if not store.path_of(ANNUAL_RESULTS, *key).is_file():
         return False
     found = store.read(ANNUAL_RESULTS, *key, check=lambda v: is_annual_results_of(v, task.municipality_id))
@@ -93,12 +93,10 @@ def _in_tidy(tasks: list[Task]) -> set[Task]:
 
 def compute_task(task: Task) -> pd.DataFrame:
     """Every result the annual report of ``task`` reads, into the store; returns their tidy rows."""
-    from .intervention_study import annual_studies
-
-    results = annual.results_for(task.municipality_id, task.year, task.comparison_group)
+    results = results_for(task.municipality_id, task.year, task.comparison_group)
     frames = [r.tidy() for r in results.values()]
     # the set's study (the FGTE set) is computed and stored too; its rows are the set's, not this municipality's
-    frames += [st.tidy() for _, _, st, _ in annual_studies(task.municipality_id, task.year)
+    frames += [st.tidy() for _, _, st, _ in intervention_studies(task.municipality_id, task.year)
                if st is not None and not isinstance(st, DataMissing)]
     frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
     return frame.assign(year_of_report=task.year, comparison_group=task.comparison_group)
@@ -106,15 +104,13 @@ def compute_task(task: Task) -> pd.DataFrame:
 
 def _shared_models(tasks: list[Task], stop=()) -> None:
     """The gap models every report of a year uses (fitted over all municipalities): into the store once, here,
-    rather than once in every worker and kernel."""
-    from .report import gap_section_md
-
+    rather than once in every worker and kernel. Fitted directly (``annual_results.gap_models``), not by
+    rendering the blocks that show them."""
     for year in sorted({t.year for t in tasks}):
         if stop:
             return
         first = next(t.municipality_id for t in tasks if t.year == year)
-        annual.gap_block_html(first, year)
-        gap_section_md(first, year)
+        gap_models(first, year)
 
 
 def _chunk(tasks: list[Task]) -> list[pd.DataFrame]:

@@ -14,70 +14,12 @@ from . import municipalities as mun
 from . import store
 from .contract import DataMissing, escape_markdown_text
 from .panel import memoised
-from .intervention_study import interventions_for  # noqa: F401  (the notebooks call report.interventions_for)
-from .progression import progression
+from .annual_results import (  # noqa: F401  (re-exported: notebooks and researchers call report.annual_results …)
+    ANNUAL_RESULTS, COMPARISON_GROUPS, GAP_OUTCOMES, SKOLVERKET_ONLY_OUTCOMES, annual_results, annual_results_key,
+    interventions_for, is_annual_results_of, main_model_last_year, similar_kind_for, simpler_model_gap,
+)
 from .text_sv import fmt_num
 from .verdicts import DECREASE, INCREASE, verdict
-
-
-COMPARISON_GROUPS = mun.SIMILAR_KINDS  # the one list of Kolada's similar-municipality group kinds
-
-
-def similar_kind_for(ind: catalogue.Indicator, comparison_group: str) -> str:
-    """Which Kolada similar-municipality group an indicator is set against.
-
-    "grundskola" (the default) means the stage-matched groups Kolada itself defines: grundskola groups for
-    åk 3–9, gymnasieskola groups for gymnasium indicators. "gymnasieskola" or "socioekonomi" use that
-    group for every indicator.
-    """
-    if comparison_group not in COMPARISON_GROUPS:
-        raise ValueError(f"okänd jämförelsegrupp {comparison_group!r}; giltiga: {', '.join(COMPARISON_GROUPS)}")
-    if comparison_group == "grundskola":
-        return mun.stage_similar_kind(ind)
-    return comparison_group
-
-
-def annual_results(municipality, year: int, panel: pd.DataFrame | None = None,
-                   comparison_group: str = "grundskola", baseline_year: int | None = None) -> dict:
-    """Progression of every available indicator for one municipality up to ``year``, computed once per report.
-
-    The summary, the indicator grid and the per-indicator text all read these results. An indicator whose series
-    has no value up to ``year`` is left out (the summary lists it as "saknas").
-    """
-    municipality_id = mun.resolve(municipality)
-    if panel is None:  # the project's data: computed once, in the results store
-        return store.cached(ANNUAL_RESULTS, annual_results_key(municipality_id, year, comparison_group, baseline_year),
-                            lambda: _annual_results(municipality_id, year, None, comparison_group, baseline_year),
-                            check=lambda found: is_annual_results_of(found, municipality_id))
-    return _annual_results(municipality_id, year, panel, comparison_group, baseline_year)
-
-
-#: The results store's kind for :func:`annual_results`.
-ANNUAL_RESULTS = "annual_results"
-
-
-def annual_results_key(municipality_id: str, year: int, comparison_group: str, baseline_year: int | None) -> tuple:
-    """The store key of one municipality's annual results (the compute-once pass checks the store with it)."""
-    return (municipality_id, int(year), comparison_group, baseline_year)
-
-
-def is_annual_results_of(found, municipality_id: str) -> bool:
-    """A stored entry's content check: every result is the key's municipality's (never another's numbers)."""
-    return isinstance(found, dict) and all(getattr(r, "municipality_id", None) == municipality_id
-                                           for r in found.values())
-
-
-def _annual_results(municipality_id: str, year: int, panel, comparison_group: str, baseline_year) -> dict:
-    out = {}
-    for ind in catalogue.INDICATORS:
-        if not ind.available:
-            continue
-        try:
-            out[ind.id] = progression(municipality_id, ind.id, year, panel=panel, baseline_year=baseline_year,
-                                      similar_kind=similar_kind_for(ind, comparison_group))
-        except DataMissing:
-            continue
-    return out
 
 
 def overview_table(municipality, year: int, panel: pd.DataFrame | None = None, results: dict | None = None
@@ -188,8 +130,6 @@ def provenance_md(parameters: dict) -> str:
 
 
 
-# Outcomes shown in the gap section: the three grundskola measures Kolada's SALSA covers, then gymnasium.
-GAP_OUTCOMES = ("N15505", "N15419", "N15436", "N17691", "N17451")
 
 
 def _paragraphs(text: str) -> str:
@@ -230,15 +170,6 @@ def gap_section_md(municipality, year: int) -> str:
 KOLADA_DUMP_LAST_YEAR = 2022
 
 
-@memoised(maxsize=4)
-def main_model_last_year() -> int:
-    """The last year the main gap model (merit value N15505 and its covariates) has data for: 2022 with the
-    shipped data, later once `fgte data update` has brought newer Kolada values."""
-    from . import gaps
-
-    return max(gaps.model_years("N15505"))
-
-
 def _skolverket_only_md(municipality_id: str, year: int) -> str:
     """Years after Kolada's covariates end: the Skolverket-only model, with its own accuracy stated."""
     from . import gaps
@@ -248,14 +179,13 @@ def _skolverket_only_md(municipality_id: str, year: int) -> str:
            f"Koladas bakgrundsuppgifter i projektets data slutar {last}. För senare år används en enklare modell med "
            "bara Skolverkets uppgifter om eleverna i åk 9 (föräldrarnas utbildning, andel pojkar, andel med utländsk "
            "bakgrund). Den är mindre träffsäker än huvudmodellen; hur träffsäker står vid varje mått."]
-    for outcome in ("splice.ak9.merit17.kommunal", "splice.ak9.pass_all.kommunal", "splice.ak9.eligible_voc.kommunal"):
+    for outcome in SKOLVERKET_ONLY_OUTCOMES:
         title = catalogue.series(outcome).title_sv
         median, lowest = gaps.skolverket_only_accuracy(outcome)
         accuracy = (f"Träffsäkerhet: modellens avvikelser 2017–2022 följer Koladas officiella med korrelationen "
                     f"{fmt_num(median, 2)} (lägst {fmt_num(lowest, 2)}; 1 vore exakt samma).")
         try:
-            res = gaps.salsa_gap(municipality_id, outcome, year, covariates=gaps.SKOLVERKET_ONLY,
-                                 years=(last + 1, year))
+            res = simpler_model_gap(municipality_id, outcome, year)
         except DataMissing as exc:
             out.append(f"**{title}.** Saknas: {exc} {accuracy}")
             continue

@@ -78,8 +78,7 @@ display(Markdown(report.gap_section_md(municipality_id, year)))
 # ### Insatserna metod för metod
 
 # %%
-from fgte_research.intervention_study import annual_studies
-for entry, ind_id, st, whole in annual_studies(municipality_id, year):
+for entry, ind_id, st, whole in annual.intervention_studies(municipality_id, year):
     if st is None:
         continue
     if isinstance(st, DataMissing):

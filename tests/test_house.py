@@ -12,10 +12,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "fgte_research"
 
 LAYERS = {
-    0: {"_version", "paths", "atomic", "text_sv", "schema", "catalogue", "ranges", "breaks", "contract", "verdicts", "style", "trend",
+    0: {"_version", "paths", "atomic", "text_sv", "schema", "catalogue", "ranges", "breaks", "contract", "errors", "verdicts", "style", "trend",
         "publisher", "safe_yaml", "lifeline"},
     1: {"sources", "manifest", "build", "municipalities", "panel", "memo", "store", "break_shift", "storecodec"},
-    2: {"references", "progression", "gaps", "interventions", "intervention_study", "soft_values"},
+    2: {"references", "progression", "gaps", "interventions", "intervention_study", "soft_values", "annual_results"},
     3: {"plots", "tables", "report", "annual", "explorer", "teaching", "classroom", "precompute"},
     4: {"publish", "cli", "__main__"},
 }
@@ -123,3 +123,11 @@ def test_build_does_not_import_the_loaders():
     graph = _graph()
     assert not graph["fgte_research.build"] & {"fgte_research.municipalities", "fgte_research.panel",
                                                "fgte_research.memo", "fgte_research"}
+
+
+def test_the_compute_once_pass_renders_nothing():
+    """The pass computes what a report shows through the analysis layer (annual_results), so it needs no
+    presentation module: it once warmed the gap models by rendering HTML and Markdown (issue 18)."""
+    graph = _graph()
+    assert not graph["fgte_research.precompute"] & {"fgte_research.annual", "fgte_research.report",
+                                                    "fgte_research.plots", "fgte_research.tables"}
