@@ -32,6 +32,7 @@ import pandas as pd
 from . import breaks, catalogue, paths, ranges
 from ._version import __version__
 from .atomic import atomic_path, write_text_atomic
+from .errors import FgteError
 from .manifest import MANIFEST_NAME, check_raw, read_manifest
 from .schema import TIDY_COLUMNS, coerce_tidy
 from .sources import kolada, kolada_meta, school_level
@@ -50,7 +51,7 @@ PANEL_COLUMNS = ["series", "indicator", *TIDY_COLUMNS[1:]]
 CATEGORICAL_COLUMNS = ["series", "indicator", "municipality_id", "gender", "status", "source", "population"]
 
 
-class BuildError(RuntimeError):
+class BuildError(FgteError, RuntimeError):
     """The raw data cannot be turned into processed data; the message names the file and the problem."""
 
     def one_line(self) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__, paths
+from .errors import FgteError
 from .text_sv import ArgumentParserSv
 
 
@@ -354,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # every write of these commands is atomic: what was written is whole
         _err("avbrutet (Ctrl-C); inget halvfärdigt skrevs.")
         return 130
+    except FgteError as exc:  # the project's own errors say what is wrong in one Swedish line; bugs still show
+        _err(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return 2
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .errors import FgteError
+
 TIDY_COLUMNS = ["analysis", "municipality_id", "series", "term", "estimate", "ci_low", "ci_high", "p_value",
                 "method", "verdict", "n", "years"]
 
@@ -58,11 +60,11 @@ MISSING = "saknas"
 CANNOT_ASSESS = "kan inte bedömas"
 
 
-class DataMissing(ValueError):
+class DataMissing(FgteError, ValueError):
     """The data an analysis needs are missing; the message is the reason, in Swedish, fit for a report."""
 
 
-class CannotAssess(ValueError):
+class CannotAssess(FgteError, ValueError):
     """Data exist but cannot answer the question (e.g. too few comparable years); the message says why."""
 
 

@@ -35,6 +35,7 @@ import pandas as pd
 from . import catalogue
 from . import municipalities as mun
 from . import store
+from .contract import DataMissing
 from .memo import memoised
 from .text_sv import fmt_num, years_sv
 
@@ -229,7 +230,7 @@ def _gap_text(mid: str, outcome: str, first: int, last: int, figures: bool):
             lo, hi = int(full.table["year"].min()), int(full.table["year"].max())
             lines = [f"Modellen för {outcome} finns bara för {years_sv(lo, hi)}, utanför valda år "
                      f"{years_sv(first, last)}; ingen egen avvikelse visas."]
-    except ValueError as exc:
+    except DataMissing as exc:
         years, lines = [], [f"Ingen egen avvikelse för {mun.name_of(mid)}: {exc}"]
     dev = gaps.OUTCOMES[outcome].deviation
     if dev:
@@ -238,7 +239,7 @@ def _gap_text(mid: str, outcome: str, first: int, last: int, figures: bool):
         try:
             official = gaps.official_deviation(mid, dev, years=(first, last)).data()
             outside = official[(official["status"] == "ok") & ~official["year"].isin(years)]
-        except ValueError:
+        except DataMissing:
             outside = pd.DataFrame()
         if not outside.empty:
             lines.append(f"Koladas officiella avvikelse {dev} år utan egen avvikelse: " + "; ".join(

@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 
 from . import paths
+from .errors import FgteError
 from .safe_yaml import YamlError, read_yaml
 
 FILE_NAME = "publisher.yaml"
@@ -28,7 +29,7 @@ REQUIRED = ("publisher",)
 MAX_BYTES = 64 * 1024
 
 
-class PublisherError(ValueError):
+class PublisherError(FgteError, ValueError):
     """params/publisher.yaml is missing or malformed (Swedish message naming the file)."""
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import catalogue
+from .errors import FgteError
 
 INF = math.inf
 MERIT_MAX = 340.0  # 17 subjects × 20 points (A)
@@ -47,7 +48,7 @@ SCHOOL_MERIT = UNIT_RANGES["meritvärde (poäng)"]
 SHOWN = 3
 
 
-class RangeError(ValueError):
+class RangeError(FgteError, ValueError):
     """Values outside their series' range; the message (Swedish) names series, municipality and year."""
 
 

@@ -22,13 +22,15 @@ from typing import Any
 
 import yaml
 
+from .errors import FgteError
+
 #: A settings file is a page or two; the largest shipped one (params/interventions.yaml) is about 5 KB.
 MAX_BYTES = 256 * 1024
 #: Deepest nesting of sequences/mappings; the shipped files need 4 (registry: list → entry → assumptions → item).
 MAX_DEPTH = 20
 
 
-class YamlError(ValueError):
+class YamlError(FgteError, ValueError):
     """A YAML file cannot be read safely. ``source``: the file as shown; ``problem``: one Swedish line."""
 
     def __init__(self, source: str, problem: str):

@@ -32,6 +32,7 @@ from scipy import stats
 from . import catalogue, paths, style
 from . import municipalities as mun
 from .contract import MISSING, AnalysisResult, DataMissing, Status, tidy_frame
+from .errors import FgteError
 from .panel import series_values
 from .text_sv import fmt_ci, fmt_num, years_sv
 from .trend import fit_trend
@@ -71,7 +72,7 @@ class LocalIndicator:
 
 
 # ---------------------------------------------------------------- reading and validation
-class SoftValueFileError(ValueError):
+class SoftValueFileError(FgteError, ValueError):
     """A local soft-value file breaks the format; the message names the file, line and column (Swedish)."""
 
 

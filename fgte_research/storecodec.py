@@ -21,16 +21,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import FgteError
+
 PACKAGE = "fgte_research"
 #: numpy dtype kinds stored as plain numbers (b bool, i/u integers, f floats) or strings (U).
 _PLAIN_KINDS = "biufU"
 
 
-class Unstorable(TypeError):
+class Unstorable(FgteError, TypeError):
     """The value holds something that is not plain data (e.g. a statsmodels fit): it is not stored."""
 
 
-class Unreadable(ValueError):
+class Unreadable(FgteError, ValueError):
     """A stored tree that does not decode into the package's result objects."""
 
 

@@ -13,7 +13,11 @@ frames stack with ``pd.concat`` across designs and indicators.
 """
 
 from .before_after import BeforeAfterResult, before_after
+# every design's result class is imported with the package: the results store decodes only classes already
+# imported (it imports nothing named by a file), so a lazily imported design was never read back
+from .country import CountryResult
 from .did import DiDResult, did
+from .event_study import EventStudyResult
 from .its import ITSResult, its
 from .registry import Assumption, Intervention, get_intervention, load_registry
 from .results import DETAIL_COLUMNS, InterventionResult
@@ -21,6 +25,7 @@ from .synth import SynthResult, synth
 
 __all__ = [
     "before_after", "its", "did", "synth", "load_registry", "get_intervention",
-    "InterventionResult", "BeforeAfterResult", "ITSResult", "DiDResult", "SynthResult",
+    "InterventionResult", "BeforeAfterResult", "ITSResult", "DiDResult", "SynthResult", "CountryResult",
+    "EventStudyResult",
     "Intervention", "Assumption", "DETAIL_COLUMNS",
 ]

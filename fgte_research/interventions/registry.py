@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from ..errors import FgteError
 from ..safe_yaml import YamlError, numeric_code_message, read_yaml
 from ..contract import one_line, plain_text
 
@@ -63,7 +64,7 @@ def default_path() -> Path:
     return paths.params_dir() / "interventions.yaml"
 
 
-class RegistryError(ValueError):
+class RegistryError(FgteError, ValueError):
     """params/interventions.yaml cannot be read or is malformed (one Swedish line naming the file)."""
 
 

@@ -18,6 +18,8 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import FgteError
+
 
 #: Seconds between looks at the stop flag while waiting for results.
 POLL = 0.2
@@ -25,7 +27,7 @@ POLL = 0.2
 TERM_GRACE = 1.5
 
 
-class ExecutorSetupError(RuntimeError):
+class ExecutorSetupError(FgteError, RuntimeError):
     """The executor cannot start (Dask missing, scheduler unreachable); the message is in Swedish."""
 
 

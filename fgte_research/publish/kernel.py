@@ -27,6 +27,8 @@ import os
 import sys
 from pathlib import Path
 
+from ..errors import FgteError
+
 KERNEL_NAME = "fgte-research"
 DISPLAY_NAME = "Python (fgte-research)"
 
@@ -43,7 +45,7 @@ WARM_IMPORTS: tuple[str, ...] = (
 ALIVE_POLL = 0.5
 
 
-class KernelSetupError(RuntimeError):
+class KernelSetupError(FgteError, RuntimeError):
     """The project kernel cannot be installed or is shadowed; the message is in Swedish."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__, paths
+from ..errors import FgteError
 from ..publisher import PublisherError, load_publisher
 from ..text_sv import ArgumentParserSv
 from . import cache
@@ -127,7 +128,7 @@ def data_info() -> DataInfo:
 LOCK_NAME = ".fgte-report.lock"
 
 
-class RunLockError(RuntimeError):
+class RunLockError(FgteError, RuntimeError):
     """Another `fgte report` is writing into the same run folder, or the lock cannot be written (Swedish
     message). ``exit_code``: 2 for another run, 1 for a folder that cannot be written (disk full, read-only)."""
 

@@ -38,6 +38,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import FgteError
+
 #: A request never takes longer than this in total, retries included: a silent or trickling server fails fast.
 TOTAL_TIMEOUT = 30.0
 MAX_RESPONSE_BYTES = 64 * 2 ** 20
@@ -51,7 +53,7 @@ USER_AGENT = "fgte-research (Kolada API v3 client; urllib)"
 _CHUNK = 64 * 1024
 
 
-class KoladaError(RuntimeError):
+class KoladaError(FgteError, RuntimeError):
     """Base class of the Kolada client's errors (messages in Swedish)."""
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import paths
+from ...errors import FgteError
 from ...safe_yaml import YamlError, numeric_code_message, read_yaml
 
 #: Where jobs run (``executor``) and how each worker runs its notebooks (``kernel``).
@@ -45,7 +46,7 @@ _NAME_OK = re.compile(r"^[A-Za-z0-9._/-]+$")
 RESERVED_NAMES = frozenset({"index", "korlogg", "manifest"})
 
 
-class RunSpecError(ValueError):
+class RunSpecError(FgteError, ValueError):
     """One or more problems in a run specification. ``problems``: list of (kind, where, message)."""
 
     def __init__(self, source: str, problems: list[tuple[str, str, str]]):

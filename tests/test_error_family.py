@@ -1,0 +1,85 @@
+"""One error family (issue 18): every error the project raises on purpose is an FgteError with its old builtin
+base; only DataMissing and CannotAssess become reader sentences; a bug fails visibly, in the study, in the annual
+report's HTML and in the compute-once pass; the CLI turns any FgteError into one Swedish line and exit 2."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import fgte_research
+from fgte_research import annual, cli, intervention_study, precompute
+from fgte_research.contract import CannotAssess, DataMissing
+from fgte_research.errors import FgteError
+its = importlib.import_module("fgte_research.interventions.its")  # the module (the package re-exports its function)
+
+
+def _project_exceptions():
+    for info in pkgutil.walk_packages(fgte_research.__path__, "fgte_research."):
+        if info.name.endswith(("__main__", "_version")):
+            continue
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (inspect.isclass(obj) and issubclass(obj, Exception) and obj.__module__ == info.name
+                    and not name.startswith("_")):
+                yield obj
+
+
+def test_every_public_error_is_an_fgte_error_with_its_builtin_base():
+    found = list(_project_exceptions())
+    assert len(found) >= 15  # DataMissing, CannotAssess, BuildError, RunSpecError, the Kolada family …
+    outside = [e.__qualname__ for e in found if not issubclass(e, FgteError)]
+    assert not outside, f"errors outside the family: {outside}"
+    no_builtin = [e.__qualname__ for e in found if e is not FgteError
+                  and not issubclass(e, (ValueError, RuntimeError, TypeError))]
+    assert not no_builtin, f"errors that lost their builtin base: {no_builtin}"
+    assert issubclass(DataMissing, ValueError) and issubclass(CannotAssess, ValueError)
+
+
+@pytest.fixture
+def no_store(monkeypatch):
+    monkeypatch.setenv("FGTE_RESULTS_STORE", "0")
+
+
+@pytest.fixture
+def broken_its(monkeypatch):
+    """A bug inside one design (what a pandas change or a typo would raise), on the real FGTE data."""
+    def bug(*args, **kwargs):
+        raise KeyError("en bugg, ingen saknad data")
+    monkeypatch.setattr(its, "its", bug)
+
+
+def test_a_bug_in_a_design_propagates_from_the_study(no_store, broken_its):
+    with pytest.raises(KeyError, match="en bugg"):
+        intervention_study.study("fgte", "ak9_merit", 2025, municipalities=["1380"], designs=("country", "its"))
+
+
+def test_a_bug_in_a_design_is_no_sentence_in_the_annual_report(no_store, broken_its):
+    with pytest.raises(KeyError, match="en bugg"):
+        annual.interventions_html("1380", 2025)
+
+
+def test_a_bug_fails_the_compute_once_pass(no_store, broken_its):
+    with pytest.raises(KeyError, match="en bugg"):
+        precompute.compute_task(precompute.Task("1380", 2025))
+
+
+def test_cannot_assess_stays_a_sentence(no_store, monkeypatch):
+    def too_thin(*args, **kwargs):
+        raise CannotAssess("för få år före starten")
+    monkeypatch.setattr(its, "its", too_thin)
+    st = intervention_study.study("fgte", "ak9_merit", 2025, municipalities=["1380"], designs=("country", "its"))
+    assert any("för få år före starten" in s for s in st.skipped)
+    assert st.primary() is not None
+
+
+def test_the_cli_turns_an_fgte_error_into_one_line(monkeypatch, capsys):
+    def fails(args):
+        raise DataMissing("N99999 finns inte i katalogen")
+    monkeypatch.setattr(cli, "cmd_indicators", fails)
+    assert cli.main(["indicators"]) == 2
+    err = capsys.readouterr().err
+    assert err == "fgte: N99999 finns inte i katalogen\n"
