@@ -223,3 +223,18 @@ def test_stored_objects_are_the_computed_ones(cold_store):
     assert {p.parent.name for p in stored} >= {"annual_results", "study"}
     assert not [p for p in cold_store.rglob("*") if p.suffix == ".pkl"]
     del _fit_pooled
+
+
+def test_every_designs_result_is_readable_in_a_fresh_process():
+    """The store decodes only classes already imported (it imports nothing a file names). The event study's
+    module was imported only when that design ran, so in a fresh report kernel its stored results were refused
+    ('okänd klass … EventStudyResult') and recomputed in every report. Reading a study imports every design."""
+    import subprocess
+    import sys
+
+    code = ("import sys, fgte_research.intervention_study\n"
+            "from fgte_research.interventions.designs import designs\n"
+            "print([d.module for d in designs().values() if 'fgte_research.interventions.' + d.module "
+            "not in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
