@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
 import publish_support as ps  # noqa: E402
 
+from fgte_research import catalogue  # noqa: E402
 from fgte_research import municipalities as m  # noqa: E402
 from fgte_research import publish  # noqa: E402
 from fgte_research.publish import cache, runner  # noqa: E402
@@ -162,7 +163,7 @@ def test_year_without_indicator_data_is_refused_with_one_line(years, tmp_path, d
     assert code == 2, (out, err)
     line = _one_problem_line(err)
     assert "1994" in line and f"Användbara år: {year_ranges(data.report_years)}" in line
-    assert f"minst {MIN_HEADLINE_INDICATORS} av de 13 indikatorerna" in line
+    assert f"minst {MIN_HEADLINE_INDICATORS} av de {len(catalogue.INDICATORS)} indikatorerna" in line
     assert "Traceback" not in err and not reports.exists()
 
 
