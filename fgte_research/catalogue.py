@@ -18,9 +18,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import paths
+from .errors import FgteError
 
 KOLADA_CAPTION = "Bearbetning av data från Kolada"
 SKOLVERKET_CAPTION = "Källa: Skolverket, egen bearbetning"
+
+
+class UnknownIndicator(FgteError, ValueError):
+    """An indicator number or id the catalogue does not have; the message lists the valid ones."""
 
 
 @dataclass(frozen=True)
@@ -370,7 +375,7 @@ def indicator(key: str | int) -> Indicator:
         if key == ind.id or key == ind.number or (isinstance(key, str) and key.isdigit() and int(key) == ind.number):
             return ind
     valid = ", ".join(f"{i.number}={i.id}" for i in INDICATORS)
-    raise ValueError(f"okänd indikator {key!r}; giltiga: {valid}")
+    raise UnknownIndicator(f"okänd indikator {key!r}; giltiga: {valid}")
 
 
 def series(series_id: str) -> Series:
