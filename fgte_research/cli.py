@@ -102,6 +102,9 @@ def cmd_data_fetch(args) -> int:
     except _untrusted() as exc:  # a redirect elsewhere, an absurd value …: bad input, not a failed step
         _err(f"hämtningen avbröts, inget skrevs: {exc}")
         return 2
+    except kolada_api.KoladaUnknownKpiError as exc:  # a wrong --kpi is bad input, as in `data update`
+        _err(f"hämtningen avbröts innan något hämtades, inget skrevs: {exc}")
+        return 2
     except Exception as exc:  # the client's messages name the failing request
         _err(f"hämtningen misslyckades, inget skrevs: {exc}")
         return 1

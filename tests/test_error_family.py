@@ -83,3 +83,16 @@ def test_the_cli_turns_an_fgte_error_into_one_line(monkeypatch, capsys):
     assert cli.main(["indicators"]) == 2
     err = capsys.readouterr().err
     assert err == "fgte: N99999 finns inte i katalogen\n"
+
+
+def test_an_unknown_kpi_in_data_fetch_is_bad_input(capsys, tmp_path, monkeypatch):
+    """A wrong --kpi is the user's input (exit 2, one line), as in `data update`; no request is sent (the port
+    answers nothing) and data/raw is untouched."""
+    from fgte_research import paths
+
+    manifest = (paths.raw_dir() / "MANIFEST.csv").read_bytes()
+    code = cli.main(["data", "fetch", "--kpi", "N99999", "--municipalities", "1380", "--years", "2020",
+                     "--base-url", "http://127.0.0.1:9/v3", "--max-attempts", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "N99999" in err and "Traceback" not in err, err
+    assert (paths.raw_dir() / "MANIFEST.csv").read_bytes() == manifest
