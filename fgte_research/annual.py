@@ -1,19 +1,22 @@
 """The annual report a process group reads: Kommunsammanfattning, Fördjupning and Metod- och databilaga as HTML.
 
 Presentation only: it arranges results the analysis layer computes and writes them for non-programmers in plain
-Swedish. Everything that can come from a file a user edits (intervention names and descriptions, soft-value titles)
-is HTML-escaped here; names, never ids, where a reader looks; ids only in the bilaga.
+Swedish. The HTML is rendered through the templates in fgte_research/templates (autoescape): everything that can
+come from a file a user edits (intervention names and descriptions, soft-value titles) is escaped there; only HTML
+this module builds itself is passed in as Markup (``html()``, ``Markup.format``, which escapes its arguments).
+Names, never ids, where a reader looks; ids only in the bilaga.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from html import escape
 
 import pandas as pd
+from markupsafe import Markup
 
 from . import catalogue, plots
+from .templates import html, render
 from . import municipalities as mun
 from .contract import DataMissing
 from .annual_results import (  # noqa: F401  (re-exported: the notebooks call annual.results_for …)
@@ -49,10 +52,8 @@ def _riket_value(part, year: int) -> float | None:
 
 
 def _table(caption: str, header: list[str], rows: list[list[str]], cls: str = "") -> str:
-    head = "".join(f"<th scope=\"col\">{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (f'<div class="fgte-table-wrap"><table class="fgte-table {cls}"><caption>{caption}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    """A table; caption, header and plain-str cells are escaped by the template, Markup cells kept as built."""
+    return render("table.html.j2", caption=caption, header=header, rows=rows, cls=cls)
 
 
 # ---------------------------------------------------------------- page 1–2: Kommunsammanfattning
@@ -87,25 +88,24 @@ def summary_rows(results: dict, municipality_id: str, year: int) -> list[dict]:
 def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
     out = []
     for r in rows:
-        name = f"{r['nr']}. {escape(r['indikator'])}"
+        name = f"{r['nr']}. {r['indikator']}"
         if "missing" in r:
-            out.append([name, "saknas", f"saknas: {escape(_plain_reason(r['missing']))}", "", ""])
+            out.append([name, "saknas", f"saknas: {_plain_reason(r['missing'])}", "", ""])
             continue
         unit = short_unit(r["unit"])
         latest = f"{fmt_num(r['latest'])} {unit} ({r['latest_year']})"
         if r["latest_year"] < year:
-            latest += " <span class=\"fgte-note\">äldre data</span>"
+            latest = Markup('{} <span class="fgte-note">äldre data</span>').format(latest)
         if "change" in r:
-            change = (f"{fmt_num(r['change'], signed=True)} {difference_unit(r['unit'])} "
-                      f"{r['change_from']}–{r['change_to']}"
-                      f"<br><span class=\"fgte-note\">{fmt_ci(r['change_low'], r['change_high'])}</span>"
-                      f"<br><strong>{r['change_word']}</strong>")
+            change = Markup('{} {} {}–{}<br><span class="fgte-note">{}</span><br><strong>{}</strong>').format(
+                fmt_num(r['change'], signed=True), difference_unit(r['unit']), r['change_from'], r['change_to'],
+                fmt_ci(r['change_low'], r['change_high']), r['change_word'])
         else:
             change = "kan inte bedömas (för få jämförbara år)"
         riket = f"{fmt_num(r['riket'])} {unit}" if r.get("riket") is not None else "saknas"
         word = r.get("trend_word", "")
-        trend = (f"<span aria-hidden=\"true\">{ARROWS.get(word, '')}</span> {word} (hela perioden "
-                 f"{r['trend_years']})"
+        trend = (Markup('<span aria-hidden="true">{}</span> {} (hela perioden {})').format(
+                     ARROWS.get(word, ''), word, r['trend_years'])
                  if word else "saknas (färre än tre jämförbara år)")
         out.append([name, latest, change, riket, trend])
     return _table(f"De {len(catalogue.INDICATORS)} indikatorerna: senaste värde, förändring sedan {since_words} och trend",
@@ -131,15 +131,15 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
     measurement is, and whether it is closing.
 
     ``res``: the merit gap already computed by the caller (else computed here)."""
-    name = escape(mun.name_of(municipality_id))
+    name = mun.name_of(municipality_id)
     try:
         res = res if res is not None else merit_gap(municipality_id, year)
     except DataMissing as exc:
-        return f"<p><strong>Gapet:</strong> kan inte beräknas för {name} ({escape(str(exc))}).</p>"
+        return str(Markup("<p><strong>Gapet:</strong> kan inte beräknas för {} ({}).</p>").format(name, str(exc)))
     table = res.data()
     ok = table[table["status"] == "ok"]
     last = ok.iloc[-1]
-    text = (f"<p><strong>Minskar gapet mellan elevernas förutsättningar och resultat?</strong> {int(last['year'])} "
+    text = (f"{int(last['year'])} "
             f"var meritvärdet i åk 9 i {name}s kommunala skolor {fmt_num(last['actual'])} poäng; elevernas "
             f"bakgrund förutsäger {fmt_num(last['expected'])} poäng. " + _gap_words(last))
     if not math.isnan(last["official_deviation"]):
@@ -163,11 +163,13 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
                  f"plus = närmare eller förbi det förväntade)"
                  + ("; samma bedömning om åren inte samvarierar." if t0["verdict"] == t["verdict"] else
                     f". Om åren inte samvarierar blir intervallet {fmt_ci(t0['ci_low'], t0['ci_high'], 1)} och "
-                    f"bedömningen en annan ({escape(t0['verdict'])}): se den som osäker."))
+                    f"bedömningen en annan ({t0['verdict']}): se den som osäker."))
     if year > main_model_last_year():
         text += (f" Modellens bakgrundsuppgifter slutar {main_model_last_year()}; åren därefter beräknas med en enklare "
                  "modell (detaljer i bilagan)." + _simpler_model_sentence(municipality_id, year))
-    return text + "</p>"
+    # plain text so far (names included); the template-free wrapper escapes it
+    return str(Markup("<p><strong>Minskar gapet mellan elevernas förutsättningar och resultat?</strong> {}</p>")
+               .format(text))
 
 
 def _simpler_model_sentence(municipality_id: str, year: int) -> str:
@@ -202,23 +204,7 @@ def reading_box_html(n_verdicts: int, what: str = "rapporten") -> str:
               f"i genomsnitt ungefär {expected} av dem visa säker ökning eller minskning av en slump, så ett "
               "enstaka säkert omdöme ska läsas tillsammans med de andra och med siffrorna."
               if n_verdicts else "")
-    return (
-        f'<aside class="fgte-box" aria-labelledby="las"><h3 id="las">Så läser du {what}</h3><ul>'
-        "<li><strong>saknas</strong>: det finns inget publicerat värde (inget prov det året, ingen sådan skola, "
-        "eller uppgiften ingår inte i projektets data). Skälet står intill. Inget saknat värde ersätts med en "
-        "uppskattning.</li>"
-        "<li><strong>..</strong> i källorna betyder att värdet är prickat för att för få elever ingår; det visas här "
-        "som saknas.</li>"
-        "<li><strong>Intervall</strong> (95 % KI, konfidensintervall): det spann som det sanna värdet troligen "
-        "ligger i. Årskullar skiljer sig åt av slump, särskilt i små kommuner, så en förändring inom spannet kan "
-        "vara slump.</li>"
-        "<li><strong>säker ökning / säker minskning</strong>: hela intervallet ligger på samma sida om noll. Metoden "
-        "har prövats på alla landets kommuner, i små, mellanstora och stora kommuner var för sig, och ger ett "
-        "falskt utslag i högst ungefär 5 fall av 100 där inget har hänt. " + family + " Annars står "
-        "<strong>kan vara slump</strong>.</li>"
-        "<li><strong>Ingen rangordning:</strong> rapporten följer kommunens egen utveckling. Riket och länet visas "
-        "som jämförelse, inte för att rangordna.</li>"
-        "</ul></aside>")
+    return render("reading_box.html.j2", what=what, family=family)
 
 
 def _verdict_count(rows: list[dict]) -> int:
@@ -230,14 +216,14 @@ def _trend_sentence_sv(n: int, titles: list[str], direction: str) -> str:
     """'uppåt för två (a; b)' / 'nedåt för ingen'."""
     if n == 0:
         return f"ingen {direction}"
-    which = f" ({'; '.join(escape(t[:1].lower() + t[1:]) for t in titles)})" if titles else ""
+    which = f" ({'; '.join(t[:1].lower() + t[1:] for t in titles)})" if titles else ""
     return f"{direction} för {_count_sv(n)}{which}"
 
 
 def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) -> str:
     base, since_words = baseline_for(municipality_id)
     rows = summary_rows(results, municipality_id, year)
-    name = escape(mun.name_of(municipality_id))
+    name = mun.name_of(municipality_id)
     n_up = sum(r.get("trend_word") == INCREASE for r in rows)
     n_down = sum(r.get("trend_word") == DECREASE for r in rows)
     n_missing = sum("missing" in r for r in rows)
@@ -245,16 +231,16 @@ def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) ->
     ups = [r["indikator"] for r in rows if r.get("trend_word") == INCREASE]
     downs = [r["indikator"] for r in rows if r.get("trend_word") == DECREASE]
     ends = sorted({r["latest_year"] for r in rows if "latest_year" in r and r["latest_year"] < year})
-    intro = (f"<p>{name} följer {len(catalogue.INDICATORS)} indikatorer från åk 3 till gymnasiet. Säker trend över alla jämförbara år: "
+    intro = (f"{name} följer {len(catalogue.INDICATORS)} indikatorer från åk 3 till gymnasiet. Säker trend över alla jämförbara år: "
              + _trend_sentence_sv(n_up, ups, "uppåt") + "; " + _trend_sentence_sv(n_down, downs, "nedåt")
              + ". För övriga ryms förändringarna i årskullarnas slumpvariation. Trenden omfattar även åren före "
              f"insatsen; förändringen sedan starten står i en egen kolumn. "
              f"{_count_sv(n_missing).capitalize()} indikatorer saknas helt – skälet står i tabellen."
              + (f" För {_count_sv(stale)} indikatorer slutar projektets data "
                 + (str(ends[0]) if len(ends) == 1 else f"före {year} ({', '.join(map(str, ends))})")
-                + "; nyare värden kan hämtas när data uppdateras." if stale else "") + "</p>")
+                + "; nyare värden kan hämtas när data uppdateras." if stale else ""))
     return ('<section class="fgte-summary-page"><h2>Kommunsammanfattning</h2>'
-            + gap_sentence_html(municipality_id, year) + intro
+            + gap_sentence_html(municipality_id, year) + str(Markup("<p>{}</p>").format(intro))
             + summary_table_html(rows, year, since_words) + reading_box_html(_verdict_count(rows))
             + "</section>")
 
@@ -276,43 +262,42 @@ def _data_table(res) -> str:
     refs = {lab: g.set_index("year")["value"] for (key, lab), g in part.references.groupby(["reference", "label"])
             if key in ("riket", "lan")}
     years = sorted(set(own.index) | {y for s in refs.values() for y in s.index})
-    header = ["År", escape(res.municipality_name)] + [escape(k) for k in refs]
+    header = ["År", res.municipality_name] + list(refs)
     rows = [[str(y), fmt_num(own.get(y))] + [fmt_num(s.get(y)) for s in refs.values()] for y in years]
     return ("<details><summary>Siffrorna i diagrammet</summary>"
-            + _table(f"{escape(part.meta.title_sv)} per år", header, rows, "fgte-data") + "</details>")
+            + _table(f"{part.meta.title_sv} per år", header, rows, "fgte-data") + "</details>")
 
 
 def indicator_block_html(ind, res, year: int) -> str:
-    head = f'<h3 id="ind-{ind.number}">{ind.number}. {escape(ind.title_sv)}</h3>'
+    block = dict(number=ind.number, title=ind.title_sv, missing=None)
     if not ind.available:
-        return f'<div class="fgte-block">{head}<p>Saknas: {escape(ind.missing_reason or "")}</p></div>'
+        return render("indicator_block.html.j2", **{**block, "missing": ind.missing_reason or ""})
     if res is None or not res.parts or res.parts[0].own["value"].isna().all():
-        return f'<div class="fgte-block">{head}<p>Saknas: inga värden till och med {year}.</p></div>'
+        return render("indicator_block.html.j2", **{**block, "missing": f"inga värden till och med {year}."})
     part = res.parts[0]
     ok = part.own.dropna(subset=["value"])
     last = ok.iloc[-1]
     lines = [f"Senast {fmt_num(last['value'])} {short_unit(part.meta.unit)} ({int(last['year'])})."]
-    lines += [note] if (note := series_end_note_html(part.series_id, int(last["year"]), year)) else []
+    lines += [html(note)] if (note := series_end_note_html(part.series_id, int(last["year"]), year)) else []
     if part.trend:
         t = part.trend
-        lines.append(f"Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} "
-                     f"{difference_unit(part.meta.unit)} per år "
-                     f"({fmt_ci(*t.ols_ci, decimals=2)}): <strong>{verdict(*t.ols_ci)}</strong>.")
+        lines.append(Markup("Trend {}: {} {} per år ({}): <strong>{}</strong>.").format(
+            years_sv(t.first_year, t.last_year), fmt_num(t.ols_slope, 2, signed=True),
+            difference_unit(part.meta.unit), fmt_ci(*t.ols_ci, decimals=2), verdict(*t.ols_ci)))
     if part.change:
         c = part.change
-        lines.append(f"Förändring {c['first']}–{c['last']}: {fmt_num(c['estimate'], signed=True)} "
-                     f"{difference_unit(part.meta.unit)} ({fmt_ci(c['ci_low'], c['ci_high'])}): "
-                     f"<strong>{verdict(c['ci_low'], c['ci_high'])}</strong>.")
+        lines.append(Markup("Förändring {}–{}: {} {} ({}): <strong>{}</strong>.").format(
+            c['first'], c['last'], fmt_num(c['estimate'], signed=True), difference_unit(part.meta.unit),
+            fmt_ci(c['ci_low'], c['ci_high']), verdict(c['ci_low'], c['ci_high'])))
     caveats = [w for w in res.warnings if not w.startswith(("Förändringen i ", "Från läsåret 2023/24"))][:1]
-    lines += [f'<span class="fgte-note">{escape(_first_sentence(w))} (Mer i bilagan.)</span>' for w in caveats]
+    lines += [Markup('<span class="fgte-note">{} (Mer i bilagan.)</span>').format(_first_sentence(w))
+              for w in caveats]
     if len(ind.headline) > 1:
-        lines.append(f'<span class="fgte-note">Diagrammet visar {escape(part.meta.title_sv.lower())}; övriga serier '
-                     "står i bilagan.</span>")
-    img = (f'<img class="fgte-fig" src="{plots.figure_data_uri(plots.indicator_figure(res))}" '
-           f'alt="{escape(_alt(ind, res, year))}">')
-    return (f'<div class="fgte-block">{head}<div class="fgte-row"><figure>{img}<figcaption>'
-            f"{escape(part.meta.caption)}. Riket och länet visas som jämförelse, inte för att rangordna.</figcaption></figure>"
-            f'<div class="fgte-text"><p>' + "<br>".join(lines) + "</p></div></div>" + _data_table(res) + "</div>")
+        lines.append(Markup('<span class="fgte-note">Diagrammet visar {}; övriga serier står i bilagan.</span>')
+                     .format(part.meta.title_sv.lower()))
+    return render("indicator_block.html.j2", **block, lines=lines, caption=part.meta.caption,
+                  src=plots.figure_data_uri(plots.indicator_figure(res)), alt=_alt(ind, res, year),
+                  data_table=html(_data_table(res)))
 
 
 def series_end_note_html(series_id: str, last_year: int, year: int) -> str:
@@ -325,7 +310,7 @@ def series_end_note_html(series_id: str, last_year: int, year: int) -> str:
     if last_year >= year:
         return ""
     text = f"Senaste år med data: {last_year}."
-    cmd = f"<code>{escape(catalogue.UPDATE_COMMAND)}</code>"
+    cmd = Markup("<code>{}</code>").format(catalogue.UPDATE_COMMAND)
     if catalogue.series(series_id).source != "kolada":
         more = ("Nyare värden kommer från Skolverket: ladda ned exporten och registrera den med "
                 "<code>fgte data add FIL</code>.")
@@ -333,7 +318,7 @@ def series_end_note_html(series_id: str, last_year: int, year: int) -> str:
         more = f"Nyare värden finns hos Kolada; kör {cmd} för att hämta dem."
     else:
         more = f"Kolada hade inga nyare värden vid den senaste hämtningen; kör {cmd} igen när nästa år publicerats."
-    return f'<span class="fgte-note">{text} {more}</span>'
+    return str(Markup('<span class="fgte-note">{} {}</span>').format(text, html(more)))
 
 
 _ABBREVIATIONS = ("exkl.", "inkl.", "t.ex.", "bl.a.", "d.v.s.", "dvs.", "ca.", "s.k.", "resp.")
@@ -365,51 +350,47 @@ def interventions_html(municipality_id: str, year: int) -> str:
     """Registered interventions: the primary design's verdict per indicator in words, with the minimum
     detectable effect, the sensitivity designs' direction beside it and the event-study figure; numbers of
     every design go to the bilaga."""
-    name = escape(mun.name_of(municipality_id))
+    name = mun.name_of(municipality_id)
     studies = intervention_studies(municipality_id, year)
     out = ['<section><h2>Insatser</h2>']
     if not studies:
-        out.append(f"<p>Inga insatser är registrerade för {name}.</p></section>")
+        out.append(Markup("<p>Inga insatser är registrerade för {}.</p></section>").format(name))
         return "".join(out)
     by_entry: dict = {}
     for entry, ind_id, st, whole in studies:
         by_entry.setdefault(entry.id, (entry, []))[1].append((ind_id, st, whole))
     for entry, items in by_entry.values():
-        out.append(f"<h3>{escape(entry.name)}</h3><p>{escape(entry.description)}</p>")
+        intervention = dict(name=entry.name, description=entry.description)
         if entry.first_treated_year is None:
-            out.append("<p>Startåret saknas i registret, så ingen jämförelse före och efter kan göras. "
-                       f"({escape(entry.note or '')})</p>")
+            out.append(render("intervention.html.j2", **intervention, no_start=True, note=entry.note or ""))
             continue
         rows, figure = [], None
         for ind_id, st, whole in items:
             ind = catalogue.indicator(ind_id)
             if isinstance(st, DataMissing):
-                rows.append([escape(ind.title_sv), "saknas", escape(str(st)), ""])
+                rows.append([ind.title_sv, "saknas", str(st), ""])
                 continue
             window = f"{st.window[0]}–{st.window[1]}" if st.window else ""
             sentence = st.headline_verdict(municipality_id)[1]
             if whole is not None and whole.primary() is not None:
                 sentence += f" Hela {entry.name}: {whole.headline_verdict()[1]}"
-            rows.append([escape(ind.title_sv), escape(window), escape(sentence),
-                         escape(_sensitivity_cell(st, municipality_id))])
+            rows.append([ind.title_sv, window, sentence, _sensitivity_cell(st, municipality_id)])
             es = st.event_study(municipality_id)
             if figure is None and es is not None and es.status.ok:
                 figure = (ind, es)
-        out.append(_table(f"Före och efter {entry.first_treated_year}, jämfört med riket",
-                          ["Indikator", "År som används", "Huvudresultat", "Känslighetsanalyser"], rows))
+        table = _table(f"Före och efter {entry.first_treated_year}, jämfört med riket",
+                       ["Indikator", "År som används", "Huvudresultat", "Känslighetsanalyser"], rows)
+        img = ""
         if figure is not None:
             ind, es = figure
-            alt = (f"Diagram: effekten per år sedan starten {entry.first_treated_year} för {mun.name_of(municipality_id)}"
-                   f", {ind.title_sv.lower()}, jämfört med riket, med 95 % intervall.")
-            out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(es.plot())}" '
-                       f'alt="{escape(alt)}"><figcaption>Effekt per år jämfört med kommuner av liknande storlek i '
-                       "hela landet. Åren före starten ska ligga nära noll. Strecken visar 95 % intervall."
-                       "</figcaption></figure>")
-        out.append("<p class=\"fgte-note\">Huvudresultatet jämför kommunens förändring med rikets, räknat mot "
-                   "kommuner av liknande storlek; det är den enda metod som ger ett omdöme. Övriga metoder är "
-                   "känslighetsanalyser: de visar om de pekar åt samma håll, aldrig ett eget omdöme. Varje metod och "
-                   "dess siffror står i bilagan. Även en säker skillnad visar inte att det var insatsen som "
-                   "orsakade den: annat kan ha hänt i kommunen samtidigt.</p>")
+            img = render("figure.html.j2", src=plots.figure_data_uri(es.plot()),
+                         alt=(f"Diagram: effekten per år sedan starten {entry.first_treated_year} för "
+                              f"{mun.name_of(municipality_id)}, {ind.title_sv.lower()}, jämfört med riket, med 95 % "
+                              "intervall."),
+                         caption="Effekt per år jämfört med kommuner av liknande storlek i hela landet. Åren före "
+                                 "starten ska ligga nära noll. Strecken visar 95 % intervall.")
+        out.append(render("intervention.html.j2", **intervention, no_start=False, table=html(table),
+                          figure=html(img)))
     out.append("</section>")
     return "".join(out)
 
@@ -432,10 +413,9 @@ def gap_block_html(municipality_id: str, year: int) -> str:
         alt = (f"Diagram: avvikelsen från modellberäknat meritvärde i {mun.name_of(municipality_id)} "
                f"{int(ok['year'].min())}–{int(ok['year'].max())} med 95 % intervall för gapet; senast "
                f"{fmt_num(ok['residual'].iloc[-1], signed=True)} poäng ({int(ok['year'].iloc[-1])}).")
-        out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(res.plot())}" '
-                   f'alt="{escape(alt)}"><figcaption>Avvikelse = faktiskt minus modellberäknat värde. Noll betyder '
-                   "samma resultat som kommuner med liknande elever fick samma år. Ingen rangordning.</figcaption>"
-                   "</figure>")
+        out.append(render("figure.html.j2", src=plots.figure_data_uri(res.plot()), alt=alt,
+                          caption="Avvikelse = faktiskt minus modellberäknat värde. Noll betyder samma resultat som "
+                                  "kommuner med liknande elever fick samma år. Ingen rangordning."))
         rows = [[str(int(r.year)), fmt_num(r.actual), fmt_num(r.expected), fmt_num(r.residual, signed=True),
                  f"{fmt_num(r.gap_low, signed=True)} till {fmt_num(r.gap_high, signed=True)}",
                  f"{fmt_num(r.residual_low, signed=True)} till {fmt_num(r.residual_high, signed=True)}",
@@ -454,33 +434,26 @@ def soft_values_html(municipality_id: str, year: int) -> str:
     """Soft values: the municipality's own files if any (escaped), else a pointer; never compared."""
     from . import soft_values
 
-    name = escape(mun.name_of(municipality_id))
-    out = ["<section><h2>Mjuka värden</h2><p>Trivsel, trygghet och inflytande väljs och mäts lokalt och jämförs "
-           "inte mellan kommuner; rapporten visar bara kommunens egen utveckling, när kommunen lämnat uppgifter.</p>"]
+    values = dict(name=mun.name_of(municipality_id), error=None, lines=None)
     if soft_values.local_files(municipality_id):
         try:
             res = soft_values.soft_progression(municipality_id, year=year)
         except soft_values.SoftValueFileError as exc:  # a broken local file affects this section only
-            out.append(f"<p>Kommunens egna uppgifter kunde inte läsas: {escape(str(exc))}. Rätta filen enligt "
-                       "params/local/README.md; resten av rapporten påverkas inte.</p>")
-            return "".join(out) + "</section>"
-        out.append("<p>" + "<br>".join(escape(line) for line in res.summary_sv().split("\n")) + "</p>")
-    else:
-        out.append(f"<p>{name} har inte lämnat egna uppgifter om mjuka värden. Skolenkätens värden i Kolada "
-                   "(ett enda år i projektets data) står i bilagan.</p>")
-    return "".join(out) + "</section>"
+            return render("soft_values.html.j2", **{**values, "error": str(exc)})
+        return render("soft_values.html.j2", **{**values, "lines": res.summary_sv().split("\n")})
+    return render("soft_values.html.j2", **values)
 
 
 # ---------------------------------------------------------------- the regional overview's first page
 def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) -> str:
     """One table: per indicator the group's latest value and each member's trend word, members in code order."""
     ids = sorted(municipality_ids)
-    header = ["Indikator", "Gruppen"] + [escape(mun.name_of(m)) for m in ids]
+    header = ["Indikator", "Gruppen"] + [mun.name_of(m) for m in ids]
     rows = []
     n_words = 0
     for ind in catalogue.INDICATORS:
         reg = regs.get(ind.id)
-        name = f"{ind.number}. {escape(ind.title_sv)}"
+        name = f"{ind.number}. {ind.title_sv}"
         if reg is None:
             rows.append([name, "saknas"] + [""] * len(ids))
             continue
@@ -494,7 +467,8 @@ def regional_summary_html(regs: dict, municipality_ids: list[str], year: int) ->
             trend = next((p.trend for p in r.parts if p.trend), None) if r else None
             word = verdict(*trend.ols_ci) if trend else ""
             n_words += bool(word)
-            cells.append(f"<span aria-hidden=\"true\">{ARROWS.get(word, '')}</span> {word}" if word else "saknas")
+            cells.append(Markup('<span aria-hidden="true">{}</span> {}').format(ARROWS.get(word, ''), word)
+                         if word else "saknas")
         rows.append([name, group] + cells)
     return ('<section><h2>Sammanfattning</h2><p>Varje kommuns egen trend i indikatorn, med samma prövade omdömen '
             "som i årsrapporterna: <strong>säker ökning</strong> eller <strong>säker minskning</strong> bara där "
@@ -517,10 +491,10 @@ def set_studies_html(municipality_ids, year: int) -> str:
     for entry, ind_id, st in items:
         ind = catalogue.indicator(ind_id)
         if isinstance(st, DataMissing):
-            rows.append([escape(entry.name), escape(ind.title_sv), "", escape(str(st))])
+            rows.append([entry.name, ind.title_sv, "", str(st)])
             continue
         window = f"{st.window[0]}–{st.window[1]}" if st.window else ""
-        rows.append([escape(entry.name), escape(ind.title_sv), escape(window), escape(st.headline_verdict()[1])])
+        rows.append([entry.name, ind.title_sv, window, st.headline_verdict()[1]])
         es = st.event_study()
         if figure is None and es is not None and es.status.ok:
             figure = (entry, ind, es)
@@ -532,9 +506,9 @@ def set_studies_html(municipality_ids, year: int) -> str:
         entry, ind, es = figure
         alt = (f"Diagram: effekten per år sedan starten {entry.first_treated_year} för {entry.name} som helhet och "
                f"för varje medlem, {ind.title_sv.lower()}, jämfört med riket, med 95 % intervall.")
-        out.append(f'<figure><img class="fgte-fig-wide" src="{plots.figure_data_uri(es.plot())}" '
-                   f'alt="{escape(alt)}"><figcaption>Svart: gruppen som helhet; grått: varje medlem. Åren före '
-                   "starten ska ligga nära noll.</figcaption></figure>")
+        out.append(render("figure.html.j2", src=plots.figure_data_uri(es.plot()), alt=alt,
+                          caption="Svart: gruppen som helhet; grått: varje medlem. Åren före starten ska ligga nära "
+                                  "noll."))
     return "".join(out) + "</section>"
 
 
@@ -543,21 +517,20 @@ def study_summary_html(studies: list, intervention_name: str) -> str:
     unit), then each member's, with the sensitivity designs' direction beside it."""
     rows = []
     for st in studies:
-        what = escape(st.indicator.title_sv if st.indicator else st.series_id)
+        what = st.indicator.title_sv if st.indicator else st.series_id
         window = f"{st.window[0]}–{st.window[1]}" if st.window else ""
         members = list(st.treated)
         if not members:
-            rows.append([what, escape(window), "", escape("; ".join(st.skipped) or st.status.sv()), ""])
+            rows.append([what, window, "", "; ".join(st.skipped) or st.status.sv(), ""])
             continue
         if len(members) > 1:
-            rows.append([what, escape(window), f"<strong>Hela {escape(intervention_name)}</strong>",
-                         escape(st.headline_verdict()[1]), escape(_sensitivity_cell(st, None))])
+            rows.append([what, window, Markup("<strong>Hela {}</strong>").format(intervention_name),
+                         st.headline_verdict()[1], _sensitivity_cell(st, None)])
         for m in members:
-            rows.append([what, escape(window), escape(mun.name_of(m)), escape(st.headline_verdict(m)[1]),
-                         escape(_sensitivity_cell(st, m))])
+            rows.append([what, window, mun.name_of(m), st.headline_verdict(m)[1], _sensitivity_cell(st, m)])
     return ('<section><h2>Sammanfattning</h2><p>Före och efter insatsens start, jämfört med hur kommuner av '
             "liknande storlek i hela landet rörde sig samma år. Huvudresultatet är det enda omdömet; övriga metoder "
             "är känslighetsanalyser som visar om de pekar åt samma håll.</p>"
-            + _table(f"Huvudresultat: {escape(intervention_name)}", ["Indikator", "År som används", "Kommun",
+            + _table(f"Huvudresultat: {intervention_name}", ["Indikator", "År som används", "Kommun",
                                                                     "Huvudresultat", "Känslighetsanalyser"], rows)
             + "</section>")

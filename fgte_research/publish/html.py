@@ -25,6 +25,7 @@ from typing import Iterable
 
 import nbformat
 
+from .. import templates
 from ..classroom import with_answer_cells
 
 #: File-name suffix and Swedish label of each variant ("" = the notebook has no variants).
@@ -38,6 +39,8 @@ ALWAYS_REMOVED_TAGS = {"parameters", "injected-parameters", "remove_cell", "remo
 REMOVE_INPUT_TAGS = {"remove_input", "remove-input", "hide_input", "hide-input"}
 REMOVE_OUTPUT_TAGS = {"remove_output", "remove-output"}
 
+#: The page CSS; the annual report's own blocks come from fgte_research/templates/annual.css, beside the templates
+#: that write those blocks, so markup and style change together.
 PRINT_CSS = """
 /* fgte-research: readable on screen, printable in grey scale */
 main { max-width: 62rem; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
@@ -45,30 +48,7 @@ main { max-width: 62rem; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
 .fgte-footer { font-family: var(--jp-content-font-family, system-ui, sans-serif); margin-top: 3rem; padding-top: .6rem; border-top: 1px solid #bbb; font-size: .85em; color: #444; }
 .fgte-footer code { font-size: .95em; overflow-wrap: anywhere; }
 .fgte-tech { color: #666; font-size: .9em; }
-/* the annual report's own blocks (fgte_research/annual.py) */
-html, body { overflow-x: hidden; }
-.jp-RenderedHTMLCommon p, .jp-RenderedHTMLCommon li { overflow-wrap: anywhere; }
-.fgte-row { display: flex; flex-wrap: wrap; gap: .5rem 1.2rem; align-items: flex-start; }
-.fgte-row figure { flex: 1 1 20rem; max-width: 30rem; margin: 0; }
-.fgte-row figure img, .fgte-fig, .fgte-fig-wide { width: 100%; height: auto; }
-.fgte-fig-wide { max-width: 36rem; }
-.fgte-text { flex: 1 1 15rem; min-width: 0; }
-.fgte-text p { margin-top: 0; }
-figcaption, .fgte-note { font-size: .85em; color: #444; }
-.fgte-table-wrap { max-width: 100%; overflow-x: auto; }
-.jp-RenderedHTMLCommon table.fgte-table { border-collapse: collapse; width: 100% !important; font-size: .92em;
-  margin: .3rem 0 !important; table-layout: auto; }
-.jp-RenderedHTMLCommon table.fgte-table th, .jp-RenderedHTMLCommon table.fgte-table td { text-align: left !important; }
-.fgte-summary td:first-child { min-width: 9rem; }
-.fgte-table caption { text-align: left; font-weight: 600; padding: .3rem 0; }
-.fgte-table th, .fgte-table td { border-bottom: 1px solid #ccc; padding: .25rem .4rem; text-align: left;
-  vertical-align: top; }
-.fgte-box { border: 1px solid #777; border-radius: 4px; padding: .3rem 1rem; margin: 1rem 0; }
-.fgte-box h3 { margin-top: .4rem; }
-.fgte-block { break-inside: avoid; page-break-inside: avoid; margin-bottom: .6rem; }
-.fgte-block h3 { margin: .8rem 0 .3rem; font-size: 1.05rem; }
-details summary { cursor: pointer; font-size: .9em; }
-main, .jp-Notebook, .jp-Cell, .jp-OutputArea, .jp-OutputArea-output { min-width: 0 !important; max-width: 100%; }
+""" + templates.css("annual.css") + """main, .jp-Notebook, .jp-Cell, .jp-OutputArea, .jp-OutputArea-output { min-width: 0 !important; max-width: 100%; }
 @media (max-width: 640px) {
   main { padding: .5rem .6rem 1.5rem; }
   .fgte-summary td, .fgte-summary th { font-size: .85em; padding: .2rem; }
