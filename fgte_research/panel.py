@@ -209,3 +209,8 @@ def size_classes(last_year: int | None = None) -> dict[str, int]:
     logs = np.log(latest[latest > 0])
     cuts = np.quantile(logs, [1 / 3, 2 / 3])
     return {str(k): int(np.digitize(v, cuts)) for k, v in logs.items()}
+
+
+def tercile_members(size_class: int, last_year: int | None = None) -> set[str]:
+    """The municipalities of one population tercile (``size_classes``): the pool a tercile's ρ is estimated on."""
+    return {m for m, c in size_classes(last_year).items() if c == size_class}

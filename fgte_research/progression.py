@@ -39,7 +39,7 @@ from .contract import (
 from .panel import series_values
 from .references import aggregate, reference_table, weight_series_for
 from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
-from .panel import memoised, size_classes  # noqa: F401  (size_classes: re-exported)
+from .panel import memoised, size_classes, tercile_members  # noqa: F401  (size_classes: re-exported)
 from .trend import Trend, comparable_years, fit_trend, pooled_rho, residual_variance_bias  # noqa: F401
 from .verdicts import direction_sv, verdict
 
@@ -243,7 +243,7 @@ def _rho_from(frame: pd.DataFrame, series_id: str, gender: str, members=None) ->
 def _panel_rho(series_id: str, last_year: int | None, gender: str, size_class: int | None = None) -> float:
     members = None
     if size_class is not None:
-        members = {m for m, c in size_classes(last_year).items() if c == size_class}
+        members = tercile_members(size_class, last_year)
     return _rho_from(series_values(series_id, gender=gender, last_year=last_year, include_aggregates=False),
                      series_id, gender, members)
 
@@ -257,7 +257,7 @@ def noise_rho(series_id: str, last_year: int | None = None, gender: str = "T", p
     if panel is None:
         return _panel_rho(series_id, last_year, gender, size_class)
     frame = panel if last_year is None else panel[panel["year"] <= last_year]
-    members = None if size_class is None else {m for m, c in size_classes(last_year).items() if c == size_class}
+    members = None if size_class is None else tercile_members(size_class, last_year)
     return _rho_from(frame, series_id, gender, members)
 
 

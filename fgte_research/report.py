@@ -13,7 +13,6 @@ from . import __version__, breaks, catalogue
 from . import municipalities as mun
 from . import store
 from .contract import DataMissing, escape_markdown_text
-from .panel import memoised
 from .annual_results import (  # noqa: F401  (re-exported: notebooks and researchers call report.annual_results …)
     ANNUAL_RESULTS, COMPARISON_GROUPS, GAP_OUTCOMES, SKOLVERKET_ONLY_OUTCOMES, annual_results, annual_results_key,
     interventions_for, is_annual_results_of, main_model_last_year, similar_kind_for, simpler_model_gap,

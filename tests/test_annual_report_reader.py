@@ -17,14 +17,16 @@ import base64
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from fgte_research import publish
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import publish_support as ps  # noqa: E402
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
@@ -44,14 +46,7 @@ GROUP = "<i>grupp</i>"
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reader")
-    params = tmp / "params"
-    shutil.copytree(ROOT / "params", params)
-    reg_path = params / "interventions.yaml"
-    reg = yaml.safe_load(reg_path.read_text(encoding="utf-8"))
-    for entry in reg["interventions"]:
-        if entry["id"] == "fgte":
-            entry.update(name=NAME, description=DESCRIPTION, note=NOTE)
-    reg_path.write_text(yaml.safe_dump(reg, allow_unicode=True), encoding="utf-8")
+    params = ps.params_with_fgte_entry(tmp, name=NAME, description=DESCRIPTION, note=NOTE)
     (params / "local" / "1380_trygghet_test.csv").write_text(
         f"# titel: {TITLE}\n# källa: {SOURCE}\n# positiva: svar_ja\n"
         "year;group;n;svar_ja;svar_nej\n"  # HAND-MADE TEST DATA: invented counts, not survey results
@@ -71,8 +66,6 @@ def rendered(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def driver():
-    import sys
-
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from test_publish_browser import start_driver
 

@@ -8,16 +8,18 @@ everything else is the project's real data and registry.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import jinja2
 import pytest
-import yaml
 from markupsafe import Markup
 
 from fgte_research import annual, templates
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import publish_support as ps  # noqa: E402
 #: Markup-significant characters and Markdown structure a user might type.
 HOSTILE = '<script>alert("x")</script> "citat" & **fet** # rubrik [länk](javascript:alert(1))'
 ESCAPED = ("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &#34;citat&#34; &amp; **fet** # rubrik "
@@ -58,14 +60,8 @@ def test_soft_value_file_text_is_escaped(tmp_path, monkeypatch):
 
 def test_registry_name_and_description_are_escaped(tmp_path, monkeypatch):
     """Real registry, its FGTE entry's name/description/note replaced by hostile text, rendered for real."""
-    params = tmp_path / "params"
-    shutil.copytree(ROOT / "params", params)
-    reg_path = params / "interventions.yaml"
-    reg = yaml.safe_load(reg_path.read_text(encoding="utf-8"))
-    for entry in reg["interventions"]:
-        if entry["id"] == "fgte":
-            entry.update(name=HOSTILE, description=HOSTILE + " 2", first_treated_year=None, note=HOSTILE + " 3")
-    reg_path.write_text(yaml.safe_dump(reg, allow_unicode=True), encoding="utf-8")
+    params = ps.params_with_fgte_entry(tmp_path, name=HOSTILE, description=HOSTILE + " 2", first_treated_year=None,
+                                      note=HOSTILE + " 3")
     monkeypatch.setenv("FGTE_PARAMS_DIR", str(params))
     out = annual.interventions_html("1380", 2025)
     assert "<script>" not in out

@@ -40,7 +40,7 @@ from .. import breaks, catalogue, style
 from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
 from .. import store
-from ..panel import memoised, size_classes
+from ..panel import memoised, size_classes, tercile_members
 from ..text_sv import fmt_ci, fmt_num, years_sv
 from ..trend import fit_trend, pooled_rho
 from ..verdicts import gap_verdict, significance_sv, verdict
@@ -394,8 +394,7 @@ def _pooled_residual_rho(fits: dict[int, SalsaResult], size_class: int | None = 
     wide = pd.concat({y: f.table.set_index("municipality_id")["residual_centred"] for y, f in fits.items()},
                      axis=1).sort_index(axis=1)
     if size_class is not None:
-        members = {m for m, c in size_classes(last_year).items() if c == size_class}
-        wide = wide[wide.index.astype(str).isin(members)]
+        wide = wide[wide.index.astype(str).isin(tercile_members(size_class, last_year))]
     return pooled_rho(wide.to_numpy(dtype=float), np.asarray(wide.columns, dtype=float))
 
 
