@@ -117,6 +117,10 @@ def main() -> None:
     ratios = big["primary"] / big["textbook"]
     print(f"\nKvot huvudresultat / storleksjusterad lärobok-DiD där den senare når minst 20 %: "
           f"median {ratios.median():.2f}, lägst {ratios.min():.2f} ({len(big)} celler).")
+    pooled = big.groupby("tercile", sort=False)[["primary", "textbook"]].sum()
+    print("Per tercil (summan av huvudresultatets styrka / den storleksjusterade lärobok-DiD:ns, samma celler): "
+          + ", ".join(f"{g} {pooled.loc[g, 'primary'] / pooled.loc[g, 'textbook']:.2f} "
+                      f"({int((big['tercile'] == g).sum())} celler)" for g in GROUPS if g in pooled.index) + ".")
     print("\n| FGTE-liknande grupper om fem (åk 9 meritvärde, start 2018, två förår) | grupper | "
           "'säker ökning' för gruppen |")
     print("|---|---|---|")

@@ -48,12 +48,18 @@ def load_municipalities() -> pd.DataFrame:
     return _table().copy()
 
 
-def name_of(municipality_id: str) -> str:
+@memoised(maxsize=4)
+def _name_by_code() -> dict[str, str]:
     table = _table()
-    hit = table.loc[table["municipality_id"] == municipality_id, "name"]
-    if hit.empty:
+    return dict(zip(table["municipality_id"].astype(str), table["name"].astype(str)))
+
+
+def name_of(municipality_id: str) -> str:
+    # a dict lookup: a report's study names every synthetic-control donor (thousands of calls per pass)
+    name = _name_by_code().get(municipality_id)
+    if name is None:
         raise ValueError(f"okänd kommunkod {municipality_id!r} (koden ska vara fyra siffror, t.ex. '1380')")
-    return str(hit.iloc[0])
+    return name
 
 
 def resolve(ref: str | int) -> str:
@@ -62,7 +68,7 @@ def resolve(ref: str | int) -> str:
     text = str(ref).strip()
     if text.isdigit():
         code = text.zfill(4)
-        if code in set(table["municipality_id"]):
+        if code in _name_by_code():
             return code
     else:
         hit = table[table["name"].str.lower() == text.lower()]
