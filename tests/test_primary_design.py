@@ -158,3 +158,20 @@ def test_a_bug_in_a_design_fails_visibly_instead_of_becoming_a_sentence(monkeypa
     monkeypatch.setattr(its_module, "its", broken)
     with pytest.raises(KeyError):
         study("samverkan-haparanda", "ak9_merit", 2025, designs=("its",))
+
+
+def test_an_empty_or_repeated_treated_list_is_a_named_error():
+    """Before: an empty list reached the set test and failed inside numpy (column_stack of nothing), a bug's
+    traceback; now it is the family's InputError, which the CLI prints as one line."""
+    from fgte_research.errors import InputError
+    from fgte_research.interventions.country import country
+
+    W = _matrix("N17445", (2014, 2022))
+    ids, size = list(W.index), population_before(2018)
+    with pytest.raises(InputError, match="minst en behandlad"):
+        calibrated_test(W, [], 2018, size, ids)
+    with pytest.raises(InputError, match="en gång"):
+        calibrated_test(W, ["1382", "1382"], 2018, size, [c for c in ids if c != "1382"])
+    long = series_values("N17445", include_aggregates=False)[["municipality_id", "year", "value"]]
+    with pytest.raises(InputError, match="tom"):
+        country(long, [], 2018, size=size)

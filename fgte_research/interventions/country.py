@@ -39,6 +39,7 @@ from scipy.special import digamma, polygamma
 
 from ..text_sv import fmt_num
 from ..contract import CannotAssess
+from ..errors import InputError
 from . import checks
 from .inference import NAN
 from .results import InterventionResult, Labels, Term, series_frame
@@ -339,6 +340,8 @@ def calibrated_test(W: pd.DataFrame, treated: Sequence[str], t0: int, size: Mapp
     n_pre, n_post = int((years < t0).sum()), int((years >= t0).sum())
     window = (int(years.min()), int(years.max()))
     treated = list(treated)
+    if not treated or len(set(treated)) != len(treated):
+        raise InputError(f"jämförelsen med riket behöver minst en behandlad kommun, var och en en gång; fick {treated!r}")
     eligible = [c for c in eligible if c in W.index and c not in treated]
     if not eligible or any(u not in W.index for u in treated):
         return CountryTest(NAN, NAN, NAN, NAN, NAN, 0, n_pre, n_post, window, t0)
@@ -438,6 +441,8 @@ def prepared(data, treated, first_treated_year, last_year, start_year, end_year,
     country: the years every treated unit has (åk 3 had no tests 2020–2021), then the placebos complete in them."""
     frame = checks.clean_frame(data, last_year)
     treated = [treated] if isinstance(treated, str) else list(treated)
+    if not treated:
+        raise InputError("jämförelsen med riket behöver minst en behandlad kommun; listan är tom")
     treated = checks.require_units(frame, treated)
     window = checks.make_window(frame, treated, first_treated_year, start_year, end_year)
     breaks = checks.parse_break_years(break_years)
