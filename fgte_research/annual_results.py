@@ -16,6 +16,7 @@ from .contract import DataMissing
 from .intervention_study import annual_studies, interventions_for
 from .panel import memoised
 from .progression import progression
+from .errors import InputError
 
 COMPARISON_GROUPS = mun.SIMILAR_KINDS  # the one list of Kolada's similar-municipality group kinds
 
@@ -41,7 +42,7 @@ def similar_kind_for(ind: catalogue.Indicator, comparison_group: str) -> str:
     group for every indicator.
     """
     if comparison_group not in COMPARISON_GROUPS:
-        raise ValueError(f"okänd jämförelsegrupp {comparison_group!r}; giltiga: {', '.join(COMPARISON_GROUPS)}")
+        raise InputError(f"okänd jämförelsegrupp {comparison_group!r}; giltiga: {', '.join(COMPARISON_GROUPS)}")
     if comparison_group == "grundskola":
         return mun.stage_similar_kind(ind)
     return comparison_group

@@ -36,6 +36,7 @@ from . import breaks
 from .catalogue import series as series_meta
 from .panel import memoised, series_values
 from .text_sv import difference_unit, fmt_num
+from .errors import InputError
 
 OVERLAP_YEAR = 2016  # the one school year (2015/16) both definitions publish
 JUNCTION_YEAR = 2017  # the first year of the new definition in Kolada's series
@@ -67,7 +68,7 @@ def junction_spread(wide: pd.DataFrame, junction_year: int = JUNCTION_YEAR, neig
              and (y < junction_year and y - 1 in wide.columns or y > junction_year)
              and changes[y].notna().sum() >= 20]
     if junction_year not in changes.columns or not years:
-        raise ValueError(f"för få år kring seriebrottet {junction_year - 1}→{junction_year} för att mäta det")
+        raise InputError(f"för få år kring seriebrottet {junction_year - 1}→{junction_year} för att mäta det")
     J, N = changes[junction_year].to_numpy(), changes[years].to_numpy()
 
     def estimate(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,7 +145,7 @@ def _splice(splice_id: str) -> breaks.Splice:
         if splice_id in (s.id, s.fill_from, s.primary):
             return s
     known = ", ".join(s.id for s in breaks.SPLICES)
-    raise ValueError(f"ingen skarvad åk 9-serie för {splice_id!r} (kända: {known})")
+    raise InputError(f"ingen skarvad åk 9-serie för {splice_id!r} (kända: {known})")
 
 
 def _wide(series_id: str, municipalities=None) -> pd.DataFrame:
@@ -217,7 +218,7 @@ def extended_series(splice_id: str, method: str = "join", municipalities=None) -
     (missing where the shift cannot be measured; carries Skolverket's 2016 dip backwards, kept for comparison).
     """
     if method not in ("join", "chain"):
-        raise ValueError(f"okänd skarvmetod {method!r} (använd 'join' eller 'chain')")
+        raise InputError(f"okänd skarvmetod {method!r} (använd 'join' eller 'chain')")
     sp = _splice(splice_id)
     cut = JUNCTION_YEAR if method == "join" else OVERLAP_YEAR
     new = series_values(sp.id, municipalities, include_aggregates=False)

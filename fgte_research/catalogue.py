@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import paths
-from .errors import FgteError
+from .errors import FgteError, InputError
 
 KOLADA_CAPTION = "Bearbetning av data från Kolada"
 SKOLVERKET_CAPTION = "Källa: Skolverket, egen bearbetning"
@@ -382,7 +382,7 @@ def series(series_id: str) -> Series:
     try:
         return SERIES[series_id]
     except KeyError:
-        raise ValueError(f"okänd serie {series_id!r}; se fgte_research.catalogue.SERIES") from None
+        raise InputError(f"okänd serie {series_id!r}; se fgte_research.catalogue.SERIES") from None
 
 
 def all_kolada_kpis() -> set[str]:

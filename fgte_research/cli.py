@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__, paths
-from .errors import FgteError
+from .errors import FgteError, InputError
 from .text_sv import ArgumentParserSv
 
 
@@ -118,9 +118,9 @@ def _year_arg(text: str | None, name: str) -> int | None:
     try:
         year = int(text.strip())
     except ValueError:
-        raise ValueError(f"{name} {text!r} är inget år (skriv t.ex. {name} 2023)") from None
+        raise InputError(f"{name} {text!r} är inget år (skriv t.ex. {name} 2023)") from None
     if not 1990 <= year <= date.today().year + 1:
-        raise ValueError(f"{name} {year} ligger utanför 1990–{date.today().year + 1}")
+        raise InputError(f"{name} {year} ligger utanför 1990–{date.today().year + 1}")
     return year
 
 
@@ -132,7 +132,7 @@ def cmd_data_update(args) -> int:
     try:
         since, until = _year_arg(args.since, "--since"), _year_arg(args.until, "--until")
         if since is not None and until is not None and since > until:
-            raise ValueError(f"--since {since} ligger efter --until {until}")
+            raise InputError(f"--since {since} ligger efter --until {until}")
     except ValueError as exc:
         _err(f"ogiltigt argument: {exc}")
         return 2

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import FgteError
+from .errors import FgteError, InputError
 
 TIDY_COLUMNS = ["analysis", "municipality_id", "series", "term", "estimate", "ci_low", "ci_high", "p_value",
                 "method", "verdict", "n", "years"]
@@ -75,7 +75,7 @@ class Status:
 
     def __post_init__(self):
         if self.code not in (OK, MISSING, CANNOT_ASSESS):
-            raise ValueError(f"okänd status {self.code!r}")
+            raise InputError(f"okänd status {self.code!r}")
 
     @property
     def ok(self) -> bool:

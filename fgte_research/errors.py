@@ -17,4 +17,17 @@ class FgteError(Exception):
     """Base of every error the project raises on purpose (see the module docstring)."""
 
 
-__all__ = ["FgteError"]
+class InputError(FgteError, ValueError):
+    """A value the caller gave cannot be used: an unknown code, a year outside the data, a malformed file or
+    parameter. The general member; modules with a reader of their own (run specs, YAML, the registry) have a
+    named subclass of their own."""
+
+
+class UnknownName(FgteError, KeyError):
+    """A name the caller gave (a table column, an explorer control) does not exist. A ``KeyError`` as before."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; ours is a sentence
+        return str(self.args[0]) if self.args else ""
+
+
+__all__ = ["FgteError", "InputError", "UnknownName"]

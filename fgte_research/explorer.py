@@ -38,6 +38,7 @@ from . import store
 from .contract import DataMissing
 from .memo import memoised
 from .text_sv import fmt_num, years_sv
+from .errors import InputError, UnknownName
 
 REFERENCE_CHOICES = (
     ("Riket", ("riket",)),
@@ -166,7 +167,7 @@ def _compute_view(mid: str, indicator: str, reference: str, years: tuple[int, in
     refs = dict(REFERENCE_CHOICES)[reference]
     first, last = years
     if last - first < 2:
-        raise ValueError(f"välj minst tre år (nu {first}–{last}); en trend kräver minst tre värden")
+        raise InputError(f"välj minst tre år (nu {first}–{last}); en trend kräver minst tre värden")
     state = ExplorerState(municipality_id=mid, indicator=ind.id)
     if not ind.available:
         state.summary = f"{ind.title_sv}: saknas. {ind.missing_reason}"
@@ -349,7 +350,7 @@ class Explorer:
         """Set several widgets at once and update once (keys as in ``.widgets``)."""
         unknown = set(values) - set(self.widgets)
         if unknown:
-            raise KeyError(f"okända reglage: {sorted(unknown)}; giltiga: {sorted(self.widgets)}")
+            raise UnknownName(f"okända reglage: {sorted(unknown)}; giltiga: {sorted(self.widgets)}")
         for key, widget in self.widgets.items():
             if key in values:
                 widget.unobserve(self._on_change, names="value")

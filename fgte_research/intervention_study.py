@@ -43,6 +43,7 @@ from .text_sv import fmt_num
 from .interventions.designs import ANNUAL_DESIGNS, DESIGN_IDS, PRIMARY, design as design_of, name_sv
 from .interventions.exclusions import load_exclusions
 from .verdicts import CANNOT, UNCERTAIN
+from .errors import InputError
 
 #: The designs, defined once in the design registry (the run specifications and the notebooks use this tuple).
 DESIGNS = DESIGN_IDS
@@ -225,11 +226,11 @@ def check_window(series_id: str, window: tuple[int, int], force: bool = False) -
     """Refuse a window across a registered definition break (unless forced: then the warnings say so)."""
     first, last = (int(window[0]), int(window[1]))
     if first > last:
-        raise ValueError(f"ogiltigt fönster {first}–{last}: första året ligger efter det sista")
+        raise InputError(f"ogiltigt fönster {first}–{last}: första året ligger efter det sista")
     crossed = [b for b in breaks.comparability_breaks(series_id) if b.crossed_by(first, last)]
     if crossed and not force:
         b = crossed[0]
-        raise ValueError(f"fönstret {first}–{last} korsar seriebrottet {b.before}→{b.after} i {series_id}: "
+        raise InputError(f"fönstret {first}–{last} korsar seriebrottet {b.before}→{b.after} i {series_id}: "
                          f"{b.text_sv} Välj år på ena sidan om brottet, eller ange force_across_break=True.")
     return [f"Fönstret {first}–{last} korsar medvetet seriebrottet {b.before}→{b.after} "
             f"(force_across_break=True): {b.text_sv}" for b in crossed]
@@ -308,7 +309,7 @@ def _study(intervention_id: str, indicator=None, year: int | None = None, *, ser
     ind = catalogue.indicator(indicator) if indicator is not None else None
     if series is None:
         if ind is None:
-            raise ValueError("ange en indikator eller en serie")
+            raise InputError("ange en indikator eller en serie")
         if not ind.available:
             raise DataMissing(f"{ind.title_sv}: saknas. {ind.missing_reason}")
         series = series_for(ind, first_treated_year or entry.first_treated_year,
@@ -316,7 +317,7 @@ def _study(intervention_id: str, indicator=None, year: int | None = None, *, ser
     meta = catalogue.series(series)
     unknown = [d for d in designs if d not in DESIGNS]
     if unknown:
-        raise ValueError(f"okänd design {unknown}; giltiga: {', '.join(DESIGNS)}")
+        raise InputError(f"okänd design {unknown}; giltiga: {', '.join(DESIGNS)}")
     start = first_treated_year or entry.first_treated_year
     result = StudyResult(entry, ind, series, last_year=year)
     if start is None:

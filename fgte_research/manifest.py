@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from .atomic import write_text_atomic
+from .errors import InputError
 
 MANIFEST_NAME = "MANIFEST.csv"
 #: Files in data/raw that are documentation, not data, and need no manifest row.
@@ -44,7 +45,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     with open(path, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames != names:
-            raise ValueError(f"{path}: fel kolumner {reader.fieldnames}, väntade {names}")
+            raise InputError(f"{path}: fel kolumner {reader.fieldnames}, väntade {names}")
         return [ManifestRow(**{**r, "bytes": int(r["bytes"])}) for r in reader]
 
 
@@ -67,7 +68,7 @@ def append_rows(path: Path, new_rows: list[ManifestRow]) -> None:
     known = {r.path for r in rows}
     clash = [r.path for r in new_rows if r.path in known]
     if clash:
-        raise ValueError(f"{path}: filerna finns redan i manifestet och får inte skrivas över: {clash}")
+        raise InputError(f"{path}: filerna finns redan i manifestet och får inte skrivas över: {clash}")
     write_manifest(path, rows + list(new_rows))
 
 

@@ -18,6 +18,7 @@ from . import paths
 from .build import MUNICIPALITIES_FILE, SIMILAR_GROUPS_FILE
 from .memo import memoised
 from .sources.kolada_meta import SIMILAR_KINDS
+from .errors import InputError
 
 FGTE_SET = ("1384", "1383", "1380", "1381", "1315")  # Kungsbacka, Varberg, Halmstad, Laholm, Hylte
 #: Halland's municipality outside the collaboration, a natural county neighbour for comparisons.
@@ -58,7 +59,7 @@ def name_of(municipality_id: str) -> str:
     # a dict lookup: a report's study names every synthetic-control donor (thousands of calls per pass)
     name = _name_by_code().get(municipality_id)
     if name is None:
-        raise ValueError(f"okänd kommunkod {municipality_id!r} (koden ska vara fyra siffror, t.ex. '1380')")
+        raise InputError(f"okänd kommunkod {municipality_id!r} (koden ska vara fyra siffror, t.ex. '1380')")
     return name
 
 
@@ -74,7 +75,7 @@ def resolve(ref: str | int) -> str:
         hit = table[table["name"].str.lower() == text.lower()]
         if len(hit) == 1:
             return str(hit["municipality_id"].iloc[0])
-    raise ValueError(f"okänd kommun {ref!r}; ange en kommunkod med fyra siffror (t.ex. 1380) eller ett "
+    raise InputError(f"okänd kommun {ref!r}; ange en kommunkod med fyra siffror (t.ex. 1380) eller ett "
                      f"kommunnamn (t.ex. Halmstad). {len(table)} kommuner finns.")
 
 
@@ -93,7 +94,7 @@ def resolve_set(spec) -> list[str]:
 def similar_group(municipality_id: str, kind: str = "grundskola") -> list[str]:
     """Kolada's 'Liknande kommuner <kind>, <name>, 2024' group (the 7 municipalities, not the owner)."""
     if kind not in SIMILAR_KINDS:
-        raise ValueError(f"okänd grupptyp {kind!r}; giltiga: {', '.join(SIMILAR_KINDS)}")
+        raise InputError(f"okänd grupptyp {kind!r}; giltiga: {', '.join(SIMILAR_KINDS)}")
     similar = _similar()
     hit = similar[(similar["owner_id"] == municipality_id) & (similar["kind"] == kind)]
     return sorted(hit["member_id"].unique())

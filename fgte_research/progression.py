@@ -42,6 +42,7 @@ from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
 from .panel import memoised, size_classes, tercile_members  # noqa: F401  (size_classes: re-exported)
 from .trend import Trend, comparable_years, fit_trend, pooled_rho, residual_variance_bias  # noqa: F401
 from .verdicts import direction_sv, verdict
+from .errors import InputError
 
 SMALL_PUPILS = 50  # fewer pupils than this in a year: single-year changes are mostly noise
 SMALL_POPULATION = 15_000  # inhabitants; åk 3 and gymnasium values of smaller municipalities swing strongly
@@ -390,7 +391,7 @@ def _frame(panel, series_ids, genders, last_year, municipality_id: str | None = 
 def _window(year, years) -> tuple[int, int] | None:
     """(first, last) years to use from the report year (the last year to use) and an optional window."""
     if years is not None and (len(years) != 2 or years[0] > years[1]):
-        raise ValueError(f"years ska vara (första, sista), fick {years!r}")
+        raise InputError(f"years ska vara (första, sista), fick {years!r}")
     if year is None:
         return tuple(years) if years is not None else None
     first, last = (years if years is not None else (0, int(year)))
@@ -409,7 +410,7 @@ def progression(municipality, indicator=None, year: int | None = None, *, series
     municipality_id = mun.resolve(municipality)
     ind = catalogue.indicator(indicator) if indicator is not None else None
     if series is None and ind is None:
-        raise ValueError("ange en indikator (t.ex. 'ak9_merit' eller 5) eller serie(r)")
+        raise InputError("ange en indikator (t.ex. 'ak9_merit' eller 5) eller serie(r)")
     series_ids = [series] if isinstance(series, str) else list(series) if series is not None else (
         list(ind.headline) if ind.available else [])  # not available: its series is not in the data (yet)
     for sid in series_ids:

@@ -18,6 +18,7 @@ import pandas as pd
 from . import municipalities as mun
 from .catalogue import series as series_meta
 from .panel import memoised, series_values
+from .errors import InputError
 
 #: Pupil counts that can weight a series (same population, same stage).
 _WEIGHTS = {
@@ -61,7 +62,7 @@ def references_for(municipality_id: str, kinds=("riket", "lan", "fgte", "liknand
             out.append(Reference("liknande", f"Liknande kommuner ({similar_kind})",
                                  tuple(mun.similar_group(municipality_id, similar_kind))))
         else:
-            raise ValueError(f"okänd referens {kind!r}; giltiga: riket, lan, fgte, liknande")
+            raise InputError(f"okänd referens {kind!r}; giltiga: riket, lan, fgte, liknande")
     return out
 
 

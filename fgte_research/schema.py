@@ -11,6 +11,7 @@ import math
 import re
 
 import pandas as pd
+from .errors import InputError
 
 #: Columns of a tidy source frame, in order. ``indicator`` is added by the panel build.
 TIDY_COLUMNS = ["series", "municipality_id", "year", "gender", "value", "status", "source", "population"]
@@ -53,7 +54,7 @@ def parse_swedish_number(cell) -> tuple[float, str]:
     try:
         return float(text.replace(",", ".")), "ok"
     except ValueError:
-        raise ValueError(f"cannot read {cell!r} as a number") from None
+        raise InputError(f"cannot read {cell!r} as a number") from None
 
 
 def empty_tidy() -> pd.DataFrame:
@@ -65,7 +66,7 @@ def coerce_tidy(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with the tidy columns in order and canonical dtypes."""
     missing = [c for c in TIDY_COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"tidy frame lacks columns {missing}")
+        raise InputError(f"tidy frame lacks columns {missing}")
     out = frame[TIDY_COLUMNS].copy()
     out["series"] = out["series"].astype(str)
     out["municipality_id"] = out["municipality_id"].astype(str).str.zfill(4)
@@ -77,10 +78,10 @@ def coerce_tidy(frame: pd.DataFrame) -> pd.DataFrame:
     out["population"] = out["population"].astype(str)
     bad_status = set(out["status"]) - set(STATUSES)
     if bad_status:
-        raise ValueError(f"unknown status values {sorted(bad_status)}")
+        raise InputError(f"unknown status values {sorted(bad_status)}")
     bad_gender = set(out["gender"]) - set(GENDERS)
     if bad_gender:
-        raise ValueError(f"unknown gender values {sorted(bad_gender)}")
+        raise InputError(f"unknown gender values {sorted(bad_gender)}")
     if (out["status"].ne("ok") & out["value"].notna()).any():
-        raise ValueError("a row with status other than 'ok' carries a value")
+        raise InputError("a row with status other than 'ok' carries a value")
     return out.reset_index(drop=True)

@@ -32,7 +32,7 @@ from scipy import stats
 from . import catalogue, paths, style
 from . import municipalities as mun
 from .contract import MISSING, AnalysisResult, DataMissing, Status, tidy_frame
-from .errors import FgteError
+from .errors import FgteError, InputError
 from .panel import series_values
 from .text_sv import fmt_ci, fmt_num, years_sv
 from .trend import fit_trend
@@ -88,7 +88,7 @@ def _number(text: str, decimal_comma: bool) -> float:
         t = t.replace(",", ".")
     value = float(t)
     if not math.isfinite(value):
-        raise ValueError(f"{text!r} är inget ändligt tal")
+        raise InputError(f"{text!r} är inget ändligt tal")
     return value
 
 
@@ -409,7 +409,7 @@ def soft_progression(municipality, sources=None, year: int | None = None, *, bas
         indicators = [replace(i, data=i.data[i.data["year"] <= year].reset_index(drop=True)) for i in indicators]
     others = sorted({i.municipality_id for i in indicators} - {mid})
     if others:
-        raise ValueError(f"mjuka värden jämförs inte mellan kommuner: underlaget gäller {', '.join(others)} men "
+        raise InputError(f"mjuka värden jämförs inte mellan kommuner: underlaget gäller {', '.join(others)} men "
                          f"analysen avser {mid} ({mun.name_of(mid)}); analysera varje kommun för sig")
     rows = [r for ind in indicators for r in _estimates(ind, baseline_year)]
     cols = ["municipality_id", "indicator", "group", "term", "estimate", "ci_low", "ci_high", "years", "n_years",

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import FgteError
+from .errors import FgteError, InputError
 
 PACKAGE = "fgte_research"
 #: numpy dtype kinds stored as plain numbers (b bool, i/u integers, f floats) or strings (U).
@@ -60,7 +60,7 @@ class FitSummary:
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         if abs(alpha - 0.05) > 1e-12:
-            raise ValueError("resultatlagret sparar bara 95 %-intervall; räkna om med FGTE_RESULTS_STORE=0")
+            raise InputError("resultatlagret sparar bara 95 %-intervall; räkna om med FGTE_RESULTS_STORE=0")
         return self.ci95.copy()
 
 

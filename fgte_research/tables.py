@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .errors import UnknownName
+
 from . import municipalities as mun
 from .contract import tidy_frame
 from .text_sv import fmt_ci, fmt_num, fmt_p, fmt_p_value
@@ -179,7 +181,7 @@ def for_readers(frame: pd.DataFrame, columns=None, *, decimals: int | dict = 1, 
         chosen, given = list(columns), {}
     unknown = [c for c in chosen if c not in frame.columns]
     if unknown:
-        raise KeyError(f"kolumnerna finns inte i tabellen: {', '.join(map(str, unknown))}")
+        raise UnknownName(f"kolumnerna finns inte i tabellen: {', '.join(map(str, unknown))}")
     headers = {**COLUMNS_SV, **(labels or {}), **given}
     translate = {**VALUES_SV, **(values or {})}
     signed = set([signed] if isinstance(signed, str) else signed)

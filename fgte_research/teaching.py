@@ -27,6 +27,7 @@ from . import municipalities as mun
 from .progression import SMALL_POPULATION
 from .tables import for_readers
 from .text_sv import fmt_ci, fmt_num
+from .errors import InputError
 
 __all__ = ["municipal_values", "inhabitants", "mean_ci", "population_pair", "status_counts", "year_to_year_swings",
            "break_difference", "RegressionToMean", "regression_to_mean", "table", "LABELS_SV",
@@ -252,7 +253,7 @@ def regression_to_mean(series_id: str, year0: int, year1: int, panel: pd.DataFra
     w = v.pivot_table(index="municipality_id", columns="year", values="value")
     if year0 not in w or year1 not in w:
         have = sorted(int(y) for y in w.columns)
-        raise ValueError(f"{series_id} har inte värden för både {year0} och {year1} (år med värden: "
+        raise InputError(f"{series_id} har inte värden för både {year0} och {year1} (år med värden: "
                          f"{have[0]}–{have[-1]}, utom eventuella glapp)")
     d = w[[year0, year1]].dropna()
     data = pd.DataFrame({"municipality_id": d.index, "dev0": (d[year0] - d[year0].mean()).to_numpy(),

@@ -34,9 +34,40 @@ def test_every_public_error_is_an_fgte_error_with_its_builtin_base():
     outside = [e.__qualname__ for e in found if not issubclass(e, FgteError)]
     assert not outside, f"errors outside the family: {outside}"
     no_builtin = [e.__qualname__ for e in found if e is not FgteError
-                  and not issubclass(e, (ValueError, RuntimeError, TypeError))]
+                  and not issubclass(e, (ValueError, RuntimeError, TypeError, KeyError))]
     assert not no_builtin, f"errors that lost their builtin base: {no_builtin}"
     assert issubclass(DataMissing, ValueError) and issubclass(CannotAssess, ValueError)
+
+
+def test_the_library_raises_no_bare_builtin_error():
+    """A raise of a bare ValueError/RuntimeError/KeyError/TypeError with a message is an error the CLI cannot tell
+    from a bug (it would print a traceback); the project's own raise a member of the family (InputError at least).
+    A bare ``raise TypeError`` without a message (an internal signal caught next to it) is allowed."""
+    import ast
+    from pathlib import Path
+
+    bare = []
+    for path in sorted(Path(fgte_research.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+                    and isinstance(node.exc.func, ast.Name)
+                    and node.exc.func.id in {"ValueError", "RuntimeError", "KeyError", "TypeError"}
+                    and node.exc.args):
+                bare.append(f"{path.name}:{node.lineno} {node.exc.func.id}")
+    assert not bare, f"bare builtin raises: {bare}"
+
+
+def test_input_errors_are_values_errors_and_keys_keep_their_sentence():
+    from fgte_research import municipalities, tables
+    from fgte_research.errors import InputError, UnknownName
+
+    with pytest.raises(InputError) as info:
+        municipalities.resolve("9999")
+    assert isinstance(info.value, ValueError) and "9999" in str(info.value)
+    import pandas as pd
+    with pytest.raises(UnknownName) as info:
+        tables.for_readers(pd.DataFrame({"year": [2020]}), columns=["saknad_kolumn"])  # a one-row frame, made here
+    assert isinstance(info.value, KeyError) and str(info.value).startswith("kolumnerna finns inte")
 
 
 @pytest.fixture

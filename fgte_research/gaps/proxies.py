@@ -16,6 +16,7 @@ from ..contract import AnalysisResult, DataMissing, tidy_frame
 from ..text_sv import fmt_ci, fmt_num
 from ..verdicts import level_verdict
 from ._common import NOT_A_RANKING, OUTCOMES, PUPILS, break_warnings, own, resid_unit, years_filter
+from ..errors import InputError
 
 
 def _interval_words(lo: float, hi: float) -> str:
@@ -90,7 +91,7 @@ def gender_gap(municipality, outcome: str = "N15505", year: int | None = None, *
     mid = mun.resolve(municipality)
     meta = catalogue.series(outcome)
     if not meta.has_gender or meta.source != "kolada" or outcome.startswith("U"):
-        raise ValueError(f"{outcome} har ingen uppdelning på flickor och pojkar i datan; välj t.ex. N15505, N15419, "
+        raise InputError(f"{outcome} har ingen uppdelning på flickor och pojkar i datan; välj t.ex. N15505, N15419, "
                          f"N15436")
     k, m = own(outcome, mid, "K"), own(outcome, mid, "M")
     total = years_filter(own(outcome, mid, "T"), years, year)
@@ -159,7 +160,7 @@ def official_deviation(municipality, outcome_or_kpi: str = "U15459", year: int |
     kpi = outcome_or_kpi if outcome_or_kpi in catalogue.SALSA_DEVIATIONS else \
         OUTCOMES[outcome_or_kpi].deviation if outcome_or_kpi in OUTCOMES else None
     if kpi is None:
-        raise ValueError(f"okänt avvikelsenyckeltal {outcome_or_kpi!r}; "
+        raise InputError(f"okänt avvikelsenyckeltal {outcome_or_kpi!r}; "
                          f"giltiga: {', '.join(catalogue.SALSA_DEVIATIONS)}")
     values = years_filter(own(kpi, mid), years, year)
     table = pd.DataFrame({"year": values.index.astype(int), "estimate": values.to_numpy(), "ci_low": np.nan,

@@ -64,6 +64,7 @@ from ._common import (
     status_of,
     values,
 )
+from ..errors import InputError
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def _spec(outcome, covariates="default", weights="default", pooled="default") ->
         if outcome in catalogue.SALSA_DEVIATIONS:
             outcome = catalogue.SALSA_DEVIATIONS[outcome]
         else:
-            raise ValueError(f"okänt utfall {outcome!r}; giltiga: {', '.join(OUTCOMES)} "
+            raise InputError(f"okänt utfall {outcome!r}; giltiga: {', '.join(OUTCOMES)} "
                              f"(eller avvikelsenyckeltalen {', '.join(catalogue.SALSA_DEVIATIONS)})")
     out = OUTCOMES[outcome]
     named = COVARIATE_SERIES[out.stage]
@@ -114,7 +115,7 @@ def _spec(outcome, covariates="default", weights="default", pooled="default") ->
     if isinstance(covariates, str):
         covariates = (covariates,)
     if not covariates:
-        raise ValueError("ange minst en bakgrundsvariabel (covariates)")
+        raise InputError("ange minst en bakgrundsvariabel (covariates)")
     covs = []
     for c in covariates:
         if c in named:
@@ -125,13 +126,13 @@ def _spec(outcome, covariates="default", weights="default", pooled="default") ->
             title = catalogue.SERIES[base].title_sv
             covs.append((c, c, title[0].lower() + title[1:] + (f", {lag_label_sv(lag)}" if lag else "")))
         else:
-            raise ValueError(f"okänd bakgrundsvariabel {c!r} för {out.stage}; giltiga namn: {', '.join(named)} "
+            raise InputError(f"okänd bakgrundsvariabel {c!r} för {out.stage}; giltiga namn: {', '.join(named)} "
                              f"eller ett serie-id ur katalogen (t.ex. 'N15820', eller 'N07907{LAG_SEP}4' för "
                              f"värdet fyra år tidigare)")
     if weights not in (None, "pupils", PUPILS):
-        raise ValueError(f"okända vikter {weights!r}; giltiga: None (OLS) eller 'pupils' (elevantal åk 9)")
+        raise InputError(f"okända vikter {weights!r}; giltiga: None (OLS) eller 'pupils' (elevantal åk 9)")
     if weights and out.stage != "grundskola":
-        raise ValueError("vikter (elevantal) finns bara för grundskolans åk 9; gymnasiet saknar elevantal i datan")
+        raise InputError("vikter (elevantal) finns bara för grundskolans åk 9; gymnasiet saknar elevantal i datan")
     return Spec(out, tuple(covs), PUPILS if weights else None, bool(pooled))
 
 
@@ -562,7 +563,7 @@ class GapResult(AnalysisResult):
         cols = {"residual": ("residual", "rå avvikelse"), "centred": ("residual_centred", "återcentrerad avvikelse"),
                 "standardised": ("residual_std", "avvikelse i standardavvikelser")}
         if which not in cols:
-            raise ValueError(f"which ska vara ett av {list(cols)}, fick {which!r}")
+            raise InputError(f"which ska vara ett av {list(cols)}, fick {which!r}")
         col, label = cols[which]
         fig, ax = style.new_figure(ax, figsize=(6.5, 3.6))
         t = self.table

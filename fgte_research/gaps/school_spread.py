@@ -13,6 +13,7 @@ from .. import municipalities as mun
 from ..contract import AnalysisResult, DataMissing, tidy_frame
 from ..panel import load_schools
 from ..text_sv import fmt_num
+from ..errors import InputError
 
 @dataclass(repr=False)
 class SchoolSpreadResult(AnalysisResult):
@@ -80,7 +81,7 @@ def school_spread(municipality, year: int | None = None, *, years=None, huvudman
     pupil-weighted). huvudman: "samtliga" or "kommunal" (the 2014–2022 file has no huvudman, so only 2025)."""
     mid = mun.resolve(municipality)
     if huvudman not in ("samtliga", "kommunal"):
-        raise ValueError(f"huvudman ska vara 'samtliga' eller 'kommunal', fick {huvudman!r}")
+        raise InputError(f"huvudman ska vara 'samtliga' eller 'kommunal', fick {huvudman!r}")
     s = load_schools(mid, last_year=year)
     if huvudman == "kommunal":
         s = s[s["huvudman"] == "Kommunal"]

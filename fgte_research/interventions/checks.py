@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..contract import CannotAssess
 from ..text_sv import fmt_num, years_sv
+from ..errors import InputError
 
 REQUIRED_COLUMNS = ("municipality_id", "year", "value")
 MIN_PRE_POINTS = 4
@@ -40,35 +41,35 @@ POOR_FIT_RATIO = 0.5
 def clean_frame(data: pd.DataFrame, last_year: int | None = None) -> pd.DataFrame:
     """Validate the long frame and return a copy with str ids, int years and float values, up to ``last_year``."""
     if not isinstance(data, pd.DataFrame):
-        raise ValueError("Indata måste vara en pandas DataFrame med kolumnerna municipality_id, year och value.")
+        raise InputError("Indata måste vara en pandas DataFrame med kolumnerna municipality_id, year och value.")
     lacking = [c for c in REQUIRED_COLUMNS if c not in data.columns]
     if lacking:
-        raise ValueError(f"Indata saknar kolumnerna {', '.join(lacking)}; "
+        raise InputError(f"Indata saknar kolumnerna {', '.join(lacking)}; "
                          f"förväntade kolumner är {', '.join(REQUIRED_COLUMNS)}.")
     frame = data.loc[:, list(REQUIRED_COLUMNS)].copy()
     if frame.empty:
-        raise ValueError("Indata är tomt: inga rader att analysera.")
+        raise InputError("Indata är tomt: inga rader att analysera.")
     ids = frame["municipality_id"]
     if pd.api.types.is_numeric_dtype(ids):
         ids = ids.astype("int64").astype(str).str.zfill(4)
     frame["municipality_id"] = ids.astype(str)
     years = pd.to_numeric(frame["year"], errors="coerce")
     if years.isna().any() or (years != np.floor(years)).any():
-        raise ValueError("Kolumnen year måste innehålla heltal (årtal); icke-heltal eller tomma värden hittades.")
+        raise InputError("Kolumnen year måste innehålla heltal (årtal); icke-heltal eller tomma värden hittades.")
     frame["year"] = years.astype("int64")
     try:
         frame["value"] = pd.to_numeric(frame["value"], errors="raise").astype(float)
     except (ValueError, TypeError):
-        raise ValueError("Kolumnen value måste vara numerisk (NaN för saknade värden).") from None
+        raise InputError("Kolumnen value måste vara numerisk (NaN för saknade värden).") from None
     dup = frame.duplicated(["municipality_id", "year"])
     if dup.any():
         first = frame.loc[dup].iloc[0]
-        raise ValueError(f"Indata har flera rader för samma kommun och år (t.ex. {first['municipality_id']} "
+        raise InputError(f"Indata har flera rader för samma kommun och år (t.ex. {first['municipality_id']} "
                          f"{first['year']}); en rad per kommun och år krävs.")
     if last_year is not None:
         frame = frame[frame["year"] <= int(last_year)]
         if frame.empty:
-            raise ValueError(f"Inga rader till och med {last_year}.")
+            raise InputError(f"Inga rader till och med {last_year}.")
     return frame
 
 
@@ -77,7 +78,7 @@ def require_units(frame: pd.DataFrame, units: Iterable[str], role: str = "Kommun
     known = set(frame["municipality_id"])
     unknown = [u for u in units if u not in known]
     if unknown:
-        raise ValueError(f"{role} {', '.join(repr(u) for u in unknown)} finns inte i indata.")
+        raise InputError(f"{role} {', '.join(repr(u) for u in unknown)} finns inte i indata.")
     return units
 
 
@@ -108,9 +109,9 @@ def make_window(frame: pd.DataFrame, treated: Sequence[str], first_treated_year,
     for name, val in (("first_treated_year", first_treated_year), ("start_year", start_year),
                       ("end_year", end_year)):
         if val is not None and (isinstance(val, bool) or not isinstance(val, (int, np.integer))):
-            raise ValueError(f"{name} måste vara ett heltal (årtal), fick {val!r}.")
+            raise InputError(f"{name} måste vara ett heltal (årtal), fick {val!r}.")
     if first_treated_year is None:
-        raise ValueError("first_treated_year saknas: ange första år som påverkas av insatsen.")
+        raise InputError("first_treated_year saknas: ange första år som påverkas av insatsen.")
     lo, hi = int(frame["year"].min()), int(frame["year"].max())
     sub = frame[frame["municipality_id"].isin(treated)]
     obs = sub.loc[sub["value"].notna(), "year"]
@@ -124,7 +125,7 @@ def make_window(frame: pd.DataFrame, treated: Sequence[str], first_treated_year,
             raise CannotAssess(f"År utanför data: {label} {y} ligger utanför de år som finns i indata "
                              f"({years_sv(lo, hi)}).")
     if start > end:
-        raise ValueError(f"Ogiltigt fönster: startår {start} ligger efter slutår {end}.")
+        raise InputError(f"Ogiltigt fönster: startår {start} ligger efter slutår {end}.")
     t0 = int(first_treated_year)
     inside = obs[(obs >= start) & (obs <= end)]
     if inside.empty:
@@ -153,7 +154,7 @@ def parse_break_years(break_years) -> list[int]:
     years = [break_years] if isinstance(break_years, (int, np.integer)) else list(break_years)
     for y in years:
         if isinstance(y, bool) or not isinstance(y, (int, np.integer)):
-            raise ValueError(f"break_years måste vara heltal (år y = brott mellan y−1 och y), fick {y!r}.")
+            raise InputError(f"break_years måste vara heltal (år y = brott mellan y−1 och y), fick {y!r}.")
     return sorted(int(y) for y in years)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from ..errors import InputError
 
 
 @dataclass(frozen=True)
@@ -85,4 +86,4 @@ def design(design_id: str) -> Design:
     try:
         return designs()[design_id]
     except KeyError:
-        raise ValueError(f"okänd design {design_id!r}; giltiga: {', '.join(DESIGN_IDS)}") from None
+        raise InputError(f"okänd design {design_id!r}; giltiga: {', '.join(DESIGN_IDS)}") from None

@@ -46,6 +46,7 @@ from ..text_sv import fmt_ci, fmt_num, fmt_p
 from . import checks
 from .inference import LinearRankTest, WildClusterBootstrap, placebo_assignments
 from .results import InterventionResult, Labels, Term, series_frame
+from ..errors import InputError
 
 
 class DiDResult(InterventionResult):
@@ -95,18 +96,18 @@ def did(data: pd.DataFrame, treated: str | Sequence[str], first_treated_year: in
         unit: str | None = None, alpha: float = 0.05) -> DiDResult:
     """Two-way fixed-effects DiD with randomization inference and a wild cluster bootstrap."""
     if inference not in ("ri", "wild"):
-        raise ValueError(f"Okänd inferensmetod {inference!r}: använd 'ri' eller 'wild'.")
+        raise InputError(f"Okänd inferensmetod {inference!r}: använd 'ri' eller 'wild'.")
     frame = checks.clean_frame(data, last_year)
     treated_list = [treated] if isinstance(treated, str) else list(treated)
     if not treated_list:
-        raise ValueError("Ange minst en behandlad kommun.")
+        raise InputError("Ange minst en behandlad kommun.")
     treated_list = checks.require_units(frame, treated_list, "Behandlad kommun")
     comparison = [str(c) for c in (comparison or [])]
     if not comparison:
-        raise ValueError("Jämförelsegruppen är tom: ange minst en jämförelsekommun.")
+        raise InputError("Jämförelsegruppen är tom: ange minst en jämförelsekommun.")
     overlap = sorted(set(comparison) & set(treated_list))
     if overlap:
-        raise ValueError(f"Kommunerna {', '.join(overlap)} står både som behandlade och i jämförelsegruppen.")
+        raise InputError(f"Kommunerna {', '.join(overlap)} står både som behandlade och i jämförelsegruppen.")
     comparison = checks.require_units(frame, dict.fromkeys(comparison), "Jämförelsekommunen")
     window = checks.make_window(frame, treated_list, first_treated_year, start_year, end_year)
     breaks = checks.parse_break_years(break_years)

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from .. import paths
+from ..errors import InputError
 
 _CODE = re.compile(r"^\d{4}$")
 MAX_BYTES = 256 * 1024
@@ -29,20 +30,20 @@ def load_exclusions(path: str | Path | None = None) -> dict[str, str]:
         return {}
     raw = path.read_bytes()
     if len(raw) > MAX_BYTES or b"&" in raw and re.search(rb"(^|\s)[&*][A-Za-z0-9_]", raw):
-        raise ValueError(f"{path}: filen är för stor eller använder YAML-ankare/alias, vilket inte tillåts")
+        raise InputError(f"{path}: filen är för stor eller använder YAML-ankare/alias, vilket inte tillåts")
     try:
         doc = yaml.safe_load(raw.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: filen kan inte läsas som YAML ({type(exc).__name__})") from None
+        raise InputError(f"{path}: filen kan inte läsas som YAML ({type(exc).__name__})") from None
     entries = (doc or {}).get("exclusions", []) if isinstance(doc, dict) else None
     if not isinstance(entries, list):
-        raise ValueError(f"{path}: filen måste ha en lista under nyckeln 'exclusions'")
+        raise InputError(f"{path}: filen måste ha en lista under nyckeln 'exclusions'")
     out: dict[str, str] = {}
     for i, e in enumerate(entries):
         if not isinstance(e, dict) or not isinstance(e.get("municipality"), str) \
                 or not _CODE.match(e["municipality"]) or not str(e.get("reason") or "").strip() \
                 or not str(e.get("source") or "").strip():
-            raise ValueError(f"{path}: post {i + 1}: varje post behöver municipality (fyra siffror inom "
+            raise InputError(f"{path}: post {i + 1}: varje post behöver municipality (fyra siffror inom "
                              "citattecken), reason och source")
         out[e["municipality"]] = str(e["reason"]).strip()
     return out

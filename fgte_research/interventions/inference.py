@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..contract import CannotAssess
+from ..errors import InputError
 
 NAN = float("nan")
 
@@ -138,7 +139,7 @@ def bootstrap_weights(kind: str, n_clusters: int, n_boot: int, rng: np.random.Ge
         if 6 ** n_clusters <= n_boot:
             return np.array(list(itertools.product(vals, repeat=n_clusters))), True
         return rng.choice(vals, size=(n_boot, n_clusters)), False
-    raise ValueError(f"Okänd viktfördelning för wild bootstrap: {kind!r} (använd 'webb' eller 'rademacher').")
+    raise InputError(f"Okänd viktfördelning för wild bootstrap: {kind!r} (använd 'webb' eller 'rademacher').")
 
 
 @dataclass

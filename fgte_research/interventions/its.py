@@ -27,6 +27,7 @@ from ..text_sv import fmt_ci, fmt_num
 from . import checks
 from .inference import t_interval
 from .results import InterventionResult, Labels, Term, series_frame
+from ..errors import InputError
 
 
 class ITSResult(InterventionResult):
@@ -70,7 +71,7 @@ def its(data: pd.DataFrame, treated: str, first_treated_year: int, *,
         unit: str | None = None, alpha: float = 0.05) -> ITSResult:
     """Segmented regression; returns level change, slope change and average post-period effect."""
     if cov not in ("ols", "hac"):
-        raise ValueError(f"Okänd kovariansskattning {cov!r}: använd 'ols' eller 'hac'.")
+        raise InputError(f"Okänd kovariansskattning {cov!r}: använd 'ols' eller 'hac'.")
     frame = checks.clean_frame(data, last_year)
     (treated,) = checks.require_units(frame, [treated])
     window = checks.make_window(frame, [treated], first_treated_year, start_year, end_year)

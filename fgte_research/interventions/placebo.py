@@ -26,6 +26,7 @@ import pandas as pd
 
 from .inference import NAN
 from .its import design_matrix
+from ..errors import InputError
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def unit_estimates(design: str, Y: np.ndarray, years, t0: int) -> tuple[np.ndarr
         est = B @ c
         se = np.sqrt(s2 * float(c @ XtX_inv @ c))
         return est, se
-    raise ValueError(f"okänd design för placebokalibrering: {design!r}")
+    raise InputError(f"okänd design för placebokalibrering: {design!r}")
 
 
 def calibrate(e0: float, s0: float, e_placebo, s_placebo, alpha: float = 0.05, what: str = "") -> Calibration:

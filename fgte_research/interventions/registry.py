@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
-from ..errors import FgteError
+from ..errors import FgteError, InputError
 from ..safe_yaml import YamlError, numeric_code_message, read_yaml
 from ..contract import one_line, plain_text
 
@@ -55,7 +55,7 @@ class Intervention:
 
     def require_year(self) -> int:
         if self.first_treated_year is None:
-            raise ValueError(f"Insatsen '{self.id}' saknar första påverkade år"
+            raise InputError(f"Insatsen '{self.id}' saknar första påverkade år"
                              + (f" ({self.note})" if self.note else "") + "; ange first_treated_year själv.")
         return self.first_treated_year
 
@@ -165,5 +165,5 @@ def load_registry(path: str | Path | None = None) -> dict[str, Intervention]:
 def get_intervention(intervention_id: str, path: str | Path | None = None) -> Intervention:
     registry = load_registry(path)
     if intervention_id not in registry:
-        raise ValueError(f"Okänd insats '{intervention_id}'; registret innehåller: {', '.join(registry)}.")
+        raise InputError(f"Okänd insats '{intervention_id}'; registret innehåller: {', '.join(registry)}.")
     return registry[intervention_id]

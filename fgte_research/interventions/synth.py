@@ -36,6 +36,7 @@ from ..contract import CannotAssess
 from . import checks
 from .inference import LinearRankTest
 from .results import InterventionResult, Labels, Term, series_frame
+from ..errors import InputError
 
 LOO_MIN_WEIGHT = 0.05
 
@@ -210,7 +211,7 @@ def synth(data: pd.DataFrame, treated: str, first_treated_year: int, *,
     ``rank_among``: the placebos whose ratios the treated one is ranked among (e.g. its size neighbours: the ratio
     test ranked among all municipalities gave the largest third 6.4–8.6 % false verdicts); default all."""
     if solver not in SOLVERS:
-        raise ValueError(f"Okänd lösare {solver!r}: använd 'nnls' eller 'slsqp'.")
+        raise InputError(f"Okänd lösare {solver!r}: använd 'nnls' eller 'slsqp'.")
     solve = SOLVERS[solver]
     frame = checks.clean_frame(data, last_year)
     (treated,) = checks.require_units(frame, [treated])

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import execute
 from .executors import POLL, ExecutorSetupError, StopFlag, kill_processes, outcome, process_tree
+from ..errors import InputError
 
 PLUGIN_NAME = "fgte-warm-kernel"
 #: Seconds to reach a remote scheduler before giving up with a Swedish message.
@@ -58,10 +59,10 @@ def check_address(address: str) -> None:
     try:
         scheme, location = parse_address(address)
         if scheme not in SCHEMES:
-            raise ValueError(f"Dask nås med {', '.join(s + '://' for s in SCHEMES)}, inte {scheme}://")
+            raise InputError(f"Dask nås med {', '.join(s + '://' for s in SCHEMES)}, inte {scheme}://")
         host, port = parse_host_port(location)
         if not host or not 0 < int(port) < 65536:
-            raise ValueError("värd och port (1–65535) behövs")
+            raise InputError("värd och port (1–65535) behövs")
     except (ValueError, TypeError) as exc:
         raise ExecutorSetupError(f"--scheduler {address!r} är ingen Dask-adress ({exc}); skriv t.ex. "
                                  "tcp://värd:8786") from None

@@ -29,6 +29,7 @@ import nbformat
 from ..atomic import write_text_atomic, write_texts_atomic
 from . import html as H
 from .kernel import KERNEL_NAME, WarmKernel
+from ..errors import InputError
 
 WARM_ENGINE = "fgte-warm"
 ERROR_LINES = 12
@@ -53,7 +54,7 @@ def _register_warm_engine() -> None:
                                      stderr_file=None, start_timeout=60, execution_timeout=None, km=None,
                                      **kwargs):
             if km is None:
-                raise ValueError("fgte-warm engine needs km= (a started kernel manager)")
+                raise InputError("fgte-warm engine needs km= (a started kernel manager)")
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             client = PapermillNotebookClient(nb_man, km=km, timeout=execution_timeout,
                                              startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,

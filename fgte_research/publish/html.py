@@ -27,6 +27,7 @@ import nbformat
 
 from .. import templates
 from ..classroom import with_answer_cells
+from ..errors import InputError
 
 #: File-name suffix and Swedish label of each variant ("" = the notebook has no variants).
 VARIANTS: dict[str, tuple[str, str]] = {
@@ -154,7 +155,7 @@ def find_title(nb, context: dict | None = None, fallback: str = "Rapport") -> st
 def variant_notebook(nb, variant: str):
     """A copy of ``nb`` for one variant: ``student`` drops cells tagged ``solution`` and adds answer cells."""
     if variant not in VARIANTS:
-        raise ValueError(f"okänd variant {variant!r}; giltiga: student, teacher")
+        raise InputError(f"okänd variant {variant!r}; giltiga: student, teacher")
     if variant == "student":
         return with_answer_cells(nb)
     return copy.deepcopy(nb)

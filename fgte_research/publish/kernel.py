@@ -251,7 +251,7 @@ class WarmKernel:
                     reply = client.get_shell_msg(timeout=ALIVE_POLL)
                 except queue.Empty:
                     if not self.alive():
-                        raise RuntimeError("den varma kärnan avslutades oväntat under förberedelsen") from None
+                        raise KernelSetupError("den varma kärnan avslutades oväntat under förberedelsen") from None
                     if time.monotonic() > deadline:
                         raise TimeoutError(f"den varma kärnan svarade inte på {timeout:.0f} s") from None
                     continue
@@ -259,7 +259,7 @@ class WarmKernel:
                     break
             content = reply["content"]
             if content.get("status") != "ok":
-                raise RuntimeError("återställning av den varma kärnan misslyckades:\n"
+                raise KernelSetupError("återställning av den varma kärnan misslyckades:\n"
                                    + "\n".join(content.get("traceback", [])))
         finally:
             client.stop_channels()

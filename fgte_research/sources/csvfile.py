@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from ..errors import InputError
 
 
 def read_csv_checked(path: Path, columns: list[str], *, exact: bool = True, **read_csv_kwargs) -> pd.DataFrame:
@@ -18,14 +19,14 @@ def read_csv_checked(path: Path, columns: list[str], *, exact: bool = True, **re
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: filen saknas") from None
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: filen är inte UTF-8 (omkodad?): {exc}") from None
+        raise InputError(f"{path}: filen är inte UTF-8 (omkodad?): {exc}") from None
     except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: filen är tom") from None
+        raise InputError(f"{path}: filen är tom") from None
     except pd.errors.ParserError as exc:
-        raise ValueError(f"{path}: filen kan inte läsas som CSV (trunkerad?): {exc}") from None
+        raise InputError(f"{path}: filen kan inte läsas som CSV (trunkerad?): {exc}") from None
     if exact and list(frame.columns) != list(columns):
-        raise ValueError(f"{path}: fel kolumner {list(frame.columns)}, väntade {list(columns)}")
+        raise InputError(f"{path}: fel kolumner {list(frame.columns)}, väntade {list(columns)}")
     lacking = [c for c in columns if c not in frame.columns]
     if lacking:
-        raise ValueError(f"{path}: kolumnerna {lacking} saknas")
+        raise InputError(f"{path}: kolumnerna {lacking} saknas")
     return frame

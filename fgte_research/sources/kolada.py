@@ -15,6 +15,7 @@ import pandas as pd
 from .. import ranges
 from ..schema import coerce_tidy
 from .csvfile import read_csv_checked
+from ..errors import InputError
 
 SOURCE = "Kolada (open-numbers ddf--kolada--dump, hämtad hösten 2024)"
 
@@ -36,22 +37,22 @@ def _read_one(path: Path, kpi: str, with_gender: bool) -> pd.DataFrame:
     expected = ["geo", "gender", "year", value_col] if with_gender else ["geo", "year", value_col]
     frame = read_csv_checked(path, expected, dtype={"geo": str, "gender": str})
     if frame.empty:
-        raise ValueError(f"{path}: filen innehåller inga rader")
+        raise InputError(f"{path}: filen innehåller inga rader")
     if frame[value_col].isna().any():
         i = int(frame[value_col].isna().idxmax())
-        raise ValueError(f"{path}: rad {i + 2} saknar värde (filen trunkerad?); dumpen har inga tomma värden")
+        raise InputError(f"{path}: rad {i + 2} saknar värde (filen trunkerad?); dumpen har inga tomma värden")
     values = pd.to_numeric(frame[value_col], errors="coerce")
     bad = frame[value_col].notna() & values.isna()
     if bad.any():
         i = int(bad.idxmax())
-        raise ValueError(f"{path}: rad {i + 2}: värdet {frame.loc[i, value_col]!r} är inget tal")
+        raise InputError(f"{path}: rad {i + 2}: värdet {frame.loc[i, value_col]!r} är inget tal")
     years = pd.to_numeric(frame["year"], errors="coerce")
     if years.isna().any() or (years % 1 != 0).any():
         i = int(years.isna().idxmax()) if years.isna().any() else 0
-        raise ValueError(f"{path}: rad {i + 2}: ogiltigt år {frame.loc[i, 'year']!r}")
+        raise InputError(f"{path}: rad {i + 2}: ogiltigt år {frame.loc[i, 'year']!r}")
     gender = frame["gender"].str.upper().map({"K": "K", "M": "M"}) if with_gender else "T"
     if with_gender and gender.isna().any():
-        raise ValueError(f"{path}: okända värden i kolumnen gender: {sorted(frame['gender'][gender.isna()].unique())}")
+        raise InputError(f"{path}: okända värden i kolumnen gender: {sorted(frame['gender'][gender.isna()].unique())}")
     out = pd.DataFrame({
         "series": kpi.upper(), "municipality_id": _geo_to_id(frame["geo"]), "year": years.astype(int),
         "gender": gender, "value": values, "status": values.notna().map({True: "ok", False: "missing"}),
@@ -73,7 +74,7 @@ def read_kpi(raw_dir: Path, kpi: str) -> pd.DataFrame:
     dup = frame.duplicated(["municipality_id", "year", "gender"])
     if dup.any():
         row = frame[dup].iloc[0]
-        raise ValueError(f"{total.parent.parent}: {kpi} har dubbletter, t.ex. {row.municipality_id} {row.year}")
+        raise InputError(f"{total.parent.parent}: {kpi} har dubbletter, t.ex. {row.municipality_id} {row.year}")
     return coerce_tidy(frame)
 
 

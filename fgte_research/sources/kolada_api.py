@@ -78,6 +78,7 @@ from ..schema import coerce_tidy
 from .csvfile import read_csv_checked
 from .kolada_http import (TOTAL_TIMEOUT, KoladaError, KoladaHTTPError, KoladaResponseError,  # noqa: F401
                           KoladaUntrustedError, get_json, origin, retry_after_seconds, short_url, where)
+from ..errors import InputError
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 MAX_IDS_PER_SEGMENT = 25
@@ -148,10 +149,10 @@ def _norm_kpis(kpis: Iterable[str]) -> list[str]:
     for k in kpis:
         kk = str(k).strip().upper()
         if not _KPI_ID.match(kk):
-            raise ValueError(f"ogiltigt nyckeltals-id {k!r} (väntade t.ex. 'N15505')")
+            raise InputError(f"ogiltigt nyckeltals-id {k!r} (väntade t.ex. 'N15505')")
         out.append(kk)
     if not out:
-        raise ValueError("inga nyckeltal angivna")
+        raise InputError("inga nyckeltal angivna")
     return sorted(set(out))
 
 
@@ -164,10 +165,10 @@ def _norm_municipalities(municipalities: Iterable[str]) -> list[str]:
         if mm.isdigit():
             mm = mm.zfill(4)
         if not _MUNI_ID.match(mm):
-            raise ValueError(f"ogiltigt kommun-id {m!r} (väntade fyra siffror, t.ex. '1384')")
+            raise InputError(f"ogiltigt kommun-id {m!r} (väntade fyra siffror, t.ex. '1384')")
         out.append(mm)
     if not out:
-        raise ValueError("inga kommuner angivna")
+        raise InputError("inga kommuner angivna")
     return sorted(set(out))
 
 
@@ -179,12 +180,12 @@ def _norm_years(years: Iterable[int]) -> list[int]:
         try:
             yy = int(str(y).strip())
         except ValueError:
-            raise ValueError(f"ogiltigt år {y!r}") from None
+            raise InputError(f"ogiltigt år {y!r}") from None
         if not 1900 <= yy <= 2200:
-            raise ValueError(f"ogiltigt år {y!r}")
+            raise InputError(f"ogiltigt år {y!r}")
         out.append(yy)
     if not out:
-        raise ValueError("inga år angivna")
+        raise InputError("inga år angivna")
     return sorted(set(out))
 
 
@@ -201,7 +202,7 @@ def check_kpis_in_catalogue(kpis: Iterable[str], catalogue: Path) -> None:
     with open(catalogue, encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "id" not in reader.fieldnames:
-            raise ValueError(f"{catalogue}: kolumnen 'id' saknas")
+            raise InputError(f"{catalogue}: kolumnen 'id' saknas")
         known = {row["id"].strip().upper() for row in reader}
     unknown = [k for k in _norm_kpis(kpis) if k not in known]
     if unknown:
@@ -306,7 +307,7 @@ def download(kpis, municipalities, years, *, base_url: str = DEFAULT_BASE_URL, p
     """
     kpis, municipalities, years = _norm_kpis(kpis), _norm_municipalities(municipalities), _norm_years(years)
     if not 1 <= int(per_page) <= MAX_PER_PAGE:
-        raise ValueError(f"per_page måste vara mellan 1 och {MAX_PER_PAGE}")
+        raise InputError(f"per_page måste vara mellan 1 och {MAX_PER_PAGE}")
     home = origin(base_url)
     rows: dict[tuple, ValueRow] = {}
     asked: dict[str, list[str]] = {k: [] for k in kpis}
@@ -448,7 +449,7 @@ def read_fetched(path: Path) -> pd.DataFrame:
     path = Path(path)
     m = _FILE_NAME.match(path.name)
     if not m:
-        raise ValueError(f"{path}: filnamnet följer inte mönstret kolada_v3_ÅÅÅÅ-MM-DD_<8 hex>.csv")
+        raise InputError(f"{path}: filnamnet följer inte mönstret kolada_v3_ÅÅÅÅ-MM-DD_<8 hex>.csv")
     day = m.group(1)
     frame = read_csv_checked(path, FILE_COLUMNS, dtype=str, keep_default_na=False)
     value_text = frame["value"].str.strip()
@@ -456,11 +457,11 @@ def read_fetched(path: Path) -> pd.DataFrame:
     bad = (value_text != "") & values.isna()
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
-        raise ValueError(f"{path}: rad {i + 2}: värdet {frame['value'].iloc[i]!r} är inget tal")
+        raise InputError(f"{path}: rad {i + 2}: värdet {frame['value'].iloc[i]!r} är inget tal")
     years = pd.to_numeric(frame["year"], errors="coerce")
     if years.isna().any() or (years % 1 != 0).any():
         i = int((years.isna() | (years % 1 != 0)).to_numpy().nonzero()[0][0])
-        raise ValueError(f"{path}: rad {i + 2}: ogiltigt år {frame['year'].iloc[i]!r}")
+        raise InputError(f"{path}: rad {i + 2}: ogiltigt år {frame['year'].iloc[i]!r}")
     status, source = tidy_status(values, frame["status"], f"Kolada API v3 (hämtad {day})")
     out = pd.DataFrame({
         "series": frame["kpi"].str.upper(),
@@ -475,6 +476,6 @@ def read_fetched(path: Path) -> pd.DataFrame:
     try:
         out = coerce_tidy(out)
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise InputError(f"{path}: {exc}") from None
     ranges.check_tidy(out, str(path))
     return out

@@ -38,7 +38,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import FgteError
+from ..errors import FgteError, InputError
 
 #: A request never takes longer than this in total, retries included: a silent or trickling server fails fast.
 TOTAL_TIMEOUT = 30.0
@@ -250,7 +250,7 @@ def parse_json(body: bytes, url: str):
         return int(text)
 
     def reject_constant(name: str):
-        raise ValueError(f"ogiltigt tal {name} i JSON")
+        raise InputError(f"ogiltigt tal {name} i JSON")
 
     try:
         return json.loads(body.decode("utf-8"), parse_constant=reject_constant, parse_int=parse_int)
@@ -307,7 +307,7 @@ def get_json(url: str, *, timeout: float, sleep: Callable[[float], None] = time.
     """GET ``url`` and parse the JSON answer, retrying 429/5xx/network errors with backoff, within
     ``total_timeout`` seconds in all (each attempt gets what is left of it)."""
     if max_attempts < 1:
-        raise ValueError("max_attempts måste vara minst 1")
+        raise InputError("max_attempts måste vara minst 1")
     total_timeout = TOTAL_TIMEOUT if total_timeout is None else total_timeout
     deadline = time.monotonic() + total_timeout
     last, last_status = "", None

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from .csvfile import read_csv_checked
+from ..errors import InputError
 
 #: Kolada's similar-municipality groups the project uses ("Liknande kommuner <kind>, <name>, 2024").
 SIMILAR_KINDS: tuple[str, ...] = ("grundskola", "gymnasieskola", "socioekonomi")
@@ -71,6 +72,6 @@ def read_municipality_tables(raw: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     similar["owner_id"] = similar["owner_name"].map(name_to_id)
     if similar["owner_id"].isna().any():
         bad = similar.loc[similar["owner_id"].isna(), "owner_name"].unique()[:5]
-        raise ValueError(f"{meta}: okända kommunnamn i likhetsgrupperna: {list(bad)}")
+        raise InputError(f"{meta}: okända kommunnamn i likhetsgrupperna: {list(bad)}")
     table = k[MUNICIPALITY_COLUMNS].sort_values("municipality_id").reset_index(drop=True)
     return table, similar[SIMILAR_COLUMNS].reset_index(drop=True)

@@ -24,6 +24,7 @@ import pandas as pd
 from .. import ranges
 from ..schema import GENDERS, coerce_tidy
 from . import kolada_api
+from ..errors import InputError
 
 SUBDIR = "kolada_scrape"
 COLUMNS = ["kpi", "municipality_id", "year", "gender", "status", "value"]
@@ -63,15 +64,15 @@ def read_scrape(path: Path) -> pd.DataFrame:
     path = Path(path)
     m = _NAME.match(path.name)
     if not m:
-        raise ValueError(f"{path}: filnamnet ska börja med skrapningens datum, ÅÅÅÅ-MM-DD_….parquet")
+        raise InputError(f"{path}: filnamnet ska börja med skrapningens datum, ÅÅÅÅ-MM-DD_….parquet")
     day = m.group(1)
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises its own types (ArrowInvalid …) for a damaged file
-        raise ValueError(f"{path}: kan inte läsas som parquet ({type(exc).__name__})") from None
+        raise InputError(f"{path}: kan inte läsas som parquet ({type(exc).__name__})") from None
     lacking = [c for c in COLUMNS if c not in frame.columns]
     if lacking:
-        raise ValueError(f"{path}: kolumnerna {', '.join(lacking)} saknas (väntade Koladas värden i rKoladas form: "
+        raise InputError(f"{path}: kolumnerna {', '.join(lacking)} saknas (väntade Koladas värden i rKoladas form: "
                          f"{', '.join(COLUMNS)})")
     frame = frame[COLUMNS].reset_index(drop=True)
     for col in ("kpi", "municipality_id", "gender"):

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import parse_swedish_number
+from ..errors import InputError
 
 SUBDIR = "school_level"
 SCHOOL_JSON = "drbaumgardt_m17_xx.json"
@@ -37,24 +38,24 @@ def _read_json(path: Path, name_to_id: Mapping[str, str]) -> list[tuple]:
     try:
         records = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: kan inte läsas ({exc})") from None
+        raise InputError(f"{path}: kan inte läsas ({exc})") from None
     if not isinstance(records, list):
-        raise ValueError(f"{path}: väntade en lista med skolor")
+        raise InputError(f"{path}: väntade en lista med skolor")
     rows = []
     for i, r in enumerate(records):
         try:
             name, code, school = r["kom"], r["kod"], r["skola"]
         except (KeyError, TypeError):
-            raise ValueError(f"{path}: post {i + 1} saknar något av fälten skola, kod, kom") from None
+            raise InputError(f"{path}: post {i + 1} saknar något av fälten skola, kod, kom") from None
         mid = name_to_id.get(name)
         if mid is None:
-            raise ValueError(f"{path}: okänt kommunnamn {name!r} (skola {code})")
+            raise InputError(f"{path}: okänt kommunnamn {name!r} (skola {code})")
         for year in JSON_YEARS:
             v = r.get(f"m17_{year % 100}")
             try:
                 merit = np.nan if v is None else float(v)
             except (TypeError, ValueError):
-                raise ValueError(f"{path}: skola {code}, m17_{year % 100}: {v!r} är inget tal") from None
+                raise InputError(f"{path}: skola {code}, m17_{year % 100}: {v!r} är inget tal") from None
             rows.append((mid, str(code), school, year, merit, np.nan, "", "ok" if v is not None else "missing"))
     return rows
 
@@ -65,13 +66,13 @@ def _read_csv(path: Path) -> list[tuple]:
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: filen saknas") from None
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: filen är inte UTF-8 (omkodad?): {exc}") from None
+        raise InputError(f"{path}: filen är inte UTF-8 (omkodad?): {exc}") from None
     start = next((i for i, line in enumerate(lines) if line.startswith("Skola;")), None)
     if start is None:
-        raise ValueError(f"{path}: rubrikraden (Skola;…) saknas")
+        raise InputError(f"{path}: rubrikraden (Skola;…) saknas")
     header = lines[start].split(";")
     if any(c not in header for c in _CSV_NEEDED):
-        raise ValueError(f"{path}: kolumnerna {[c for c in _CSV_NEEDED if c not in header]} saknas")
+        raise InputError(f"{path}: kolumnerna {[c for c in _CSV_NEEDED if c not in header]} saknas")
     idx = {c: header.index(c) for c in _CSV_NEEDED + ["Skola"]}
     rows = []
     for line_no, line in enumerate(lines[start + 1:], start + 2):
@@ -82,7 +83,7 @@ def _read_csv(path: Path) -> list[tuple]:
             pupils, _ = parse_swedish_number(cells[idx["Antal elever"]])
             merit, status = parse_swedish_number(cells[idx["Genomsnittligt meritvärde (17 ämnen)"]])
         except ValueError as exc:
-            raise ValueError(f"{path}: rad {line_no}: {exc}") from None
+            raise InputError(f"{path}: rad {line_no}: {exc}") from None
         rows.append((cells[idx["Kommun-kod"]].strip().zfill(4), cells[idx["Skol-enhetskod"]].strip(),
                      cells[idx["Skola"]], CSV_YEAR, merit, pupils, cells[idx["Typ av huvudman"]].strip(), status))
     return rows

@@ -52,6 +52,7 @@ import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..schema import TIDY_COLUMNS, coerce_tidy, empty_tidy, parse_swedish_number
+from ..errors import InputError
 
 #: Typ av huvudman → (series suffix, population text).
 HUVUDMAN = {
@@ -166,7 +167,7 @@ def _spring_year(lasar: str, where: str) -> int:
     """'2024/25' → 2025 (the spring term of the läsår)."""
     m = _LASAR.match(lasar)
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise ValueError(f"{where}: ogiltigt läsår {lasar!r} (väntade t.ex. '2024/25')")
+        raise InputError(f"{where}: ogiltigt läsår {lasar!r} (väntade t.ex. '2024/25')")
     return int(m.group(1)) + 1
 
 
@@ -190,7 +191,7 @@ class _Table:
     @property
     def lasar(self) -> str:
         if "Valt läsår" not in self.preamble:
-            raise ValueError(f"{self.where()}: raden 'Valt läsår: …' saknas före tabellen")
+            raise InputError(f"{self.where()}: raden 'Valt läsår: …' saknas före tabellen")
         return self.preamble["Valt läsår"]
 
     @property
@@ -208,7 +209,7 @@ class _Table:
                 if h == candidate and g == group:
                     return i
         label = f"{group}: {name}" if group else name
-        raise ValueError(
+        raise InputError(
             f"{self.where()}: kolumnen '{label}' saknas i rubrikraden (rad {self.header_line}); "
             f"exporten har ändrats eller är inte den väntade rapporten")
 
@@ -223,21 +224,21 @@ class _Table:
         try:
             return _parse_text(cell) if type(cell) is str else parse_swedish_number(cell)
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"{self.where(line)}: kan inte läsa värdet {cell!r} i kolumnen "
                 f"'{self.header[index]}' som ett tal") from None
 
     def municipality(self, line: int, cells: list, index: int) -> str:
         code = _norm(self.cell(cells, index))
         if not _CODE.match(code):
-            raise ValueError(f"{self.where(line)}: ogiltig kommunkod {code!r}")
+            raise InputError(f"{self.where(line)}: ogiltig kommunkod {code!r}")
         return code.zfill(4)
 
     def huvudman(self, line: int, cells: list, index: int | None) -> str:
         text = _norm(self.cell(cells, index)) if index is not None else self.preamble.get(
             "Typ av huvudman", "")
         if text not in HUVUDMAN and text not in OTHER_HUVUDMAN:
-            raise ValueError(f"{self.where(line)}: okänd typ av huvudman {text!r}")
+            raise InputError(f"{self.where(line)}: okänd typ av huvudman {text!r}")
         return text
 
     def municipal_rows(self, i_hm: int | None, i_code: int):
@@ -258,25 +259,25 @@ def _check_exists(path: Path) -> None:
     if not path.exists():
         raise FileNotFoundError(f"{path}: filen finns inte")
     if not path.is_file():
-        raise ValueError(f"{path}: är ingen fil")
+        raise InputError(f"{path}: är ingen fil")
 
 
 def _csv_lines(path: Path) -> list[str]:
     _check_exists(path)
     data = path.read_bytes()
     if not data.strip():
-        raise ValueError(f"{path}: filen är tom")
+        raise InputError(f"{path}: filen är tom")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(
+        raise InputError(
             f"{path}: fel teckenkodning – filen är inte UTF-8 (ogiltig byte {data[exc.start]:#04x} vid "
             f"position {exc.start}); den verkar ha sparats om som latin-1/cp1252. "
             f"Använd originalfilen från Skolverket (UTF-8).") from None
     bad = _MOJIBAKE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        raise ValueError(
+        raise InputError(
             f"{path}, rad {line}: fel teckenkodning – texten innehåller {bad.group()!r}, dvs. UTF-8 som "
             f"lästs som latin-1/cp1252 och sparats om. Använd originalfilen från Skolverket.")
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -319,7 +320,7 @@ def _csv_table(path: Path) -> _Table:
     table = _Table(path=path, sheet=None, title=title)
     header_at = next((i for i, line in enumerate(lines) if _norm(line.split(";")[0]) == "Kommun"), None)
     if header_at is None:
-        raise ValueError(f"{path}: hittar ingen rubrikrad som börjar med 'Kommun;' – filen är avkortad "
+        raise InputError(f"{path}: hittar ingen rubrikrad som börjar med 'Kommun;' – filen är avkortad "
                          f"eller inte en tabell från Skolverket")
     _parse_preamble(table, [_norm(line) for line in lines[:header_at]])
     table.header_line = header_at + 1
@@ -335,18 +336,18 @@ def _csv_table(path: Path) -> _Table:
             break
         cells = line.split(";")
         if len(cells) < width:
-            raise ValueError(
+            raise InputError(
                 f"{path}, rad {i + 1}: raden har {len(cells)} fält men rubrikraden (rad {header_at + 1}) har "
                 f"{width} – filen är avkortad eller raden trasig: {line[:80]!r}")
         if len(cells) > width and any(c.strip() for c in cells[width:]):
-            raise ValueError(
+            raise InputError(
                 f"{path}, rad {i + 1}: raden har {len(cells)} fält men rubrikraden (rad {header_at + 1}) har "
                 f"{width}: {line[:80]!r}")
         table.rows.append((i + 1, cells[:width]))
     if not table.rows:
-        raise ValueError(f"{path}: inga datarader efter rubrikraden (rad {header_at + 1}) – filen är avkortad")
+        raise InputError(f"{path}: inga datarader efter rubrikraden (rad {header_at + 1}) – filen är avkortad")
     if end is None or not any(line.strip().startswith(_FOOTER) for line in lines[end:]):
-        raise ValueError(
+        raise InputError(
             f"{path}: filen tar slut efter rad {table.rows[-1][0]} utan Skolverkets avslutande "
             f"'{_FOOTER} och definitioner' – filen verkar avkortad")
     return table
@@ -366,12 +367,12 @@ class _Workbook:
         try:
             self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except _XLSX_ERRORS as exc:
-            raise ValueError(f"{path}: kan inte läsas som Excel-fil ({type(exc).__name__}: {exc}) – filen "
+            raise InputError(f"{path}: kan inte läsas som Excel-fil ({type(exc).__name__}: {exc}) – filen "
                              f"verkar trasig eller avkortad") from None
         self.sheets = [(ws.title, ws.title) for ws in self.book.worksheets]  # (name, key for rows())
         if not self.sheets:
             self.close()
-            raise ValueError(f"{path}: arbetsboken har inga blad")
+            raise InputError(f"{path}: arbetsboken har inga blad")
 
     def close(self) -> None:
         self.book.close()
@@ -387,7 +388,7 @@ class _Workbook:
         try:
             raw = list(self.book[sheet].iter_rows(max_row=max_rows, values_only=True))
         except _XLSX_ERRORS as exc:
-            raise ValueError(f"{self.path}: bladet {sheet} kan inte läsas ({type(exc).__name__}: {exc}) – "
+            raise InputError(f"{self.path}: bladet {sheet} kan inte läsas ({type(exc).__name__}: {exc}) – "
                              f"filen verkar trasig eller avkortad") from None
         out = []
         for row in raw:
@@ -421,7 +422,7 @@ def _xlsx_tables(path: Path) -> list[_Table]:
         table = _Table(path=path, sheet=name, title="")
         header_at = next((i for i, r in enumerate(rows) if r and _norm(r[0]) == "Kommun"), None)
         if header_at is None:
-            raise ValueError(f"{table.where()}: hittar ingen rubrikrad som börjar med 'Kommun'")
+            raise InputError(f"{table.where()}: hittar ingen rubrikrad som börjar med 'Kommun'")
         firsts = [_norm(next((c for c in r if _norm(c)), "")) for r in rows[:header_at]]
         table.title = next((t for t in firsts if t and not t.startswith(_BANNER)), "")
         _parse_preamble(table, firsts)
@@ -433,10 +434,10 @@ def _xlsx_tables(path: Path) -> list[_Table]:
                 break
             table.rows.append((i + 1, rows[i]))
         if not table.rows:
-            raise ValueError(f"{table.where()}: inga datarader efter rubrikraden (rad {header_at + 1})")
+            raise InputError(f"{table.where()}: inga datarader efter rubrikraden (rad {header_at + 1})")
         tables.append(table)
     if not tables:
-        raise ValueError(f"{path}: arbetsboken har inget blad med statistik")
+        raise InputError(f"{path}: arbetsboken har inget blad med statistik")
     return tables
 
 
@@ -448,7 +449,7 @@ def _tables(path: Path) -> list[_Table]:
     if suffix == ".xlsx":
         return _xlsx_tables(path)
     _check_exists(path)
-    raise ValueError(f"{path}: okänd filtyp {path.suffix!r} (väntade .csv eller .xlsx från Skolverket)")
+    raise InputError(f"{path}: okänd filtyp {path.suffix!r} (väntade .csv eller .xlsx från Skolverket)")
 
 
 def report_title(path: Path) -> str:
@@ -461,7 +462,7 @@ def report_title(path: Path) -> str:
         with _Workbook(path) as book:
             return _xlsx_title(book)
     _check_exists(path)
-    raise ValueError(f"{path}: okänd filtyp {path.suffix!r} (väntade .csv eller .xlsx från Skolverket)")
+    raise InputError(f"{path}: okänd filtyp {path.suffix!r} (väntade .csv eller .xlsx från Skolverket)")
 
 
 def _classify(path: Path, title: str) -> str:
@@ -469,7 +470,7 @@ def _classify(path: Path, title: str) -> str:
         return "parsed"
     if any(title.startswith(prefix) for prefix in SKIPPED_TITLE_PREFIXES):
         return "skipped"
-    raise ValueError(f"{path}: okänd Skolverket-rapport {title!r} – läsaren känner inte igen den")
+    raise InputError(f"{path}: okänd Skolverket-rapport {title!r} – läsaren känner inte igen den")
 
 
 # --------------------------------------------------------------------------------------------
@@ -483,14 +484,14 @@ def _over_time_rows(table: _Table, out: list) -> None:
     years = [(i, _spring_year(h, table.where(table.header_line))) for i, h in enumerate(table.header)
              if _LASAR.match(h)]
     if not years:
-        raise ValueError(f"{table.where()}: rubrikraden (rad {table.header_line}) har inga läsårskolumner "
+        raise InputError(f"{table.where()}: rubrikraden (rad {table.header_line}) har inga läsårskolumner "
                          f"som '2024/25'")
     source = table.source
     for line, cells, suffix, population, mid in table.municipal_rows(i_hm, i_code):
         task = _norm(table.cell(cells, i_task))
         stem = UPPGIFT_SERIES.get(task)
         if stem is None:
-            raise ValueError(f"{table.where(line)}: okänd uppgift {task!r} – exporten har ändrats, "
+            raise InputError(f"{table.where(line)}: okänd uppgift {task!r} – exporten har ändrats, "
                              f"kontrollera filen och UPPGIFT_SERIES")
         series = f"{stem}.{suffix}"
         for i, year in years:
@@ -507,11 +508,11 @@ def _wide_rows(table: _Table, spec: _WideSpec, out: list) -> None:
         labels = sorted({g for g in table.groups[i_hm + 1:] if g})
         unknown = [g for g in labels if g not in GENDER]
         if unknown:
-            raise ValueError(f"{table.where(table.header_line - 1)}: okänd könsgrupp {unknown[0]!r} "
+            raise InputError(f"{table.where(table.header_line - 1)}: okänd könsgrupp {unknown[0]!r} "
                              f"(väntade Flickor/Pojkar)")
         for required in ("Flickor", "Pojkar"):
             if required not in labels:
-                raise ValueError(f"{table.where(table.header_line - 1)}: kolumngruppen '{required}' saknas")
+                raise InputError(f"{table.where(table.header_line - 1)}: kolumngruppen '{required}' saknas")
         blocks = [(GENDER[g], g) for g in labels]
     else:
         blocks = [("T", "")]
@@ -523,7 +524,7 @@ def _wide_rows(table: _Table, spec: _WideSpec, out: list) -> None:
         if i_sex is not None:
             sex = _norm(table.cell(cells, i_sex))
             if sex not in GENDER:
-                raise ValueError(f"{table.where(line)}: okänt värde {sex!r} i kolumnen 'Kön'")
+                raise InputError(f"{table.where(line)}: okänt värde {sex!r} i kolumnen 'Kön'")
             row_gender = GENDER[sex]
         for gender, index, stem in columns:
             value, status = table.number(line, cells, index)
@@ -547,19 +548,19 @@ def _read_tables(path: Path, tables: list[_Table]) -> tuple[pd.DataFrame, int]:
     for table in tables:
         kind = _classify(path, table.title)
         if kind == "skipped":
-            raise ValueError(f"{path}: rapporten {table.title!r} känns igen men läses inte av denna läsare")
+            raise InputError(f"{path}: rapporten {table.title!r} känns igen men läses inte av denna läsare")
         vintages.add(table.vintage)
         if table.title == TITLE_OVER_TIME:
             _over_time_rows(table, out)
         else:
             _wide_rows(table, WIDE_SPECS[table.title], out)
     if len(vintages) != 1:
-        raise ValueError(f"{path}: bladen har olika 'Valt läsår' ({sorted(vintages)})")
+        raise InputError(f"{path}: bladen har olika 'Valt läsår' ({sorted(vintages)})")
     frame = _frame(out)
     dup = frame.duplicated(_KEY, keep=False)
     if dup.any():
         first = frame[dup].iloc[0]
-        raise ValueError(f"{path}: samma uppgift förekommer flera gånger: {first['series']}, kommun "
+        raise InputError(f"{path}: samma uppgift förekommer flera gånger: {first['series']}, kommun "
                          f"{first['municipality_id']}, år {first['year']}, kön {first['gender']}")
     return frame, vintages.pop()
 
@@ -584,7 +585,7 @@ def discover(raw_skolverket_dir: Path) -> tuple[list[Path], list[Path]]:
         if path.name.startswith("."):
             continue
         if path.is_dir():
-            raise ValueError(f"{path}: oväntad katalog bland Skolverket-exporterna")
+            raise InputError(f"{path}: oväntad katalog bland Skolverket-exporterna")
         kind = _classify(path, report_title(path))
         (parsed if kind == "parsed" else skipped).append(path)
     return parsed, skipped
@@ -619,7 +620,7 @@ def read_all(raw_skolverket_dir: Path) -> pd.DataFrame:
             same = d[(d[_KEY] == row[_KEY]).all(axis=1)]
             detail = "; ".join(f"{name}: {value} ({status})"
                                for name, value, status in zip(same["_file"], same["value"], same["status"]))
-            raise ValueError(
+            raise InputError(
                 f"{Path(raw_skolverket_dir)}: exporter med samma 'Valt läsår' ger olika värden för "
                 f"{row['series']}, kommun {row['municipality_id']}, år {row['year']}, kön {row['gender']}: "
                 f"{detail}")
