@@ -508,12 +508,15 @@ def kolada_soft_values(municipality, year: int | None = None, *, years: tuple[in
     all_years = sorted(set(p.loc[p["value"].notna(), "year"]))
     p = p[p["year"] <= years[1]]
     data_years = sorted(set(p["year"]))
+    # the first row per (kpi, year, gender), looked up in a dict: 150 boolean filters took 0.46 s per report
+    first = {}
+    for key, value in zip(zip(p["series"], p["year"].astype(int), p["gender"]), p["value"]):
+        first.setdefault(key, value)
     rows = []
     for kpi in catalogue.SOFT_VALUE_KPIS:
         for year in range(years[0], years[1] + 1):
             for gender in ("T", "K", "M"):
-                hit = p[(p["series"] == kpi) & (p["year"] == year) & (p["gender"] == gender)]
-                value = float(hit["value"].iloc[0]) if not hit.empty else math.nan
+                value = float(first.get((kpi, year, gender), math.nan))
                 if not math.isnan(value):
                     status, reason = "ok", ""
                 elif year not in data_years:
