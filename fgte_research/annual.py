@@ -20,8 +20,8 @@ from .templates import html, render
 from . import municipalities as mun
 from .contract import DataMissing
 from .annual_results import (  # noqa: F401  (re-exported: the notebooks call annual.results_for …)
-    baseline_for, intervention_studies, interventions_for, main_model_last_year, merit_gap, results_for,
-    simpler_model_gap,
+    GapModels, baseline_for, gap_models, intervention_studies, interventions_for, main_model_last_year, merit_gap,
+    results_for, simpler_model_gap,
 )
 from .report import KOLADA_DUMP_LAST_YEAR
 from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
@@ -126,16 +126,13 @@ def _gap_words(r) -> str:
             f"{fmt_num(r['gap_high'], signed=True)}), {tail}.")
 
 
-def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
+def gap_sentence_html(models: GapModels) -> str:
     """The FGTE question in one plain paragraph: the gap between expected and actual results, how sure its
-    measurement is, and whether it is closing.
-
-    ``res``: the merit gap already computed by the caller (else computed here)."""
+    measurement is, and whether it is closing (``models``: :func:`annual_results.gap_models`)."""
+    municipality_id, year, res = models.municipality_id, models.year, models.merit
     name = mun.name_of(municipality_id)
-    try:
-        res = res if res is not None else merit_gap(municipality_id, year)
-    except DataMissing as exc:
-        return str(Markup("<p><strong>Gapet:</strong> kan inte beräknas för {} ({}).</p>").format(name, str(exc)))
+    if isinstance(res, DataMissing):
+        return str(Markup("<p><strong>Gapet:</strong> kan inte beräknas för {} ({}).</p>").format(name, str(res)))
     table = res.data()
     ok = table[table["status"] == "ok"]
     last = ok.iloc[-1]
@@ -164,30 +161,27 @@ def gap_sentence_html(municipality_id: str, year: int, res=None) -> str:
                  + ("; samma bedömning om åren inte samvarierar." if t0["verdict"] == t["verdict"] else
                     f". Om åren inte samvarierar blir intervallet {fmt_ci(t0['ci_low'], t0['ci_high'], 1)} och "
                     f"bedömningen en annan ({t0['verdict']}): se den som osäker."))
-    if year > main_model_last_year():
-        text += (f" Modellens bakgrundsuppgifter slutar {main_model_last_year()}; åren därefter beräknas med en enklare "
-                 "modell (detaljer i bilagan)." + _simpler_model_sentence(municipality_id, year))
+    if models.simpler:
+        text += (f" Modellens bakgrundsuppgifter slutar {models.main_model_last_year}; åren därefter beräknas med en "
+                 "enklare modell (detaljer i bilagan)." + _simpler_model_sentence(models))
     # plain text so far (names included); the template-free wrapper escapes it
     return str(Markup("<p><strong>Minskar gapet mellan elevernas förutsättningar och resultat?</strong> {}</p>")
                .format(text))
 
 
-def _simpler_model_sentence(municipality_id: str, year: int) -> str:
+def _simpler_model_sentence(models: GapModels) -> str:
     """The report year's gap from the Skolverket-only model, with that model's accuracy and its own (wider)
     interval: the first page answers for the report year too, not only for the last year of the main model."""
-    from . import gaps
-
     outcome = "splice.ak9.merit17.kommunal"
-    try:
-        res = simpler_model_gap(municipality_id, outcome, year)
-    except DataMissing:
+    res = models.simpler.get(outcome)
+    if res is None or isinstance(res, DataMissing):
         return ""
     ok = res.data()
     ok = ok[ok["status"] == "ok"]
     if ok.empty:
         return ""
     r = ok.iloc[-1]
-    median, _ = gaps.skolverket_only_accuracy(outcome)
+    median, _ = models.simpler_accuracy[outcome]
     words = _gap_words(r)
     return (f" Den enklare modellen (korrelation {fmt_num(median, 2)} med Koladas avvikelser, därför osäkrare) ger "
             f"för {int(r['year'])}: " + words[0].lower() + words[1:])
@@ -220,7 +214,11 @@ def _trend_sentence_sv(n: int, titles: list[str], direction: str) -> str:
     return f"{direction} för {_count_sv(n)}{which}"
 
 
-def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) -> str:
+def kommunsammanfattning_html(municipality_id: str, year: int, results: dict, models: GapModels | None = None
+                              ) -> str:
+    """Page 1: the gap sentence, the indicators' trends in words, the summary table and the reading box.
+    ``models``: the report's gap models (computed here when not given)."""
+    models = models if models is not None else gap_models(municipality_id, year)
     base, since_words = baseline_for(municipality_id)
     rows = summary_rows(results, municipality_id, year)
     name = mun.name_of(municipality_id)
@@ -240,7 +238,7 @@ def kommunsammanfattning_html(municipality_id: str, year: int, results: dict) ->
                 + (str(ends[0]) if len(ends) == 1 else f"före {year} ({', '.join(map(str, ends))})")
                 + "; nyare värden kan hämtas när data uppdateras." if stale else ""))
     return ('<section class="fgte-summary-page"><h2>Kommunsammanfattning</h2>'
-            + gap_sentence_html(municipality_id, year) + str(Markup("<p>{}</p>").format(intro))
+            + gap_sentence_html(models) + str(Markup("<p>{}</p>").format(intro))
             + summary_table_html(rows, year, since_words) + reading_box_html(_verdict_count(rows))
             + "</section>")
 
@@ -395,14 +393,13 @@ def interventions_html(municipality_id: str, year: int) -> str:
     return "".join(out)
 
 
-def gap_block_html(municipality_id: str, year: int) -> str:
-    """Fördjupning: the merit-value gap over the years as a figure with its sentence; every year in the bilaga."""
+def gap_block_html(municipality_id: str, year: int, models: GapModels | None = None) -> str:
+    """Fördjupning: the merit-value gap over the years as a figure with its sentence; every year in the bilaga.
+    ``models``: the report's gap models (computed here when not given)."""
+    models = models if models is not None else gap_models(municipality_id, year)
     out = ['<section><h2>Gapet mellan förutsättningar och resultat</h2>']
-    try:
-        res = merit_gap(municipality_id, year)
-    except DataMissing:
-        res = None
-    out.append(gap_sentence_html(municipality_id, year, res))
+    res = None if isinstance(models.merit, DataMissing) else models.merit
+    out.append(gap_sentence_html(models))
     if res is not None:
         table = res.data()
         ok = table[table["status"] == "ok"]

@@ -8,6 +8,8 @@ Nothing here writes text for a reader.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from . import catalogue, store
@@ -128,28 +130,56 @@ def simpler_model_gap(municipality_id: str, outcome: str, year: int):
     return gaps.salsa_gap(municipality_id, outcome, year, covariates=gaps.SKOLVERKET_ONLY, years=(last + 1, year))
 
 
-def gap_models(municipality_id: str, year: int) -> list:
-    """Every gap result the annual report shows for the municipality and year (each a GapResult or the
-    DataMissing that says why not), fitting the pooled models they need: the compute-once pass calls this
-    for one municipality per year, so the models every report of that year uses are fitted once."""
+@dataclass(frozen=True)
+class GapModels:
+    """Every gap result one annual report shows, each a result or the DataMissing that says why not.
+
+    ``merit``: the main model's merit gap (page 1, the figure); ``salsa``: the appendix's SALSA-like models per
+    outcome; ``simpler``/``simpler_accuracy``: the Skolverket-only model per outcome for the years after the main
+    model's covariates end, with its (median, lowest) correlation with Kolada (empty when the report year is
+    covered); ``others``: the gender, newly-arrived and school-spread gaps (keys of
+    ``sections.OTHER_GAP_HEADINGS``). The renderers read these; none of them fits a model of its own."""
+
+    municipality_id: str
+    year: int
+    main_model_last_year: int
+    merit: object
+    salsa: dict
+    simpler: dict
+    simpler_accuracy: dict
+    others: dict
+
+
+def _result_or_missing(call):
+    try:
+        return call()
+    except DataMissing as exc:
+        return exc
+
+
+def gap_models(municipality_id: str, year: int) -> GapModels:
+    """The gap models of one annual report, fitting the pooled models they need: the compute-once pass calls
+    this for one municipality per year, so the models every report of that year uses are fitted once, and the
+    notebook calls it once and hands the result to every block that shows a gap."""
     from . import gaps
 
-    calls = [lambda: merit_gap(municipality_id, year)]
-    calls += [lambda o=o: gaps.salsa_gap(municipality_id, o, year) for o in GAP_OUTCOMES]
-    if year > main_model_last_year():
-        calls += [lambda o=o: simpler_model_gap(municipality_id, o, year) for o in SKOLVERKET_ONLY_OUTCOMES]
-        for outcome in SKOLVERKET_ONLY_OUTCOMES:
-            gaps.skolverket_only_accuracy(outcome)
-    out = []
-    for call in calls:
-        try:
-            out.append(call())
-        except DataMissing as exc:
-            out.append(exc)
-    return out
+    municipality_id = mun.resolve(municipality_id)
+    last = main_model_last_year()
+    later = year > last
+    return GapModels(
+        municipality_id=municipality_id, year=int(year), main_model_last_year=last,
+        merit=_result_or_missing(lambda: merit_gap(municipality_id, year)),
+        salsa={o: _result_or_missing(lambda o=o: gaps.salsa_gap(municipality_id, o, year)) for o in GAP_OUTCOMES},
+        simpler={o: _result_or_missing(lambda o=o: simpler_model_gap(municipality_id, o, year))
+                 for o in SKOLVERKET_ONLY_OUTCOMES} if later else {},
+        simpler_accuracy={o: gaps.skolverket_only_accuracy(o) for o in SKOLVERKET_ONLY_OUTCOMES} if later else {},
+        others={"gender": _result_or_missing(lambda: gaps.gender_gap(municipality_id, "N15419", year)),
+                "newly_arrived": _result_or_missing(lambda: gaps.newly_arrived_gap(municipality_id, year)),
+                "school_spread": _result_or_missing(lambda: gaps.school_spread(municipality_id, year))},
+    )
 
 
-__all__ = ["ANNUAL_RESULTS", "COMPARISON_GROUPS", "GAP_OUTCOMES", "SKOLVERKET_ONLY_OUTCOMES", "annual_results",
+__all__ = ["ANNUAL_RESULTS", "COMPARISON_GROUPS", "GAP_OUTCOMES", "GapModels", "SKOLVERKET_ONLY_OUTCOMES", "annual_results",
            "annual_results_key", "baseline_for", "gap_models", "intervention_studies", "interventions_for",
            "is_annual_results_of", "main_model_last_year", "merit_gap", "results_for", "similar_kind_for",
            "simpler_model_gap"]

@@ -1,21 +1,20 @@
-"""Building blocks the report notebooks display: the plain-language summary, data notes, provenance footer.
+"""Building blocks for a researcher's own notebook, in Markdown: the plain-language summary, the overview table,
+the gap section, soft values, data notes and the provenance footer (``display(Markdown(report.gap_section_md(…)))``).
 
-They return Markdown strings (Swedish) so a notebook cell is one call: ``display(Markdown(...))``.
+The published reports show the same sections as HTML: their words are written once, in :mod:`sections`, and
+rendered by ``sections.to_html`` (reports) or ``sections.to_markdown`` (here).
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 
-from . import __version__, breaks, catalogue
+from . import catalogue, sections
 from . import municipalities as mun
-from . import store
-from .contract import DataMissing, escape_markdown_text
+from .contract import DataMissing
 from .annual_results import (  # noqa: F401  (re-exported: notebooks and researchers call report.annual_results …)
     ANNUAL_RESULTS, COMPARISON_GROUPS, GAP_OUTCOMES, SKOLVERKET_ONLY_OUTCOMES, annual_results, annual_results_key,
-    interventions_for, is_annual_results_of, main_model_last_year, similar_kind_for, simpler_model_gap,
+    gap_models, interventions_for, is_annual_results_of, main_model_last_year, similar_kind_for, simpler_model_gap,
 )
 from .text_sv import fmt_num
 from .verdicts import DECREASE, INCREASE, verdict
@@ -92,104 +91,26 @@ def summary_md(municipality, year: int, panel: pd.DataFrame | None = None, resul
 
 
 def data_notes_md(indicators=None) -> str:
-    """Series used, populations, breaks and what is missing, for the data-notes section."""
-    inds = [catalogue.indicator(i) for i in indicators] if indicators else list(catalogue.INDICATORS)
-    lines = []
-    for ind in inds:
-        if not ind.available:
-            lines.append(f"- **{ind.number}. {ind.title_sv}** — saknas. {ind.missing_reason}")
-            continue
-        used = ", ".join(f"{sid} ({catalogue.series(sid).population})" for sid in ind.headline)
-        lines.append(f"- **{ind.number}. {ind.title_sv}** — serie: {used}. " + " ".join(ind.caveats))
-    lines.append("\n**Registrerade seriebrott**")
-    for b in breaks.BREAKS:
-        ids = escape_markdown_text(", ".join(b.series[:6]))  # "skv.ak9.*" is a pattern, not emphasis
-        lines.append(f"- {b.before}→{b.after} ({ids}{' …' if len(b.series) > 6 else ''}): {b.text_sv}")
-    lines.append("\nPrickade värden (..), saknade värden (.) och avrundade värden (~100) visas som 'saknas' och "
-                 "blir aldrig siffror. Åren är vårterminer (2018 = läsåret 2017/18).")
-    return "\n".join(lines)
+    """Series used, populations, breaks and what is missing, for the data-notes section (Markdown of
+    :func:`sections.data_notes`, the one source of its words)."""
+    return sections.to_markdown(sections.data_notes(indicators))
 
 
 def provenance_md(parameters: dict) -> str:
     """Footer: data manifest hash, panel content hash, package version, parameters, render date."""
-    from .build import read_build_manifest
-
-    manifest = read_build_manifest() or {}
-    raw_hash = manifest.get("manifest_sha256", "saknas")[:16]
-    registry_hash = (store.registry_digest() or "saknas")[:16]
-    params = escape_markdown_text(", ".join(f"{k} = {v!r}" for k, v in parameters.items()))
-    return ("---\n**Proveniens.** "
-            f"Rådatamanifest (data/raw/MANIFEST.csv) sha256 {raw_hash}: manifestet står för varje indatafil, "
-            "eftersom det listar varje fils kontrollsumma och bygget vägrar filer som saknas i det; "
-            f"insatsregistret (params/interventions.yaml) sha256 {registry_hash}; "
-            f"panelens innehållshash {manifest.get('content_hash', 'saknas')[:16]}; "
-            f"fgte-research {__version__}; parametrar: {params}; renderad {date.today().isoformat()}. "
-            "Bearbetning av data från Kolada · Källa: Skolverket, egen bearbetning.")
+    return sections.to_markdown(sections.provenance(parameters))
 
 
-
-
-
-
-def _paragraphs(text: str) -> str:
-    return text.replace("\n", "\n\n")
-
-
-def gap_section_md(municipality, year: int) -> str:
-    """The gap section: SALSA-like residuals with their specification, then the other gap proxies."""
-    from . import gaps
-
-    municipality_id = mun.resolve(municipality)
-    out = [f"Avser år till och med {year}. "
-           "Gapet mellan förutsättningar och resultat uppskattas med en SALSA-liknande modell: varje år förklaras "
-           "kommunernas resultat med elevernas bakgrund, och avvikelsen är faktiskt minus modellberäknat värde. "
-           "En avvikelse är ingen rangordning: den blandar skolans arbete med allt modellen inte mäter."]
-    for outcome in GAP_OUTCOMES:
-        title = catalogue.series(outcome).title_sv
-        try:
-            res = gaps.salsa_gap(municipality_id, outcome, year)
-        except DataMissing as exc:
-            out.append(f"#### {title}\n\nSaknas: {exc}")
-            continue
-        out.append(f"#### {title}\n\n{_paragraphs(res.summary_sv())}")  # the summary ends with the model
-    if year > main_model_last_year():
-        out.append(_skolverket_only_md(municipality_id, year))
-    for label, call in (("Flickor och pojkar", lambda: gaps.gender_gap(municipality_id, "N15419", year)),
-                        ("Med och utan nyanlända", lambda: gaps.newly_arrived_gap(municipality_id, year)),
-                        ("Spridning mellan skolor", lambda: gaps.school_spread(municipality_id, year))):
-        try:
-            out.append(f"#### {label}\n\n{_paragraphs(call().summary_sv())}")
-        except DataMissing as exc:
-            out.append(f"#### {label}\n\nSaknas: {exc}")
-    return "\n\n".join(out)
+def gap_section_md(municipality, year: int, models=None) -> str:
+    """The gap section: SALSA-like residuals with their specification, then the other gap proxies (Markdown of
+    :func:`sections.gap_section`; ``models`` from :func:`annual_results.gap_models`, computed when not given)."""
+    models = models if models is not None else gap_models(mun.resolve(municipality), year)
+    return sections.to_markdown(sections.gap_section(models))
 
 
 #: The shipped Kolada dump (data/raw/kolada, the open-numbers scrape) ends here; newer Kolada values come with
 #: `fgte data update`. A fact about the shipped files, not about the data in use.
 KOLADA_DUMP_LAST_YEAR = 2022
-
-
-def _skolverket_only_md(municipality_id: str, year: int) -> str:
-    """Years after Kolada's covariates end: the Skolverket-only model, with its own accuracy stated."""
-    from . import gaps
-
-    last = main_model_last_year()
-    out = [f"#### {last + 1}–{year}: modell med bara Skolverkets uppgifter",
-           f"Koladas bakgrundsuppgifter i projektets data slutar {last}. För senare år används en enklare modell med "
-           "bara Skolverkets uppgifter om eleverna i åk 9 (föräldrarnas utbildning, andel pojkar, andel med utländsk "
-           "bakgrund). Den är mindre träffsäker än huvudmodellen; hur träffsäker står vid varje mått."]
-    for outcome in SKOLVERKET_ONLY_OUTCOMES:
-        title = catalogue.series(outcome).title_sv
-        median, lowest = gaps.skolverket_only_accuracy(outcome)
-        accuracy = (f"Träffsäkerhet: modellens avvikelser 2017–2022 följer Koladas officiella med korrelationen "
-                    f"{fmt_num(median, 2)} (lägst {fmt_num(lowest, 2)}; 1 vore exakt samma).")
-        try:
-            res = simpler_model_gap(municipality_id, outcome, year)
-        except DataMissing as exc:
-            out.append(f"**{title}.** Saknas: {exc} {accuracy}")
-            continue
-        out.append(f"**{title}.** {accuracy}\n\n{_paragraphs(res.summary_sv())}")
-    return "\n\n".join(out)
 
 
 def gap_figure(municipality, year: int):
@@ -203,20 +124,6 @@ def gap_figure(municipality, year: int):
 
 
 def soft_values_md(municipality, year: int) -> str:
-    """The municipality's own soft-value files (up to ``year``) and the Kolada skolenkät values."""
-    from . import soft_values
-
-    municipality_id = mun.resolve(municipality)
-    out = ["Mjuka värden (trivsel, trygghet, inflytande) väljs lokalt och jämförs inte mellan kommuner; här visas "
-           "bara kommunens egen utveckling."]
-    if soft_values.local_files(municipality_id):
-        try:
-            out.append(_paragraphs(escape_markdown_text(soft_values.soft_progression(municipality_id, year=year)
-                                                        .summary_sv())))
-        except soft_values.SoftValueFileError as exc:  # a broken local file affects this section only
-            out.append(f"Kommunens egna uppgifter kunde inte läsas: {escape_markdown_text(str(exc))}.")
-    else:
-        out.append(f"{mun.name_of(municipality_id)} har inte lämnat egna filer i params/local "
-                   f"(`{municipality_id}_<namn>.csv`; formatet beskrivs i `params/local/README.md`).")
-    out.append(_paragraphs(soft_values.kolada_soft_values(municipality_id, year).summary_sv()))
-    return "\n\n".join(out)
+    """The municipality's own soft-value files (up to ``year``) and the Kolada skolenkät values (Markdown of
+    :func:`sections.soft_values`)."""
+    return sections.to_markdown(sections.soft_values(mun.resolve(municipality), year))

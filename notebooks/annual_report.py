@@ -25,11 +25,11 @@ comparison_group = "grundskola"  # Koladas liknande kommuner: grundskola (gymnas
 import warnings
 
 import matplotlib.pyplot as plt
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 import fgte_research as fr
-from fgte_research import annual, municipalities as mun, plots, report
-from fgte_research.contract import DataMissing, escape_markdown_text
+from fgte_research import annual, municipalities as mun, plots, sections
+from fgte_research.contract import DataMissing
 from fgte_research.progression import progression, regional
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -39,20 +39,19 @@ plots.apply_style()
 # %%
 municipality_id = mun.resolve(municipality)
 name = mun.name_of(municipality_id)
-display(Markdown(f"# Årsrapport {year} – {name}\n\n*From Great to Excellent: uppföljning av kommunens egen "
-                 f"utveckling. Rapportår {year}: inget värde efter {year} används, och varje värde står med sitt "
-                 "år (flera källor slutar tidigare).*"))
+display(HTML(sections.to_html(sections.annual_title(municipality_id, year))))
 
 # %%
 # every indicator up to the report year, computed once; change counted from the intervention start where registered
 results = annual.results_for(municipality_id, year, comparison_group)
-display(HTML(annual.kommunsammanfattning_html(municipality_id, year, results)))
+gap_models = annual.gap_models(municipality_id, year)  # every gap the report shows, fitted once
+display(HTML(annual.kommunsammanfattning_html(municipality_id, year, results, gap_models)))
 
 # %%
 display(HTML(annual.fordjupning_indicators_html(results, year)))
 
 # %%
-display(HTML(annual.gap_block_html(municipality_id, year)))
+display(HTML(annual.gap_block_html(municipality_id, year, gap_models)))
 
 # %%
 display(HTML(annual.soft_values_html(municipality_id, year)))
@@ -72,7 +71,7 @@ display(HTML(annual.interventions_html(municipality_id, year)))
 # ### Gapet år för år
 
 # %%
-display(Markdown(report.gap_section_md(municipality_id, year)))
+display(HTML(sections.to_html(sections.gap_section(gap_models))))
 
 # %% [markdown]
 # ### Insatserna metod för metod
@@ -82,22 +81,21 @@ for entry, ind_id, st, whole in annual.intervention_studies(municipality_id, yea
     if st is None:
         continue
     if isinstance(st, DataMissing):
-        display(Markdown(f'{escape_markdown_text(str(st))}'))
+        display(HTML(sections.to_html([sections.para(str(st))])))
         continue
-    display(Markdown(f'#### {escape_markdown_text(entry.name)}: {fr.indicator(ind_id).title_sv}\n\n'
-                     + escape_markdown_text(st.summary_sv()).replace('\n', '\n\n')))
+    display(HTML(sections.to_html(sections.study(f'{entry.name}: {fr.indicator(ind_id).title_sv}', st.summary_sv()))))
 
 # %% [markdown]
 # ### Mjuka värden i Kolada
 
 # %%
-display(Markdown(report.soft_values_md(municipality_id, year)))
+display(HTML(sections.to_html(sections.soft_values(municipality_id, year))))
 
 # %% [markdown]
 # ### Datanoter
 
 # %%
-display(Markdown(report.data_notes_md()))
+display(HTML(sections.to_html(sections.data_notes())))
 
 # %%
-display(Markdown(report.provenance_md({'municipality': municipality, 'year': year, 'comparison_group': comparison_group})))
+display(HTML(sections.to_html(sections.provenance({'municipality': municipality, 'year': year, 'comparison_group': comparison_group}))))

@@ -25,11 +25,10 @@ year = 2025
 import warnings
 
 import matplotlib.pyplot as plt
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 import fgte_research as fr
-from fgte_research import annual, municipalities as mun, plots, report
-from fgte_research.contract import escape_markdown_text
+from fgte_research import annual, municipalities as mun, plots, sections
 from fgte_research.progression import progression, regional
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -40,13 +39,8 @@ plots.apply_style()
 from fgte_research import interventions as iv
 from fgte_research.intervention_study import study
 entry = iv.get_intervention(intervention)
-# every string from params/interventions.yaml is escaped: the registry is a file users edit
-esc = escape_markdown_text
-display(Markdown(f'# Insatsstudie: {esc(entry.name)}\n\n{esc(entry.description)}'))
-display(Markdown('**Källor:** ' + '; '.join(esc(s) for s in entry.sources)))
-if entry.assumptions:
-    display(Markdown('**Antaganden:**\n' + '\n'.join(f'- {esc(a.text)} (gäller {esc(a.concerns)})'
-                                                      for a in entry.assumptions)))
+# every string from params/interventions.yaml is escaped by the template: the registry is a file users edit
+display(HTML(sections.to_html(sections.intervention_title(entry))))
 
 # %% [markdown]
 # Huvudresultatet är jämförelsen med riket (kommuner av liknande storlek); övriga designer är känslighetsanalyser och visas sida vid sida med sina varningar. Med 5–15 årliga värden är osäkerheten stor; en skillnad som inte är statistiskt säkerställd betyder inte att insatsen saknat effekt, bara att datan inte kan visa den.
@@ -65,7 +59,7 @@ display(HTML(annual.study_summary_html(studies, entry.name)))
 
 # %%
 for st in studies:
-    display(Markdown(f'### {st.title_sv}\n\n' + escape_markdown_text(st.summary_sv())))
+    display(HTML(sections.to_html(sections.study(st.title_sv, st.summary_sv(), level=3))))
     for res in st.results:
         if res.design in ('country', 'event_study', 'synth', 'its') and res.status.ok:  # none for what cannot be assessed
             plots.show(res.plot(), alt=f"Diagram: {res.title_sv}, observerat mot jämförelsen för "
@@ -82,4 +76,4 @@ from fgte_research.tables import etable
 display(etable(studies).style.hide(axis="index").set_caption("Alla skattningar, metod för metod"))
 
 # %%
-display(Markdown(report.provenance_md({'intervention': intervention, 'indicators': indicators, 'designs': designs})))
+display(HTML(sections.to_html(sections.provenance({'intervention': intervention, 'indicators': indicators, 'designs': designs}))))

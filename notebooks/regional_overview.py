@@ -23,11 +23,11 @@ year = 2025
 import warnings
 
 import matplotlib.pyplot as plt
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 import fgte_research as fr
-from fgte_research import annual, municipalities as mun, plots, report
-from fgte_research.contract import DataMissing, escape_markdown_text
+from fgte_research import annual, municipalities as mun, plots, sections
+from fgte_research.contract import DataMissing
 from fgte_research.progression import progression, regional
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -36,7 +36,7 @@ plots.apply_style()
 
 # %%
 ids = sorted(mun.resolve_set(municipalities))
-display(Markdown(f"# Regional översikt {year}\n\n*{len(ids)} kommuner: {', '.join(mun.name_of(m) for m in ids)}. Kommunerna visas i kodordning; ingen rangordning.*"))
+display(HTML(sections.to_html(sections.regional_title(ids, year))))
 
 # %%
 # every indicator up to the year, computed once; the summary table comes first
@@ -60,10 +60,10 @@ display(HTML(annual.set_studies_html(ids, year)))
 # %%
 for ind in fr.INDICATORS:
     if ind.id not in regs:
-        display(Markdown(f'### {ind.number}. {ind.title_sv}\n\nSaknas: {escape_markdown_text(missing[ind.id])}'))
+        display(HTML(sections.to_html(sections.indicator_section(ind, missing=missing[ind.id]))))
         continue
     reg = regs[ind.id]
-    display(Markdown(f'### {ind.number}. {ind.title_sv}\n\n' + reg.summary_sv().replace('\n', '\n\n')))
+    display(HTML(sections.to_html(sections.indicator_section(ind, reg.summary_sv()))))
     plots.show(reg.plot(), alt=f"Linjediagram: {ind.title_sv} {year} och tidigare för varje kommun i gruppen, "
                                "gruppens samlade värde och riket. Siffrorna står i texten ovanför.")
 
@@ -71,7 +71,7 @@ for ind in fr.INDICATORS:
 # ## Datanoter
 
 # %%
-display(Markdown(report.data_notes_md()))
+display(HTML(sections.to_html(sections.data_notes())))
 
 # %%
-display(Markdown(report.provenance_md({'municipalities': municipalities, 'year': year})))
+display(HTML(sections.to_html(sections.provenance({'municipalities': municipalities, 'year': year}))))

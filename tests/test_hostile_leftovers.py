@@ -172,7 +172,6 @@ def test_registry_text_cannot_become_markdown_structure_or_hide(tmp_path, monkey
     import yaml
 
     from fgte_research import interventions as iv
-    from fgte_research.contract import escape_markdown_text
 
     params = tmp_path / "params"
     shutil.copytree(paths.params_dir(), params)
@@ -189,7 +188,9 @@ def test_registry_text_cannot_become_markdown_structure_or_hide(tmp_path, monkey
     assert "\n" not in entry.name
     for ch in "\u202e\u202c\u200b\u2066\u2069\u200d":
         assert ch not in entry.name and ch not in entry.description
-    html = mistune.html(f"# Insatsstudie: {escape_markdown_text(entry.name)}\n\n"
-                        f"{escape_markdown_text(entry.description)}")
-    assert "<table" not in html and html.count("<h1") == 1 and "<h2" not in html, html
-    assert "| a | b |" in html.replace("\\|", "|")  # shown as text
+    from fgte_research import sections
+
+    head = sections.intervention_title(entry)  # what the intervention study notebook shows
+    for html in (sections.to_html(head), mistune.html(sections.to_markdown(head))):
+        assert "<table" not in html and html.count("<h1") == 1 and "<h2" not in html, html
+        assert "| a | b |" in html.replace("\\|", "|")  # shown as text

@@ -16,7 +16,7 @@ LAYERS = {
         "publisher", "safe_yaml", "lifeline"},
     1: {"sources", "manifest", "build", "municipalities", "panel", "memo", "store", "break_shift", "storecodec"},
     2: {"references", "progression", "gaps", "interventions", "intervention_study", "soft_values", "annual_results"},
-    3: {"plots", "tables", "report", "annual", "explorer", "teaching", "classroom", "precompute", "templates"},
+    3: {"plots", "tables", "report", "annual", "explorer", "teaching", "classroom", "precompute", "templates", "sections"},
     4: {"publish", "cli", "__main__"},
 }
 
