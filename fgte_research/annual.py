@@ -24,7 +24,7 @@ from .annual_results import (  # noqa: F401  (re-exported: the notebooks call an
     results_for, simpler_model_gap,
 )
 from .report import KOLADA_DUMP_LAST_YEAR
-from .text_sv import difference_unit, fmt_ci, fmt_num, short_unit, years_sv
+from .text_sv import FEW_YEARS, difference_unit, few_years_sv, fmt_ci, fmt_num, short_unit, years_sv
 from .verdicts import ABOVE, BELOW, DECREASE, INCREASE, UNCERTAIN, gap_verdict, verdict
 
 #: The first spring term FGTE could affect (kick-off August 2017).
@@ -80,7 +80,8 @@ def summary_rows(results: dict, municipality_id: str, year: int) -> list[dict]:
                        change_from=c["first"], change_to=c["last"], change_word=verdict(c["ci_low"], c["ci_high"]))
         if part.trend:
             row.update(trend_word=verdict(*part.trend.ols_ci), trend_years=years_sv(part.trend.first_year,
-                                                                                     part.trend.last_year))
+                                                                                     part.trend.last_year),
+                       trend_n=part.trend.n)
         rows.append(row)
     return rows
 
@@ -100,6 +101,8 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
             change = Markup('{} {} {}–{}<br><span class="fgte-note">{}</span><br><strong>{}</strong>').format(
                 fmt_num(r['change'], signed=True), difference_unit(r['unit']), r['change_from'], r['change_to'],
                 fmt_ci(r['change_low'], r['change_high']), r['change_word'])
+            if r.get("trend_n", FEW_YEARS) < FEW_YEARS:
+                change += Markup('<br><span class="fgte-note">{}</span>').format(few_years_sv(r["trend_n"]))
         else:
             change = "kan inte bedömas (för få jämförbara år)"
         riket = f"{fmt_num(r['riket'])} {unit}" if r.get("riket") is not None else "saknas"

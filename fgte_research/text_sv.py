@@ -44,6 +44,16 @@ def years_sv(first: int, last: int) -> str:
     return f"{first}" if first == last else f"{first}\u2013{last}"
 
 
+#: Below this many comparable years a trend's interval is wide for want of years (t with n − 2 degrees of
+#: freedom: 12,7 at 3 years, 4,3 at 4, 3,2 at 5), and the report says so beside it.
+FEW_YEARS = 5
+
+
+def few_years_sv(n: int) -> str:
+    """Why an interval is wide: 'bara 3 jämförbara år: med så få år blir intervallet brett'."""
+    return f"bara {n} jämförbara år: med så få år blir intervallet brett"
+
+
 #: The unit of a difference between two values of a unit (a change, a deviation, an effect).
 _DIFFERENCE_UNITS = {"andel (%)": "procentenheter", "meritvärde (poäng)": "poäng", "betygspoäng": "poäng"}
 

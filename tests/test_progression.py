@@ -144,3 +144,21 @@ def test_memoised_aggregate_follows_the_data(panel):
     moved = aggregate(changed, "N17445", members).set_index("year")["value"]
     assert moved[2020] == pytest.approx(first[2020] + 10.0)  # unweighted mean of three: +30 / 3
     assert moved.drop(2020).equals(first.drop(2020))
+
+
+def test_a_trend_of_three_years_says_why_its_interval_is_so_wide():
+    """Hylte's yrkesexamen (N17453, kommunala skolor) has three comparable years, 2014–2016: t with one degree
+    of freedom gives an interval of about ±110 procentenheter. Page 1's table and the indicator text say that it
+    is the few years, not the municipality, that makes it wide; a long series carries no such note."""
+    from fgte_research import annual
+    from fgte_research.text_sv import FEW_YEARS
+
+    results = annual.results_for("1315", 2025)
+    rows = {r["nr"]: r for r in annual.summary_rows(results, "1315", 2025)}
+    assert rows[13]["trend_n"] == 3 < FEW_YEARS and rows[1]["trend_n"] >= FEW_YEARS
+    table = annual.summary_table_html(list(rows.values()), 2025, "2018")
+    few = [r for r in rows.values() if r.get("trend_n", FEW_YEARS) < FEW_YEARS and "change" in r]
+    assert table.count("bara 3 jämförbara år") == 1
+    assert table.count("med så få år blir intervallet brett") == len(few) == 2  # 13 (3 years) and 8 (4 years)
+    assert "Bara 3 jämförbara år: med så få år blir intervallet brett." in results["gy_examen_yp"].summary_sv()
+    assert "jämförbara år: med så få år" not in results["ak3_np"].summary_sv()
