@@ -145,7 +145,7 @@ def _intervention_names(reports: list) -> dict[str, str]:
     ids = {r.context["insats"] for r in reports if r.context.get("insats")}
     if not ids:
         return {}
-    from ..interventions import load_registry
+    from ..intervention_registry import load_registry
 
     try:
         registry = load_registry()

@@ -304,7 +304,7 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
 
     Raises :class:`RunSpecError` (Swedish message) before anything is written if the specification
     is invalid, :class:`~fgte_research.publisher.PublisherError` if params/publisher.yaml is,
-    :class:`~fgte_research.interventions.registry.RegistryError` if params/interventions.yaml is. Failed reports
+    :class:`~fgte_research.intervention_registry.RegistryError` if params/interventions.yaml is. Failed reports
     do not raise: see ``RunResult.failed`` / ``exit_code``. SIGINT/SIGTERM during the run (main thread only)
     stop every worker and kernel, write the manifest and index for what finished and return a result with
     ``interrupted`` set (``exit_code`` 130/143).
@@ -325,7 +325,7 @@ def render(runspec, jobs: int | None = None, force: bool = False, *, executor: s
     data = data or data_info()
     the_plan = plan(spec, data)
     publisher = load_publisher()  # checked before anything runs: the index page names the publisher
-    from ..interventions.registry import load_registry  # lazy: the interventions package imports statsmodels
+    from ..intervention_registry import load_registry  # not the interventions package: it imports statsmodels
 
     load_registry()  # so is the registry: the compute-once pass and the annual notebooks read it (RegistryError)
     run_dir = paths.reports_dir() / spec.run
@@ -527,7 +527,7 @@ def cli_report(argv: list[str]) -> int:
 def report_from_args(args: argparse.Namespace) -> int:
     """``fgte report`` with its arguments parsed (by :func:`_parser` or the `fgte` command's tree)."""
     from ..build import BuildError
-    from ..interventions.registry import RegistryError
+    from ..intervention_registry import RegistryError
 
     if args.jobs is not None and args.jobs < 1:
         print("fgte report: --jobs måste vara minst 1", file=sys.stderr)

@@ -186,7 +186,7 @@ def _check_parameter_values(params: dict, where: str, problems: list) -> None:
 
 
 def _check_interventions(ids: list[str], where: str, problems: list) -> bool:
-    from ...interventions import load_registry
+    from ...intervention_registry import load_registry
 
     try:
         registry = list(load_registry())
