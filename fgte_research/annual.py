@@ -20,11 +20,10 @@ from .templates import html, render
 from . import municipalities as mun
 from .contract import DataMissing
 from .annual_results import (  # noqa: F401  (re-exported: the notebooks call annual.results_for …)
-    GapModels, baseline_for, gap_models, intervention_studies, interventions_for, main_model_last_year, merit_gap,
-    results_for, simpler_model_gap,
+    GapModels, baseline_for, gap_models, intervention_studies, interventions_for, results_for,
 )
 from .report import KOLADA_DUMP_LAST_YEAR
-from .text_sv import FEW_YEARS, difference_unit, few_years_sv, fmt_ci, fmt_num, short_unit, years_sv
+from .text_sv import difference_unit, few_years_sv, fmt_ci, fmt_num, short_unit, years_sv
 from .verdicts import ABOVE, BELOW, DECREASE, INCREASE, UNCERTAIN, gap_verdict, verdict
 
 #: The first spring term FGTE could affect (kick-off August 2017).
@@ -101,7 +100,7 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
             change = Markup('{} {} {}–{}<br><span class="fgte-note">{}</span><br><strong>{}</strong>').format(
                 fmt_num(r['change'], signed=True), difference_unit(r['unit']), r['change_from'], r['change_to'],
                 fmt_ci(r['change_low'], r['change_high']), r['change_word'])
-            if r.get("trend_n", FEW_YEARS) < FEW_YEARS:
+            if few_years_sv(r.get("trend_n")):
                 change += Markup('<br><span class="fgte-note">{}</span>').format(few_years_sv(r["trend_n"]))
         else:
             change = "kan inte bedömas (för få jämförbara år)"

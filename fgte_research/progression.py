@@ -38,7 +38,7 @@ from .contract import (
 )
 from .panel import series_values
 from .references import aggregate, reference_table, weight_series_for
-from .text_sv import FEW_YEARS, difference_unit, few_years_sv, fmt_ci, fmt_num, short_unit, years_sv
+from .text_sv import difference_unit, few_years_sv, fmt_ci, fmt_num, short_unit, years_sv
 from .panel import memoised, size_classes, tercile_members  # noqa: F401  (size_classes: re-exported)
 from .trend import Trend, comparable_years, fit_trend, pooled_rho, residual_variance_bias  # noqa: F401
 from .verdicts import direction_sv, verdict
@@ -175,7 +175,7 @@ class ProgressionResult(AnalysisResult):
                 s += (f" Trend {years_sv(t.first_year, t.last_year)}: {fmt_num(t.ols_slope, 2, signed=True)} {diff} "
                       f"per år ({fmt_ci(*t.ols_ci, decimals=2)}; Theil–Sen "
                       f"{fmt_num(t.theilsen_slope, 2, signed=True)}).")
-                if t.n < FEW_YEARS:
+                if few_years_sv(t.n):
                     s += " " + few_years_sv(t.n).capitalize() + "."
             else:
                 s += " Trend: saknas (färre än tre jämförbara år)."

@@ -49,8 +49,11 @@ def years_sv(first: int, last: int) -> str:
 FEW_YEARS = 5
 
 
-def few_years_sv(n: int) -> str:
-    """Why an interval is wide: 'bara 3 jämförbara år: med så få år blir intervallet brett'."""
+def few_years_sv(n: int | None) -> str:
+    """Why a trend's interval is wide, for fewer than :data:`FEW_YEARS` comparable years ('bara 3 jämförbara år:
+    med så få år blir intervallet brett'); "" for enough years or none known. The one place of the rule."""
+    if n is None or n >= FEW_YEARS:
+        return ""
     return f"bara {n} jämförbara år: med så få år blir intervallet brett"
 
 
