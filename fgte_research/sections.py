@@ -38,6 +38,9 @@ class Heading:
     text: str
     level: int = 4
 
+    def __post_init__(self):  # HTML's levels 1–6, kept here once for both renderings
+        object.__setattr__(self, "level", min(max(int(self.level), 1), 6))
+
 
 @dataclass(frozen=True)
 class Para:
@@ -119,7 +122,7 @@ def to_html(blocks: Sequence[Block], cls: str = "") -> str:
     view = []
     for b in blocks:
         if isinstance(b, Heading):
-            view.append({"kind": "heading", "level": min(max(int(b.level), 1), 6), "text": plain_text(b.text)})
+            view.append({"kind": "heading", "level": b.level, "text": plain_text(b.text)})
         elif isinstance(b, Para):
             view.append({"kind": "para", **_para_view(b)})
         elif isinstance(b, Bullets):
@@ -142,7 +145,7 @@ def to_markdown(blocks: Sequence[Block]) -> str:
     out = []
     for b in blocks:
         if isinstance(b, Heading):
-            out.append("#" * min(max(int(b.level), 1), 6) + " " + escape_markdown_text(b.text))
+            out.append("#" * b.level + " " + escape_markdown_text(b.text))
         elif isinstance(b, Para):
             out.append(_md_para(b))
         elif isinstance(b, Bullets):
@@ -202,7 +205,7 @@ OTHER_GAP_HEADINGS = {"gender": "Flickor och pojkar", "newly_arrived": "Med och 
                       "school_spread": "Spridning mellan skolor"}
 
 
-def _result_or_missing(title: str, res) -> list[Block]:
+def _titled_result(title: str, res) -> list[Block]:
     if isinstance(res, DataMissing):
         return [heading(title), para(f"Saknas: {res}")]
     return study(title, res.summary_sv())
@@ -217,7 +220,7 @@ def gap_section(models: GapModels) -> list[Block]:
         "faktiskt minus modellberäknat värde. En avvikelse är ingen rangordning: den blandar skolans arbete med "
         "allt modellen inte mäter.")]
     for outcome, res in models.salsa.items():
-        out += _result_or_missing(catalogue.series(outcome).title_sv, res)  # the summary ends with the model
+        out += _titled_result(catalogue.series(outcome).title_sv, res)  # the summary ends with the model
     if models.simpler:
         last = models.main_model_last_year
         out += [heading(f"{last + 1}–{models.year}: modell med bara Skolverkets uppgifter"),
@@ -235,7 +238,7 @@ def gap_section(models: GapModels) -> list[Block]:
             else:
                 out += [para(accuracy, lead=title)] + paragraphs(res.summary_sv())
     for key, title in OTHER_GAP_HEADINGS.items():
-        out += _result_or_missing(title, models.others[key])
+        out += _titled_result(title, models.others[key])
     return out
 
 

@@ -508,7 +508,7 @@ def kolada_soft_values(municipality, year: int | None = None, *, years: tuple[in
     all_years = sorted(set(p.loc[p["value"].notna(), "year"]))
     p = p[p["year"] <= years[1]]
     data_years = sorted(set(p["year"]))
-    # the first row per (kpi, year, gender), looked up in a dict: 150 boolean filters took 0.46 s per report
+    # the first row per (kpi, year, gender), looked up in a dict: 150 boolean filters took 0.38 s per report
     first = {}
     for key, value in zip(zip(p["series"], p["year"].astype(int), p["gender"]), p["value"]):
         first.setdefault(key, value)
