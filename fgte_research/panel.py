@@ -87,6 +87,24 @@ def _one_series(series_id: str, gender: str) -> pd.DataFrame:
     return frame.sort_values(["municipality_id", "year"], kind="mergesort").reset_index(drop=True)
 
 
+_COLUMNS = ["series", "municipality_id", "year", "gender", "value", "status", "source"]
+
+
+@memoised(maxsize=512)
+def _series_arrays(series_id: str, gender: str) -> tuple[dict, np.ndarray, dict]:
+    """``_one_series`` as column arrays, its years as integers, and the row positions of each municipality: an
+    analysis of one municipality takes its few dozen rows directly, without a boolean filter over the series'
+    thousands of rows and without pandas' per-call column machinery (together ~7 ms a call, ~450 calls a report)."""
+    part = _one_series(series_id, gender)
+    arrays = {c: part[c].array for c in ("municipality_id", "year", "value", "status", "source")}
+    return arrays, part["year"].to_numpy(dtype=int), part.groupby("municipality_id", sort=False).indices
+
+
+def _constant(text: str, n: int, like) -> pd.api.extensions.ExtensionArray:
+    """A column of one text, of the same string dtype as the panel's text columns."""
+    return pd.array(np.full(n, text, dtype=object), dtype=like.dtype)
+
+
 def series_values(series, municipalities=None, *, last_year: int | None = None, first_year: int | None = None,
                   gender: str = "T", include_aggregates: bool = True) -> pd.DataFrame:
     """One series (or several) for one, many or all municipalities: the one way analyses read the panel.
@@ -110,23 +128,31 @@ def series_values(series, municipalities=None, *, last_year: int | None = None, 
             wanted = aggregates | set(resolve_set(rest if len(rest) != 1 else rest[0]) if rest else [])
         if include_aggregates:
             wanted |= set(_AGGREGATES)
-    frames = []
+    pieces = []
     for sid in ids:
-        # filter before copying: an analysis of one municipality reads a few dozen of a series' thousands of rows
-        part = _one_series(sid, gender)
-        keep = None
-        if wanted is not None:
-            keep = part["municipality_id"].isin(wanted)
-        elif not include_aggregates:
-            keep = ~part["municipality_id"].str.startswith("00")
+        arrays, years, by_code = _series_arrays(sid, gender)
+        if wanted is None:
+            rows = np.arange(len(years))
+            if not include_aggregates:
+                rows = rows[~np.char.startswith(np.asarray(arrays["municipality_id"], dtype=str), "00")]
+        else:  # the series' own order (municipality, year), as a boolean filter keeps it
+            found = [by_code[c] for c in wanted if c in by_code]
+            rows = np.sort(np.concatenate(found)) if found else np.array([], dtype=np.intp)
         if last_year is not None:
-            keep = (part["year"] <= int(last_year)) if keep is None else keep & (part["year"] <= int(last_year))
+            rows = rows[years[rows] <= int(last_year)]
         if first_year is not None:
-            keep = (part["year"] >= int(first_year)) if keep is None else keep & (part["year"] >= int(first_year))
-        frames.append((part[keep] if keep is not None else part).assign(series=sid, gender=gender))
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["municipality_id", "year", "value", "status", "source", "series", "gender"])
-    return frame[["series", "municipality_id", "year", "gender", "value", "status", "source"]].reset_index(drop=True)
+            rows = rows[years[rows] >= int(first_year)]
+        text = arrays["municipality_id"]
+        piece = {c: a.take(rows) for c, a in arrays.items()}
+        piece["series"], piece["gender"] = _constant(sid, len(rows), text), _constant(gender, len(rows), text)
+        pieces.append(piece)
+    if not pieces:
+        return pd.DataFrame(columns=_COLUMNS)
+    if len(pieces) == 1:
+        columns = pieces[0]
+    else:
+        columns = {c: type(pieces[0][c])._concat_same_type([p[c] for p in pieces]) for c in _COLUMNS}
+    return pd.DataFrame({c: columns[c] for c in _COLUMNS})
 
 
 @memoised(maxsize=2)

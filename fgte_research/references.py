@@ -47,6 +47,12 @@ class Reference:
 
 def references_for(municipality_id: str, kinds=("riket", "lan", "fgte", "liknande"),
                    similar_kind: str = "grundskola") -> list[Reference]:
+    return list(_references_for(municipality_id, tuple(kinds), similar_kind))
+
+
+@memoised(maxsize=4096)
+def _references_for(municipality_id: str, kinds: tuple, similar_kind: str) -> tuple[Reference, ...]:
+    # every indicator of a report asks for the same references (6 ms each time from the municipality table)
     county = mun.county_of(municipality_id)
     table = mun.load_municipalities()
     county_name = table.loc[table["county_id"] == county, "county_name"].iloc[0]
@@ -63,7 +69,7 @@ def references_for(municipality_id: str, kinds=("riket", "lan", "fgte", "liknand
                                  tuple(mun.similar_group(municipality_id, similar_kind))))
         else:
             raise InputError(f"okänd referens {kind!r}; giltiga: riket, lan, fgte, liknande")
-    return out
+    return tuple(out)
 
 
 def aggregate(panel: pd.DataFrame | None, series_id: str, members, gender: str = "T",
@@ -98,8 +104,7 @@ def _panel_aggregate(series_id: str, members: tuple, gender: str, last_year: int
 
 
 def _member_rows(series_id: str, gender: str, members: tuple, last_year: int | None) -> pd.DataFrame:
-    frame = series_values(series_id, gender=gender, last_year=last_year)
-    return frame[frame["municipality_id"].isin(members)]
+    return series_values(series_id, members, gender=gender, last_year=last_year, include_aggregates=False)
 
 
 def _aggregate(sub: pd.DataFrame, w: pd.DataFrame | None, n_members: int) -> pd.DataFrame:
@@ -141,28 +146,39 @@ def reference_table(panel: pd.DataFrame | None, series_id: str, municipality_id:
 
     ``panel=None``: the project's panel through the memoised accessor.
     """
-    meta = series_meta(series_id)
-    if panel is None:
-        national_rows = series_values(series_id, "0000", gender=gender, last_year=last_year)
+    if panel is None:  # the project's data: riket, county and FGTE rows are the same for every municipality
+        parts = [_reference_rows(series_id, ref, gender, last_year)
+                 for ref in references_for(municipality_id, kinds, similar_kind)]
+        parts = [p for p in parts if p is not None]
     else:
-        national_rows = panel if last_year is None else panel[panel["year"] <= last_year]
-    parts = []
-    for ref in references_for(municipality_id, kinds, similar_kind):
-        if ref.key == "riket" and meta.source == "kolada":
-            p = national_rows
-            national = p[(p["series"] == series_id) & (p["municipality_id"] == "0000")
-                         & (p["gender"] == gender) & (p["status"] == "ok")]
-            if not national.empty:
-                frame = pd.DataFrame({"year": national["year"].to_numpy(), "value": national["value"].to_numpy(),
-                                      "method": "Koladas värde för riket (alla elever i populationen)",
-                                      "n_with_value": np.nan, "n_members": np.nan})
-                parts.append(frame.assign(reference=ref.key, label=ref.label))
-                continue
-        if not ref.members:
-            continue
-        frame = aggregate(panel, series_id, ref.members, gender, last_year)
-        parts.append(frame.assign(reference=ref.key, label=ref.label))
+        parts = [p for ref in references_for(municipality_id, kinds, similar_kind)
+                 if (p := _one_reference(panel, series_id, ref, gender, last_year)) is not None]
     if not parts:
         return pd.DataFrame(columns=["reference", "label", "year", "value", "method", "n_with_value", "n_members"])
     out = pd.concat(parts, ignore_index=True)
     return out[["reference", "label", "year", "value", "method", "n_with_value", "n_members"]]
+
+
+@memoised(maxsize=4096)
+def _reference_rows(series_id: str, ref: Reference, gender: str, last_year: int | None) -> pd.DataFrame | None:
+    return _one_reference(None, series_id, ref, gender, last_year)
+
+
+def _one_reference(panel: pd.DataFrame | None, series_id: str, ref: Reference, gender: str,
+                   last_year: int | None) -> pd.DataFrame | None:
+    """One reference's yearly values (None: no members, nothing to show)."""
+    if ref.key == "riket" and series_meta(series_id).source == "kolada":
+        if panel is None:
+            p = series_values(series_id, "0000", gender=gender, last_year=last_year)
+        else:
+            p = panel if last_year is None else panel[panel["year"] <= last_year]
+        national = p[(p["series"] == series_id) & (p["municipality_id"] == "0000")
+                     & (p["gender"] == gender) & (p["status"] == "ok")]
+        if not national.empty:
+            frame = pd.DataFrame({"year": national["year"].to_numpy(), "value": national["value"].to_numpy(),
+                                  "method": "Koladas värde för riket (alla elever i populationen)",
+                                  "n_with_value": np.nan, "n_members": np.nan})
+            return frame.assign(reference=ref.key, label=ref.label)
+    if not ref.members:
+        return None
+    return aggregate(panel, series_id, ref.members, gender, last_year).assign(reference=ref.key, label=ref.label)
