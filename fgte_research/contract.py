@@ -90,14 +90,39 @@ def merged_warnings(parts) -> list[str]:
     return list(dict.fromkeys(w for p in parts for w in p.warnings))
 
 
+_TIDY_FLOATS = ("estimate", "ci_low", "ci_high", "p_value")
+_TIDY_TEXTS = ("analysis", "municipality_id", "series", "term", "method", "verdict", "years")
+
+
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
 def tidy_frame(rows: list[dict], **defaults) -> pd.DataFrame:
-    """Rows (dicts with any subset of TIDY_COLUMNS) → a frame with exactly TIDY_COLUMNS and stable dtypes."""
-    frame = pd.DataFrame([{**defaults, **r} for r in rows], columns=TIDY_COLUMNS)
-    for col in ("estimate", "ci_low", "ci_high", "p_value"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-    frame["n"] = pd.to_numeric(frame["n"], errors="coerce").astype("Int64")
-    for col in ("analysis", "municipality_id", "series", "term", "method", "verdict", "years"):
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), "").astype(str)
+    """Rows (dicts with any subset of TIDY_COLUMNS) → a frame with exactly TIDY_COLUMNS and stable dtypes:
+    floats for the estimates, nullable integers for ``n``, text ("" where absent) for the rest. Built column by
+    column (every result's tidy() and the compute-once pass call this: a frame from dicts, then twelve column
+    conversions, cost ~6 ms a call)."""
+    rows = [{**defaults, **r} for r in rows]
+    columns = {}
+    for col in TIDY_COLUMNS:
+        values = [r.get(col) for r in rows]
+        if col in _TIDY_FLOATS:
+            columns[col] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float)
+        elif col == "n":
+            columns[col] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("Int64")
+        else:
+            columns[col] = pd.Series([_text(v) for v in values], dtype=str)
+    return pd.DataFrame(columns)[TIDY_COLUMNS] if rows else _empty_tidy()
+
+
+def _empty_tidy() -> pd.DataFrame:
+    frame = pd.DataFrame(columns=TIDY_COLUMNS)
+    for col in _TIDY_FLOATS:
+        frame[col] = frame[col].astype(float)
+    frame["n"] = frame["n"].astype("Int64")
+    for col in _TIDY_TEXTS:
+        frame[col] = frame[col].astype(str)
     return frame
 
 

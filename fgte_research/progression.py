@@ -78,6 +78,20 @@ class SeriesProgression:
             columns=["reference", "label", "year", "difference"])
 
 
+    def latest_distances(self) -> list[tuple[str, int, float]]:
+        """(reference, year, municipality minus reference) in the latest year both have a value, per reference:
+        the last row of ``distance()`` per reference, without building it (every tidy() asks for this)."""
+        own = dict(zip(self.own["year"].to_numpy(dtype=int), self.own["value"].to_numpy(dtype=float)))
+        refs = self.references
+        out = {}
+        for key, year, value in zip(refs["reference"], refs["year"].to_numpy(dtype=int),
+                                    refs["value"].to_numpy(dtype=float)):
+            difference = own.get(year, np.nan) - value
+            if not np.isnan(difference) and (key not in out or year >= out[key][0]):
+                out[key] = (int(year), difference)
+        return [(key, year, difference) for key, (year, difference) in out.items()]
+
+
 @dataclass(repr=False)
 class ProgressionResult(AnalysisResult):
     municipality_id: str
@@ -131,12 +145,9 @@ class ProgressionResult(AnalysisResult):
                 rows.append({**base, "term": "change_vs_baseline", "estimate": c["estimate"], "ci_low": c["ci_low"],
                              "ci_high": c["ci_high"], "years": f"{c['first']}→{c['last']}", "n": 2,
                              "method": c["method"], "verdict": verdict(c["ci_low"], c["ci_high"])})
-            dist = p.distance().dropna(subset=["difference"])
-            for key, grp in dist.groupby("reference", sort=False):
-                last = grp.sort_values("year").iloc[-1]
-                rows.append({**base, "term": f"distance_to_{key}", "estimate": last["difference"],
-                             "years": str(int(last["year"])), "n": 1,
-                             "method": "skillnad mot referens (beskrivande)"})
+            for key, year, difference in p.latest_distances():
+                rows.append({**base, "term": f"distance_to_{key}", "estimate": difference,
+                             "years": str(year), "n": 1, "method": "skillnad mot referens (beskrivande)"})
         return tidy_frame(rows, analysis=self.analysis, municipality_id=self.municipality_id)
 
     def data(self) -> pd.DataFrame:
