@@ -8,7 +8,8 @@ case (benchmarks/_placebo_cases.py) every eligible municipality is treated in tu
 - a deliberately mis-calibrated statistic, the textbook DiD t against the country read off Student's t, to show
   that this benchmark can fail: it must be flagged;
 - the old calibration (studentized rank among *all* municipalities), for comparison;
-- the trend verdict (AR(1)-widened OLS, ρ pooled) on detrended real series, 6 and 10 points.
+- the trend verdict (AR(1)-widened OLS, ρ pooled) on detrended real series, 3, 4, 5, 6 and 10 points (a report
+  prints a trend and a change from 3 comparable years on, with the few-years note below 5).
 
 A row is flagged (✗) when its false-verdict rate exceeds 6 % in a tercile. Run:
     .venv/bin/python benchmarks/bench_placebo_size.py        (about 2 minutes on 2 cores)
@@ -111,9 +112,9 @@ def synth_rows():
     return pd.DataFrame(rows)
 
 
-def trend_rows():
+def trend_rows(lengths=(3, 4, 5, 6, 10), cases=CASES):
     rows = []
-    for family, series, window, starts, _, _ in CASES:
+    for family, series, window, starts, _, _ in cases:
         W = matrix(series, window)
         years = np.array(W.columns, dtype=float)
         Y = W.to_numpy(dtype=float)
@@ -124,7 +125,7 @@ def trend_rows():
         # ρ pooled within each population tercile, as the report pools it (progression.noise_rho)
         terc = terciles(list(W.index), starts[0])
         rhos = {g: pooled_rho(E[(terc == g).to_numpy()], years) for g in ("minsta", "mellan", "största")}
-        for length in (6, 10):
+        for length in lengths:  # 3–4: the shortest trends a report prints (with the few-years note)
             if length > len(years) - 3:
                 continue
             hit = {g: [0, 0, 0] for g in ("minsta", "mellan", "största")}

@@ -28,7 +28,7 @@ def ar1_panel(rng, n_units: int, n_years: int, rho: float, common: bool = True) 
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.3, 0.5])
-@pytest.mark.parametrize("points", [6, 10])
+@pytest.mark.parametrize("points", [3, 4, 6, 10])
 def test_trend_verdict_holds_its_size_under_ar1_noise(rho, points):
     """The whole procedure: ρ pooled over a country of 290 municipalities, then each one's trend tested."""
     rng = np.random.default_rng(int(100 * rho) + points)
@@ -45,8 +45,8 @@ def test_trend_verdict_holds_its_size_under_ar1_noise(rho, points):
             plain.append(t_plain.ols_ci[0] > 0 or t_plain.ols_ci[1] < 0)
     assert abs(np.mean(rhos) - rho) < 0.06, rhos
     assert np.mean(robust) <= 0.065, (rho, points, np.mean(robust))
-    if rho >= 0.5:
-        assert np.mean(plain) > 0.09  # the old verdict fails here: the test can tell the difference
+    if rho >= 0.5:  # the old verdict fails here: the test can tell the difference
+        assert np.mean(plain) > (0.09 if points >= 6 else 0.065), (points, np.mean(plain))
 
 
 @pytest.mark.parametrize("design", ["before_after", "its"])
@@ -125,3 +125,23 @@ def test_did_with_one_treated_municipality_is_calibrated_and_holds_its_size():
                 flagged[label].append(res.headline.p_value < 0.05)
     # 60 placebo treatments per group: at a true 5 % rate, more than 8 (13 %) happens with probability < 1 %
     assert np.mean(flagged["small"]) <= 0.134 and np.mean(flagged["large"]) <= 0.134, flagged
+
+
+def test_the_shortest_trends_a_report_prints_hold_their_size_on_real_series():
+    """A report prints a trend and a change since the start from 3 comparable years on (with the few-years note
+    below 5). On the real åk 3 and gymnasium series (detrended, every municipality and window of 3 and 4 years,
+    ρ pooled in the tercile, as benchmarks/bench_placebo_size.py does for all families) the false "säker" rate
+    stays near 5 % in every population tercile: 3.0–5.5 % when this test was written, ~450–760 tests a cell."""
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+    from bench_placebo_size import CASES, trend_rows
+
+    cases = [c for c in CASES if c[1] in ("N15472", "N17445", "N17451")]
+    rows = trend_rows(lengths=(3, 4), cases=cases)
+    assert set(rows["points"]) == {3, 4} and len(rows) == 3 * 2 * 3
+    assert rows["tests"].min() >= 300
+    assert rows["rate"].max() <= 0.07, rows.loc[rows["rate"].idxmax()].to_dict()
+    assert rows["change"].max() <= 0.07, rows.loc[rows["change"].idxmax()].to_dict()
+    assert rows["rate"].mean() >= 0.02  # not blind either: near the nominal 5 %
