@@ -158,11 +158,7 @@ def load_registry(path: str | Path | None = None) -> dict[str, Intervention]:
     The parse is remembered per state of the file (a stat, so an edit is read at once); every call gets its own
     dict of the frozen entries."""
     path = Path(path) if path is not None else default_path()
-    try:
-        st = path.stat()
-    except OSError:
-        st = None  # read_yaml gives the Swedish message for a missing or unreadable file
-    key = None if st is None else (str(path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)
+    key = paths.file_state(path)  # None: read_yaml gives the Swedish message for a missing or unreadable file
     if key is not None and key in _PARSED:
         return dict(_PARSED[key])
     out = _parse_registry(path)

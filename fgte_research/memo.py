@@ -21,12 +21,9 @@ def current_hash() -> str:
     if not _ENSURED:
         ensure_built(verbose=True)
         _ENSURED.append(True)
-    manifest = paths.processed_dir() / BUILD_MANIFEST
-    try:
-        st = manifest.stat()
-    except FileNotFoundError:
+    key = paths.file_state(paths.processed_dir() / BUILD_MANIFEST)
+    if key is None:
         return panel_hash()  # raises the Swedish "data/processed saknas" error
-    key = (str(manifest), st.st_ino, st.st_mtime_ns, st.st_size)
     found = _HASHES.get(key)
     if found is None:
         if len(_HASHES) > 64:

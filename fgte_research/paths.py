@@ -47,3 +47,14 @@ def reports_dir() -> Path:
 
 def notebooks_dir() -> Path:
     return project_root() / "notebooks"
+
+
+def file_state(path: Path) -> tuple | None:
+    """(path, inode, mtime, size) of a file, None if it cannot be read: a memo keyed on it meets an edit at once
+    for the price of a stat (the processed data's hash and the parsed registry are remembered this way)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    # no resolve(): the data's hash asks this ~2 000 times a report; device and inode name the file anyway
+    return (os.fspath(path), st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
