@@ -45,6 +45,7 @@ years              the years used, as text ("2016–2022", "2018→2025")
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -117,6 +118,11 @@ def tidy_frame(rows: list[dict], **defaults) -> pd.DataFrame:
 
 
 def _empty_tidy() -> pd.DataFrame:
+    return _EMPTY_TIDY().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _EMPTY_TIDY() -> pd.DataFrame:  # noqa: N802 - a constant, built once (12 column conversions, ~6 ms)
     frame = pd.DataFrame(columns=TIDY_COLUMNS)
     for col in _TIDY_FLOATS:
         frame[col] = frame[col].astype(float)
