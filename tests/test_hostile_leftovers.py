@@ -101,8 +101,15 @@ def test_manifest_entries_of_the_wrong_shape_count_as_never_rendered(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ Ctrl-C
+def _restore_ctrl_c() -> None:
+    # a suite started in the background by a shell without job control (`nohup make test &`) passes SIGINT on
+    # ignored, and Python then installs no KeyboardInterrupt: the child gets the disposition a terminal gives it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(cmd: list[str], env: dict, after: float) -> subprocess.CompletedProcess:
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_restore_ctrl_c)
     time.sleep(after)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
