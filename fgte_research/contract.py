@@ -92,7 +92,6 @@ def merged_warnings(parts) -> list[str]:
 
 
 _TIDY_FLOATS = ("estimate", "ci_low", "ci_high", "p_value")
-_TIDY_TEXTS = ("analysis", "municipality_id", "series", "term", "method", "verdict", "years")
 
 
 def _text(value) -> str:
@@ -105,6 +104,10 @@ def tidy_frame(rows: list[dict], **defaults) -> pd.DataFrame:
     column (every result's tidy() and the compute-once pass call this: a frame from dicts, then twelve column
     conversions, cost ~6 ms a call)."""
     rows = [{**defaults, **r} for r in rows]
+    return _tidy_columns(rows) if rows else _empty_tidy().copy()
+
+
+def _tidy_columns(rows: list[dict]) -> pd.DataFrame:
     columns = {}
     for col in TIDY_COLUMNS:
         values = [r.get(col) for r in rows]
@@ -114,22 +117,13 @@ def tidy_frame(rows: list[dict], **defaults) -> pd.DataFrame:
             columns[col] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("Int64")
         else:
             columns[col] = pd.Series([_text(v) for v in values], dtype=str)
-    return pd.DataFrame(columns)[TIDY_COLUMNS] if rows else _empty_tidy()
-
-
-def _empty_tidy() -> pd.DataFrame:
-    return _EMPTY_TIDY().copy()
+    return pd.DataFrame(columns)[TIDY_COLUMNS]
 
 
 @functools.lru_cache(maxsize=1)
-def _EMPTY_TIDY() -> pd.DataFrame:  # noqa: N802 - a constant, built once (12 column conversions, ~6 ms)
-    frame = pd.DataFrame(columns=TIDY_COLUMNS)
-    for col in _TIDY_FLOATS:
-        frame[col] = frame[col].astype(float)
-    frame["n"] = frame["n"].astype("Int64")
-    for col in _TIDY_TEXTS:
-        frame[col] = frame[col].astype(str)
-    return frame
+def _empty_tidy() -> pd.DataFrame:
+    """The frame of a result without rows, built once by the same column rules (2.8 ms; many results have none)."""
+    return _tidy_columns([])
 
 
 class AnalysisResult:

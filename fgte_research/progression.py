@@ -77,7 +77,6 @@ class SeriesProgression:
         return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
             columns=["reference", "label", "year", "difference"])
 
-
     def latest_distances(self) -> list[tuple[str, int, float]]:
         """(reference, year, municipality minus reference) in the latest year both have a value, per reference:
         the last row of ``distance()`` per reference, without building it (every tidy() asks for this)."""
