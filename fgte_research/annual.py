@@ -296,7 +296,7 @@ def indicator_block_html(ind, res, year: int) -> str:
         lines.append(Markup('<span class="fgte-note">Diagrammet visar {}; övriga serier står i bilagan.</span>')
                      .format(part.meta.title_sv.lower()))
     return render("indicator_block.html.j2", **block, lines=lines, caption=part.meta.caption,
-                  src=plots.figure_data_uri(plots.indicator_figure(res)), alt=_alt(ind, res, year),
+                  src=plots.indicator_figure_uri(res), alt=_alt(ind, res, year),
                   data_table=html(_data_table(res)))
 
 
