@@ -96,9 +96,7 @@ def _clear_indicator(ax) -> None:
     if ax.legend_ is not None:
         ax.legend_.remove()
     ax.set_prop_cycle(None)  # the colour cycle starts again, as on new axes
-    ax.relim()
-    ax.ignore_existing_data_limits = True
-    ax.set_autoscale_on(True)
+    ax.relim()  # also sets ignore_existing_data_limits, so the next lines set the limits anew
 
 
 def _draw_indicator(fig, ax, result, references) -> None:
