@@ -59,3 +59,41 @@ def test_the_comparison_can_fail(leak, monkeypatch):
 
     monkeypatch.setattr(plots, "_clear_indicator", leaky)
     assert plots.indicator_figure_uri(second) != fresh
+
+
+def _tight_laid_out_figures():
+    """Real figures that end with ``tight_layout()``: the report's merit-gap figure of three municipalities
+    (built anew on every call)."""
+    from fgte_research import annual_results
+
+    return [annual_results.gap_models(code, 2025).merit.plot() for code in ("1380", "0114", "2584")]
+
+
+def test_saving_without_the_idle_layout_engine_keeps_the_pixels_and_skips_a_draw(monkeypatch):
+    """figure_data_uri detaches the placeholder engine a finished tight_layout() leaves, saves with one draw
+    instead of two, and puts the engine back; the bytes are those of saving with the engine attached."""
+    import contextlib
+
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    plots.apply_style()
+    draws = []
+    original_draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(1) or original_draw(self, renderer))
+    detached = plots._without_idle_layout_engine
+    new_figs, old_figs = _tight_laid_out_figures(), _tight_laid_out_figures()
+    assert len(new_figs) == 3
+    for new, old in zip(new_figs, old_figs):
+        engine = new.get_layout_engine()
+        assert isinstance(engine, PlaceHolderLayoutEngine)
+        draws.clear()
+        uri = plots.figure_data_uri(new, close=False)
+        assert len(draws) == 1 and new.get_layout_engine() is engine
+        monkeypatch.setattr(plots, "_without_idle_layout_engine", lambda fig, bbox: contextlib.nullcontext())
+        draws.clear()
+        assert plots.figure_data_uri(old, close=False) == uri
+        assert len(draws) == 2  # what the detaching saves: savefig's layout draw
+        monkeypatch.setattr(plots, "_without_idle_layout_engine", detached)
+        plots.plt.close(new)
+        plots.plt.close(old)
