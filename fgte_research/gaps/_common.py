@@ -110,7 +110,13 @@ def series_frame(series_id: str, gender: str = "T", last_year: int | None = None
 
 def values(series_ids, gender: str = "T") -> pd.DataFrame:
     """Wide frame (municipality_id, year) × series of values."""
-    return pd.DataFrame({s: _indexed(s, gender)["value"] for s in series_ids})
+    return pd.DataFrame({s: value_series(s, gender) for s in series_ids})
+
+
+def value_series(series_id: str, gender: str = "T") -> pd.Series:
+    """One series' values indexed by (municipality_id, year): a column of :func:`values` without building the
+    frame (the cached series itself: do not modify it)."""
+    return _indexed(series_id, gender)["value"]
 
 
 def status_of(series_id: str, municipality_id: str, year: int) -> str:
@@ -121,7 +127,9 @@ def status_of(series_id: str, municipality_id: str, year: int) -> str:
         return "missing"
 
 
+@memoised(maxsize=512)
 def span(series_id: str) -> tuple[int, int]:
+    """First and last year with a value (asked for every model year of every report: memoised)."""
     ok = _indexed(series_id, "T")["value"].dropna()
     years = ok.index.get_level_values("year")
     return int(years.min()), int(years.max())
@@ -164,4 +172,4 @@ def break_warnings(series_id: str, years) -> list[str]:
 
 __all__ = ["LAG_SEP", "lagged", "lag_label_sv", "GY_BOYS", "PUPILS", "MIN_MUNICIPALITIES", "NOT_A_RANKING", "Outcome", "OUTCOMES", "COVARIATE_SERIES",
            "COVARIATE_LABELS", "DEFAULT_COVARIATES", "resid_unit", "caption_for", "series_frame", "values",
-           "status_of", "span", "own", "years_filter", "break_warnings", "np"]
+           "status_of", "span", "own", "value_series", "years_filter", "break_warnings", "np"]

@@ -99,12 +99,13 @@ def school_spread(municipality, year: int | None = None, *, years=None, huvudman
         weighted = w.notna().all() and len(v) > 0 and year == 2025
         wm = float(np.average(v, weights=w)) if weighted else np.nan
         wsd = float(np.sqrt(np.average((v - wm) ** 2, weights=w))) if weighted and len(v) > 1 else np.nan
+        p25, p75 = v.quantile(0.25), v.quantile(0.75)  # each used twice below
         rows.append({"year": int(year), "n_schools_listed": len(g), "n_with_value": len(v),
                      "n_suppressed": int((g["status"] == "suppressed").sum()),
                      "pupils": float(w.sum()) if weighted else np.nan, "mean_unweighted": v.mean(),
                      "mean_weighted": wm, "sd_unweighted": v.std(ddof=1) if len(v) > 1 else np.nan, "sd_weighted": wsd,
-                     "min": v.min(), "p25": v.quantile(0.25), "median": v.median(), "p75": v.quantile(0.75),
-                     "max": v.max(), "range": v.max() - v.min(), "iqr": v.quantile(0.75) - v.quantile(0.25),
+                     "min": v.min(), "p25": p25, "median": v.median(), "p75": p75,
+                     "max": v.max(), "range": v.max() - v.min(), "iqr": p75 - p25,
                      "weighting": "elevviktad och ovägd" if weighted else "ovägd (elevantal saknas)"})
     table = pd.DataFrame(rows)
     warnings = ["2014–2022: filen saknar elevantal, så spridningen är ovägd — en liten skola väger lika mycket som "
