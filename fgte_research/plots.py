@@ -124,7 +124,7 @@ def _without_idle_layout_engine(fig, bbox_inches):
 
     ``fig.tight_layout()`` (as the results' ``plot()`` methods end) leaves a placeholder layout engine, which
     lays out nothing; yet savefig runs a whole non-rendering draw first for any engine (only a tight box needs
-    that draw). Detached while saving and put back afterwards: the same pixels for about 40 % less time
+    that draw). Detached while saving and put back afterwards: the same pixels in about a third less time
     (tests/test_plots_spare.py compares them).
     """
     import matplotlib as mpl
