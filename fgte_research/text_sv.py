@@ -44,6 +44,12 @@ def years_sv(first: int, last: int) -> str:
     return f"{first}" if first == last else f"{first}\u2013{last}"
 
 
+def count_sv(n: int, one: str, many: str) -> str:
+    """A count with its word in the right number ('1 rapport', '0 rapporter', '3 nya'): Swedish takes the
+    singular for exactly one, the plural for zero and for more."""
+    return f"{n} {one if n == 1 else many}"
+
+
 #: Below this many comparable years a trend's interval is wide for want of years (t with n − 2 degrees of
 #: freedom: 12,7 at 3 years, 4,3 at 4, 3,2 at 5), and the report says so beside it.
 FEW_YEARS = 5

@@ -58,7 +58,7 @@ def test_dask_local_cluster_publishes_the_same_reports_as_local(tmp_path):
         spec = _spec(tmp_path, "jamforelse")
         code, out, err = ps.run_cli([str(spec), "--executor", executor, "--jobs", "2", "--quiet",
                                      "--run", f"jamforelse-{executor}"], reports)
-        assert code == 1 and "3 nya" in out and "1 misslyckade" in out, (executor, out, err)
+        assert code == 1 and "3 nya" in out and "1 misslyckad." in out, (executor, out, err)
         assert "Traceback" not in err, err
         results[executor] = reports / f"jamforelse-{executor}"
 

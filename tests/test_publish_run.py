@@ -68,7 +68,7 @@ def test_injected_failure_others_published(shared, year):
     # summary and index path at the end of the output
     lines = shared.stdout.strip().splitlines()
     assert lines[-1] == str(run / "index.html")
-    assert "1 misslyckade" in shared.stdout and "Laholm" in shared.stdout
+    assert "1 misslyckad." in shared.stdout and "Laholm" in shared.stdout
 
 
 def test_index_lists_every_report_for_readers(shared, year):
@@ -149,7 +149,7 @@ def test_rerun_skips_unchanged_then_force_rerenders(shared, year, monkeypatch):
     code, out, err = ps.run_cli([str(shared.spec), "--quiet"], shared.reports)
     elapsed = time.perf_counter() - started
     assert code == 1, "the failed report is retried and fails again"
-    assert "5 oförändrade" in out and "0 nya" in out and "1 misslyckade" in out
+    assert "5 oförändrade" in out and "0 nya" in out and "1 misslyckad." in out
     assert {p: p.stat().st_mtime_ns for p in _html(shared.run_dir)} == before, "unchanged reports not rewritten"
     assert elapsed < 20, elapsed
     assert _log(shared.run_dir).count("Klar (oförändrad)") == 6
@@ -189,7 +189,7 @@ def test_warm_kernel_does_not_leak_state(tmp_path):
     code, out, err = ps.run_cli([str(spec), "--jobs", "1", "--quiet"], tmp_path / "reports")
     run = tmp_path / "reports" / "isolering"
     log = _log(run)
-    assert code == 1 and "3 nya" in out and "1 misslyckade" in out, out + err + log
+    assert code == 1 and "3 nya" in out and "1 misslyckad." in out, out + err + log
     assert "ingen kvarlämnad state" in (run / "b-check.html").read_text(encoding="utf-8")
     # a dead kernel fails its own report only: the next one gets a fresh kernel
     assert "DeadKernelError" in log and (run / "c-crash.ipynb").is_file()
@@ -207,7 +207,7 @@ def test_plain_papermill_executor(tmp_path, year):
     spec = ps.write_spec(tmp_path, doc)
     code, out, err = ps.run_cli([str(spec), "--jobs", "2", "--quiet"], tmp_path / "reports")
     run = tmp_path / "reports" / "papermill"
-    assert code == 1 and "1 nya" in out and "1 misslyckade" in out, out + err
+    assert code == 1 and "1 ny," in out and "1 misslyckad." in out, out + err
     page = (run / str(year) / "1380-halmstad.html").read_text(encoding="utf-8")
     assert f"<title>Årsrapport {year} – Halmstad</title>" in page and "data:image/png;base64," in page
     nb = nbformat.read(run / str(year) / "1380-halmstad.ipynb", as_version=4)

@@ -94,7 +94,7 @@ def test_failed_rerender_keeps_previous_report_and_marks_it_outdated(tmp_path, u
 
     # the next successful render replaces it and clears the mark
     code, out, err = ps.run_cli([str(ok_spec), "--jobs", "1", "--quiet"], reports)
-    assert code == 0 and "1 nya" in out, out + err
+    assert code == 0 and "1 ny," in out, out + err
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["reports"][job_id]["status"] == "ok"
     assert not failed_nb.exists()

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from ..atomic import write_text_atomic
 from ..catalogue import INDICATORS
+from ..text_sv import count_sv
 
 INDEX_FILE = "index.html"
 LOG_FILE = "korlogg.html"
@@ -327,7 +328,9 @@ def log_html(*, title: str, reports: list, info: dict, total_seconds: float, upd
                          f"{escape(_what(r.context))})</h3>\n{kept}<pre>{escape(r.error or 'okänt fel')}</pre>\n{nb_link}")
         fail_html = "<h2>Misslyckade rapporter</h2>\n" + "\n".join(items)
     stale = f" ({n_stale} av dem föråldrade: förra versionen visas)" if n_stale else ""
-    summary = (f"{len(reports)} rapporter: {n_ok} nya, {n_cached} oförändrade, {n_failed + n_stale} misslyckade{stale}. "
+    summary = (f"{count_sv(len(reports), 'rapport', 'rapporter')}: {count_sv(n_ok, 'ny', 'nya')}, "
+               f"{count_sv(n_cached, 'oförändrad', 'oförändrade')}, "
+               f"{count_sv(n_failed + n_stale, 'misslyckad', 'misslyckade')}{stale}. "
                f"Körtid {_seconds_sv(total_seconds)}.")
     head = ("<th scope=\"col\">" + "</th><th scope=\"col\">".join(escape(label) for label in labels) + "</th>")
     body = f"""<main>

@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import __version__, paths
 from ..errors import FgteError
 from ..publisher import PublisherError, load_publisher
-from ..text_sv import ArgumentParserSv
+from ..text_sv import ArgumentParserSv, count_sv
 from . import cache
 from .executors import ExecutorSetupError, LocalExecutor, StopFlag
 from .index import LOG_FILE, STALE, render_index
@@ -78,8 +78,9 @@ class RunResult:
 
     def summary_sv(self) -> str:
         secs = f"{self.seconds:.1f}".replace(".", ",")
-        lines = [f"Klart på {secs} s: {len(self.reports)} rapporter – {self.n_ok} nya, {self.n_cached} oförändrade, "
-                 f"{len(self.failed)} misslyckade."]
+        lines = [f"Klart på {secs} s: {count_sv(len(self.reports), 'rapport', 'rapporter')} – "
+                 f"{count_sv(self.n_ok, 'ny', 'nya')}, {count_sv(self.n_cached, 'oförändrad', 'oförändrade')}, "
+                 f"{count_sv(len(self.failed), 'misslyckad', 'misslyckade')}."]
         for r in self.failed:
             last = (r.error or "").strip().splitlines()
             kept = " (förra versionen ligger kvar, markerad föråldrad)" if r.status == STALE else ""
