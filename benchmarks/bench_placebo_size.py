@@ -9,7 +9,9 @@ case (benchmarks/_placebo_cases.py) every eligible municipality is treated in tu
   that this benchmark can fail: it must be flagged;
 - the old calibration (studentized rank among *all* municipalities), for comparison;
 - the trend verdict (AR(1)-widened OLS, ρ pooled) on detrended real series, 3, 4, 5, 6 and 10 points (a report
-  prints a trend and a change from 3 comparable years on, with the few-years note below 5).
+  prints a trend and a change from 3 comparable years on, with the few-years note below 5);
+- the change since the start of a share with pupil counts (the report's interval: the wider of the noise and the
+  binomial one), against the rule before 2026-12-07 (the interval of the larger SE), with its power beside it.
 
 A row is flagged (✗) when its false-verdict rate exceeds 6 % in a tercile. Run:
     .venv/bin/python benchmarks/bench_placebo_size.py        (about 2 minutes on 2 cores)
@@ -147,6 +149,79 @@ def trend_rows(lengths=(3, 4, 5, 6, 10), cases=CASES):
     return pd.DataFrame(rows)
 
 
+#: The share series whose change since the start can take its interval from pupil counts (binomial), with the
+#: pupil-count series and a break-free window.
+PUPIL_CASES = [
+    ("åk 6", "skv.ak6.pass_all.kommunal", "skv.ak6.pupils.kommunal", (2020, 2025)),
+    ("åk 9", "splice.ak9.pass_all.kommunal", "skv.ak9.pupils.kommunal", (2016, 2025)),
+    ("åk 9", "splice.ak9.eligible_voc.kommunal", "skv.ak9.pupils.kommunal", (2016, 2025)),
+]
+
+
+#: The real change (percentage points) whose detection rate stands beside the size.
+STEP = 10.0
+
+
+def _old_half_width(se_noise: float, se_binom: float, n_years: int) -> float:
+    """The rule before 2026-12-07, for comparison: the larger SE, then its multiplier (t for the noise SE)."""
+    ses = [v for v in (se_noise, se_binom) if not math.isnan(v)]
+    if not ses:
+        return math.nan
+    se = max(ses)
+    return (stats.t.ppf(0.975, n_years - 2) if se == se_noise else 1.96) * se
+
+
+def change_rows(lengths=(3, 4, 6), cases=PUPIL_CASES):
+    """The change since the start where pupil counts exist: false 'säker' of the report's interval
+    (progression.change_half_width: the wider of the noise interval, t with n − 2, and the binomial one) and of
+    the old rule, on detrended real share series (the levels, for the binomial SE, are the real values)."""
+    from fgte_research.progression import change_half_width
+
+    rows = []
+    for family, series, pupils_id, window in cases:
+        W = matrix(series, window)
+        P = matrix(pupils_id, window).reindex(index=W.index, columns=W.columns)
+        years = np.array(W.columns, dtype=float)
+        Y = W.to_numpy(dtype=float)
+        N = P.to_numpy(dtype=float)
+        X = np.column_stack([np.ones(len(years)), years - years.mean()])
+        E = Y - (X @ np.linalg.lstsq(X, Y.T, rcond=None)[0]).T
+        E = E - E.mean(axis=0)
+        terc = terciles(list(W.index), window[0] + 1)
+        rhos = {g: pooled_rho(E[(terc == g).to_numpy()], years) for g in ("minsta", "mellan", "största")}
+        for length in lengths:
+            if length > len(years):
+                continue
+            hit = {g: [0, 0, 0, 0, 0, 0] for g in ("minsta", "mellan", "största")}
+            for start in range(0, len(years) - length + 1):
+                sub = years[start:start + length]
+                a, b = start, start + length - 1
+                for i, u in enumerate(W.index):
+                    e, rho = E[i, a:b + 1], rhos[terc[u]]
+                    fit = fit_trend(sub, e, rho=rho)
+                    se_noise = math.sqrt(2 * (1 - rho ** (length - 1)) / residual_variance_bias(sub, rho)) * fit.resid_sd
+                    v0, v1, n0, n1 = Y[i, a], Y[i, b], N[i, a], N[i, b]
+                    se_binom = (math.sqrt(v0 * (100 - v0) / n0 + v1 * (100 - v1) / n1)
+                                if n0 > 0 and n1 > 0 else math.nan)
+                    half, _ = change_half_width(se_noise, se_binom, fit.n)
+                    half_old = _old_half_width(se_noise, se_binom, fit.n)
+                    change = e[-1] - e[0]
+                    h = hit[terc[u]]
+                    h[0] += abs(change) > half
+                    h[1] += abs(change) > half_old
+                    h[2] += not math.isnan(se_binom)
+                    h[3] += 1
+                    # power: the same window with a real change of STEP points in its last year (the noise
+                    # estimate is that of the series without it, as a one-year jump barely moves a 3-point fit)
+                    h[4] += abs(change + STEP) > half
+                    h[5] += abs(change + STEP) > half_old
+            for g, (k_new, k_old, k_pupils, n, p_new, p_old) in hit.items():
+                rows.append({"family": family, "series": series, "points": length, "tercile": g, "tests": n,
+                             "with_pupils": k_pupils / n, "rate": k_new / n, "old": k_old / n,
+                             "power": p_new / n, "power_old": p_old / n})
+    return pd.DataFrame(rows)
+
+
 def main() -> None:
     started = time.perf_counter()
     print(load_line() + "; nominell nivå 5 %, flaggas (✗) över 6 % i en tercil\n")
@@ -185,6 +260,14 @@ def main() -> None:
     for r in t.itertuples():
         print(f"| {r.family} | {r.series} | {r.points} | {r.rho:.2f} | {r.tercile} | {r.tests} | "
               f"{flag(r.rate)} | {flag(r.change)} |")
+    c = change_rows()
+    print("\n| förändring sedan start med elevtal | serie | punkter | tercil | test | med elevtal | "
+          f"rapportens intervall: falskt 'säker' | upptäcker +{STEP:.0f} pe | regeln före 2026-12-07: falskt "
+          f"'säker' | upptäcker +{STEP:.0f} pe |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in c.itertuples():
+        print(f"| {r.family} | {r.series} | {r.points} | {r.tercile} | {r.tests} | {pct(r.with_pupils)} | "
+              f"{flag(r.rate)} | {pct(r.power)} | {flag(r.old)} | {pct(r.power_old)} |")
     print(f"\nTid {time.perf_counter() - started:.0f} s. " + load_line())
 
 

@@ -303,6 +303,23 @@ def _population(rows: _Rows, municipality_id: str) -> float | None:
     return float(pop.sort_values("year")["value"].iloc[-1]) if not pop.empty else None
 
 
+def change_half_width(se_noise: float, se_binom: float, n_years: int | None) -> tuple[float, str]:
+    """Half-width of a change's 95 % interval, and which uncertainty set it ('noise' or 'binomial').
+
+    The noise SE is estimated from the series' own n years, so it takes t with n − 2 degrees of freedom
+    (12,7 at 3 years); the binomial SE from pupil counts is known, so it takes 1,96. The wider of the two
+    *intervals* is used. (Comparing the SEs instead picked the binomial interval whenever its SE was the
+    larger, even where t × the noise SE made the noise interval the wider one: an interval too narrow for
+    few years.) NaN and 'noise' when neither is known.
+    """
+    t = stats.t.ppf(0.975, n_years - 2) if n_years is not None and n_years > 2 else math.nan
+    noise = t * se_noise if not (math.isnan(se_noise) or math.isnan(t)) else math.nan
+    binom = 1.96 * se_binom if not math.isnan(se_binom) else math.nan
+    if math.isnan(binom) or (not math.isnan(noise) and noise >= binom):
+        return noise, "noise"
+    return binom, "binomial"
+
+
 def _series_progression(rows: _Rows, series_id, municipality_id, baseline_year, years, ref_kinds, gender,
                         similar_kind, from_store: bool = False) -> SeriesProgression:
     meta = catalogue.series(series_id)
@@ -357,17 +374,16 @@ def _series_progression(rows: _Rows, series_id, municipality_id, baseline_year, 
         se_noise = (math.sqrt(2 * (1 - rho ** (last - first)) / residual_variance_bias(seg["year"], rho))
                     * trend.resid_sd if trend else math.nan)
         se_binom = math.nan
-        method = f"osäkerhet från seriens variation kring trenden och årens samvariation (ρ = {fmt_num(rho, 2)})"
         if meta.unit.startswith("andel") and pupils is not None:
             n0, n1 = pupils.get(first, np.nan), pupils.get(last, np.nan)
             if not (np.isnan(n0) or np.isnan(n1)):
                 se_binom = math.sqrt(v0 * (100 - v0) / n0 + v1 * (100 - v1) / n1)
-        se = np.nanmax([se_noise, se_binom]) if not (np.isnan(se_noise) and np.isnan(se_binom)) else math.nan
-        if not np.isnan(se_binom) and se == se_binom:
-            method = "binomial urvalsosäkerhet (elevantal)"
-        z = stats.t.ppf(0.975, trend.n - 2) if (trend and se == se_noise) else 1.96
-        change = {"estimate": v1 - v0, "ci_low": v1 - v0 - z * se, "ci_high": v1 - v0 + z * se,
-                  "first": first, "last": last, "method": method + " (approximation)"}
+        half, source = change_half_width(se_noise, se_binom, trend.n if trend else None)
+        method = (f"osäkerhet från seriens variation kring trenden och årens samvariation (ρ = {fmt_num(rho, 2)})"
+                  if source == "noise" else "binomial urvalsosäkerhet (elevantal)")
+        change = {"estimate": v1 - v0, "ci_low": v1 - v0 - half, "ci_high": v1 - v0 + half,
+                  "first": first, "last": last, "method": method + " (approximation)",
+                  "trend_years_widen": source == "noise"}
 
     if pupils is not None and (pupils.dropna() < SMALL_PUPILS).any():
         warnings.append(f"Små elevtal (under {SMALL_PUPILS} elever vissa år): enskilda årsförändringar kan vara slump.")
