@@ -76,7 +76,8 @@ def summary_rows(results: dict, municipality_id: str, year: int) -> list[dict]:
         if part.change:
             c = part.change
             row.update(change=c["estimate"], change_low=c["ci_low"], change_high=c["ci_high"],
-                       change_from=c["first"], change_to=c["last"], change_word=verdict(c["ci_low"], c["ci_high"]))
+                       change_from=c["first"], change_to=c["last"], change_word=verdict(c["ci_low"], c["ci_high"]),
+                       change_widened_by_few_years=c.get("trend_years_widen", True))
         if part.trend:
             row.update(trend_word=verdict(*part.trend.ols_ci), trend_years=years_sv(part.trend.first_year,
                                                                                      part.trend.last_year),
@@ -100,14 +101,19 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
             change = Markup('{} {} {}–{}<br><span class="fgte-note">{}</span><br><strong>{}</strong>').format(
                 fmt_num(r['change'], signed=True), difference_unit(r['unit']), r['change_from'], r['change_to'],
                 fmt_ci(r['change_low'], r['change_high']), r['change_word'])
-            if few_years_sv(r.get("trend_n")):
-                change += Markup('<br><span class="fgte-note">{}</span>').format(few_years_sv(r["trend_n"]))
         else:
             change = "kan inte bedömas (för få jämförbara år)"
+        # The few-years note explains an interval widened by t with n − 2 degrees of freedom: the trend's always,
+        # the change's only when its uncertainty came from the series' noise (pupil counts need no such widening).
+        # It stands once per row, beside the change where it explains both, else beside the trend.
+        few = few_years_sv(r.get("trend_n"))
+        note = Markup('<br><span class="fgte-note">{}</span>').format(few) if few else ""
+        if "change" in r and r.get("change_widened_by_few_years", True):
+            change, note = change + note, ""
         riket = f"{fmt_num(r['riket'])} {unit}" if r.get("riket") is not None else "saknas"
         word = r.get("trend_word", "")
-        trend = (Markup('<span aria-hidden="true">{}</span> {} (hela perioden {})').format(
-                     ARROWS.get(word, ''), word, r['trend_years'])
+        trend = (Markup('<span aria-hidden="true">{}</span> {} (hela perioden {}){}').format(
+                     ARROWS.get(word, ''), word, r['trend_years'], note)
                  if word else "saknas (färre än tre jämförbara år)")
         out.append([name, latest, change, riket, trend])
     return _table(f"De {len(catalogue.INDICATORS)} indikatorerna: senaste värde, förändring sedan {since_words} och trend",

@@ -162,3 +162,41 @@ def test_a_trend_of_three_years_says_why_its_interval_is_so_wide():
     assert table.count("med så få år blir intervallet brett") == len(few) == 2  # 13 (3 years) and 8 (4 years)
     assert "Bara 3 jämförbara år: med så få år blir intervallet brett." in results["gy_examen_yp"].summary_sv()
     assert "jämförbara år: med så få år" not in results["ak3_np"].summary_sv()
+
+
+def test_a_change_takes_the_wider_of_its_two_intervals_not_the_larger_se():
+    """Hand-made numbers, arithmetic only. Three years: the noise SE (estimated from the series, t with one degree
+    of freedom, 12,71) is 1,0 and the binomial SE (pupil counts, 1,96) is 2,0. The larger SE is the binomial one,
+    but the noise interval is the wider: ±12,7 against ±3,9. The rule before 2026-12-07 took ±3,9."""
+    from fgte_research.progression import change_half_width
+
+    half, source = change_half_width(1.0, 2.0, 3)
+    assert source == "noise" and half == pytest.approx(12.706, abs=1e-3)
+    half, source = change_half_width(0.05, 2.0, 3)  # t × 0.05 = 0.64 < 1.96 × 2 = 3.92
+    assert source == "binomial" and half == pytest.approx(3.92)
+    assert change_half_width(1.0, float("nan"), 10) == (pytest.approx(2.306, abs=1e-3), "noise")
+    assert change_half_width(float("nan"), 2.0, None) == (pytest.approx(3.92), "binomial")
+
+
+def test_the_few_years_note_stands_beside_the_interval_it_explains():
+    """Halmstad 2022, indicator 2 (åk 6, godkänt i alla ämnen): three comparable years, 2020–2022, and a change
+    whose interval comes from the pupil counts (binomial; t × the noise SE is narrower), so the few years do not
+    widen it: the note goes beside the trend, whose interval they do widen. Kungsbacka 2022, the same
+    indicator: the change's interval comes from the noise, so the note stays beside the change. Once per row."""
+    from fgte_research import annual
+
+    def row_cells(mid):
+        results = annual.results_for(mid, 2022)
+        rows = [r for r in annual.summary_rows(results, mid, 2022) if r["nr"] == 2]
+        table = annual.summary_table_html(rows, 2022, "2018")
+        cells = table.split("<tbody>")[1].split("<td")
+        return rows[0], cells
+
+    row, cells = row_cells("1380")
+    assert row["trend_n"] == 3 and row["change_widened_by_few_years"] is False
+    change_cell, trend_cell = cells[3], cells[5]
+    assert "KI −11,8 till −3,6" in change_cell and "jämförbara år" not in change_cell
+    assert "bara 3 jämförbara år" in trend_cell
+    row, cells = row_cells("1384")
+    assert row["trend_n"] == 3 and row["change_widened_by_few_years"] is True
+    assert "bara 3 jämförbara år" in cells[3] and "jämförbara år" not in cells[5]
