@@ -200,7 +200,7 @@ def indicator_section(ind, text: str | None = None, missing: str | None = None, 
     return [head] + paragraphs(text or "")
 
 
-#: The other gap measures of the gap section, in the order shown.
+#: Headings of the other gap measures (the keys of ``annual_results.GapModels.others``, which sets their order).
 OTHER_GAP_HEADINGS = {"gender": "Flickor och pojkar", "newly_arrived": "Med och utan nyanlända",
                       "school_spread": "Spridning mellan skolor"}
 
@@ -237,8 +237,10 @@ def gap_section(models: GapModels) -> list[Block]:
                 out.append(para(f"Saknas: {res} {accuracy}", lead=title))
             else:
                 out += [para(accuracy, lead=title)] + paragraphs(res.summary_sv())
-    for key, title in OTHER_GAP_HEADINGS.items():
-        out += _titled_result(title, models.others[key])
+    # models.others decides which measures there are and their order; a measure without a heading here fails
+    # loudly (KeyError) instead of silently missing from the report
+    for key, res in models.others.items():
+        out += _titled_result(OTHER_GAP_HEADINGS[key], res)
     return out
 
 

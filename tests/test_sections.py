@@ -83,6 +83,14 @@ def test_gap_models_say_why_a_measure_is_missing_instead_of_failing():
     assert set(models.others) == set(sections.OTHER_GAP_HEADINGS)
     text = _visible(sections.to_html(sections.gap_section(models)))
     assert "modell med bara Skolverkets uppgifter" not in text
+    # the gap models decide which other measures the section shows; one without a heading fails loudly
+    import dataclasses
+
+    from fgte_research.contract import DataMissing
+
+    extra = dataclasses.replace(models, others={**models.others, "new_measure": DataMissing("ny")})
+    with pytest.raises(KeyError, match="new_measure"):
+        sections.gap_section(extra)
 
 
 @pytest.mark.parametrize("name", ["annual_report", "regional_overview", "intervention_study"])
