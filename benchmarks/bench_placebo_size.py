@@ -171,12 +171,24 @@ def _old_half_width(se_noise: float, se_binom: float, n_years: int) -> float:
     return (stats.t.ppf(0.975, n_years - 2) if se == se_noise else 1.96) * se
 
 
-def change_rows(lengths=(3, 4, 6), cases=PUPIL_CASES):
-    """The change since the start where pupil counts exist: false 'säker' of the report's interval
-    (progression.change_half_width: the wider of the noise interval, t with n − 2, and the binomial one) and of
-    the old rule, on detrended real share series (the levels, for the binomial SE, are the real values)."""
+def _change_half_widths(sub, e, rho, se_binom) -> tuple[float, float]:
+    """The report's and the old rule's half-widths for the change over ``sub`` (noise SE refitted on ``e``)."""
     from fgte_research.progression import change_half_width
 
+    fit = fit_trend(sub, e, rho=rho)  # None below three years: no noise estimate
+    se_noise = (math.sqrt(2 * (1 - rho ** (len(sub) - 1)) / residual_variance_bias(sub, rho)) * fit.resid_sd
+                if fit is not None else math.nan)
+    n = fit.n if fit is not None else None
+    return change_half_width(se_noise, se_binom, n)[0], _old_half_width(se_noise, se_binom, n)
+
+
+def change_rows(lengths=(2, 3, 4, 6), cases=PUPIL_CASES):
+    """The change since the start where pupil counts exist, on detrended real share series (the levels, for the
+    binomial SE, are the real values): false 'säker' of the report's interval (progression.change_half_width) and
+    of the old rule, and beside each its power for a real change of STEP points by the last year, two ways: a
+    steady ramp (the residuals, so the noise SE, unchanged) and a jump in the last year (the noise SE refitted:
+    a jump moves a short fit's residuals a lot). Windows as trend_rows takes them (at most the window less 3
+    years: a window as long as the detrending leaves too little noise)."""
     rows = []
     for family, series, pupils_id, window in cases:
         W = matrix(series, window)
@@ -190,35 +202,32 @@ def change_rows(lengths=(3, 4, 6), cases=PUPIL_CASES):
         terc = terciles(list(W.index), window[0] + 1)
         rhos = {g: pooled_rho(E[(terc == g).to_numpy()], years) for g in ("minsta", "mellan", "största")}
         for length in lengths:
-            if length > len(years):
+            if length > len(years) - 3:
                 continue
-            hit = {g: [0, 0, 0, 0, 0, 0] for g in ("minsta", "mellan", "största")}
+            ramp = STEP * np.arange(length) / (length - 1)
+            jump = np.r_[np.zeros(length - 1), STEP]
+            hit = {g: np.zeros(7) for g in ("minsta", "mellan", "största")}
             for start in range(0, len(years) - length + 1):
                 sub = years[start:start + length]
                 a, b = start, start + length - 1
                 for i, u in enumerate(W.index):
                     e, rho = E[i, a:b + 1], rhos[terc[u]]
-                    fit = fit_trend(sub, e, rho=rho)
-                    se_noise = math.sqrt(2 * (1 - rho ** (length - 1)) / residual_variance_bias(sub, rho)) * fit.resid_sd
                     v0, v1, n0, n1 = Y[i, a], Y[i, b], N[i, a], N[i, b]
                     se_binom = (math.sqrt(v0 * (100 - v0) / n0 + v1 * (100 - v1) / n1)
                                 if n0 > 0 and n1 > 0 else math.nan)
-                    half, _ = change_half_width(se_noise, se_binom, fit.n)
-                    half_old = _old_half_width(se_noise, se_binom, fit.n)
+                    half, half_old = _change_half_widths(sub, e, rho, se_binom)
+                    jump_half, jump_half_old = _change_half_widths(sub, e + jump, rho, se_binom)
                     change = e[-1] - e[0]
-                    h = hit[terc[u]]
-                    h[0] += abs(change) > half
-                    h[1] += abs(change) > half_old
-                    h[2] += not math.isnan(se_binom)
-                    h[3] += 1
-                    # power: the same window with a real change of STEP points in its last year (the noise
-                    # estimate is that of the series without it, as a one-year jump barely moves a 3-point fit)
-                    h[4] += abs(change + STEP) > half
-                    h[5] += abs(change + STEP) > half_old
-            for g, (k_new, k_old, k_pupils, n, p_new, p_old) in hit.items():
+                    hit[terc[u]] += [abs(change) > half, abs(change) > half_old,  # NaN: no verdict
+                                     abs(change + STEP) > half, abs(change + STEP) > half_old,
+                                     abs(change + STEP) > jump_half, abs(change + STEP) > jump_half_old,
+                                     not math.isnan(se_binom)]
+            for g, h in hit.items():
+                n = sum(1 for _ in range(0, len(years) - length + 1)) * int((terc == g).sum())
                 rows.append({"family": family, "series": series, "points": length, "tercile": g, "tests": n,
-                             "with_pupils": k_pupils / n, "rate": k_new / n, "old": k_old / n,
-                             "power": p_new / n, "power_old": p_old / n})
+                             "with_pupils": h[6] / n, "rate": h[0] / n, "old": h[1] / n,
+                             "power_ramp": h[2] / n, "power_ramp_old": h[3] / n,
+                             "power_jump": h[4] / n, "power_jump_old": h[5] / n})
     return pd.DataFrame(rows)
 
 
@@ -261,13 +270,14 @@ def main() -> None:
         print(f"| {r.family} | {r.series} | {r.points} | {r.rho:.2f} | {r.tercile} | {r.tests} | "
               f"{flag(r.rate)} | {flag(r.change)} |")
     c = change_rows()
-    print("\n| förändring sedan start med elevtal | serie | punkter | tercil | test | med elevtal | "
-          f"rapportens intervall: falskt 'säker' | upptäcker +{STEP:.0f} pe | regeln före 2026-12-07: falskt "
-          f"'säker' | upptäcker +{STEP:.0f} pe |")
+    print(f"\n| förändring sedan start med elevtal | serie | punkter | tercil | test | med elevtal | falskt 'säker' | "
+          f"upptäcker +{STEP:.0f} pe (jämn ökning / språng sista året) | regeln före 2026-12-07: falskt 'säker' | "
+          f"upptäcker (jämn / språng) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in c.itertuples():
         print(f"| {r.family} | {r.series} | {r.points} | {r.tercile} | {r.tests} | {pct(r.with_pupils)} | "
-              f"{flag(r.rate)} | {pct(r.power)} | {flag(r.old)} | {pct(r.power_old)} |")
+              f"{flag(r.rate)} | {pct(r.power_ramp)} / {pct(r.power_jump)} | {flag(r.old)} | "
+              f"{pct(r.power_ramp_old)} / {pct(r.power_jump_old)} |")
     print(f"\nTid {time.perf_counter() - started:.0f} s. " + load_line())
 
 

@@ -55,6 +55,19 @@ def count_sv(n: int, one: str, many: str) -> str:
 FEW_YEARS = 5
 
 
+#: A change between two years has no interval below three comparable years: its noise cannot be estimated from
+#: the series, and pupil counts alone (binomial) leave out the cohorts' own variation (false 'säker' 11–14 % on the
+#: real shares; benchmarks/bench_placebo_size.py).
+NO_CHANGE_INTERVAL_SV = "osäkerheten kan inte beräknas med färre än tre jämförbara år"
+
+
+def change_ci_sv(ci_low: float, ci_high: float) -> str:
+    """A change's interval in words ('95 % KI −8,3 till 6,5'), or why there is none."""
+    if math.isnan(ci_low) or math.isnan(ci_high):
+        return NO_CHANGE_INTERVAL_SV
+    return fmt_ci(ci_low, ci_high)
+
+
 def few_years_sv(n: int | None) -> str:
     """Why a trend's interval is wide, for fewer than :data:`FEW_YEARS` comparable years ('bara 3 jämförbara år:
     med så få år blir intervallet brett'); "" for enough years or none known. The one place of the rule."""

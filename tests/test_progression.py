@@ -1,5 +1,7 @@
 """Progression and references on the real data (Halland, Haparanda, Landskrona)."""
 
+import math
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -175,7 +177,28 @@ def test_a_change_takes_the_wider_of_its_two_intervals_not_the_larger_se():
     half, source = change_half_width(0.05, 2.0, 3)  # t × 0.05 = 0.64 < 1.96 × 2 = 3.92
     assert source == "binomial" and half == pytest.approx(3.92)
     assert change_half_width(1.0, float("nan"), 10) == (pytest.approx(2.306, abs=1e-3), "noise")
-    assert change_half_width(float("nan"), 2.0, None) == (pytest.approx(3.92), "binomial")
+    # below three comparable years (no trend, so no noise estimate) there is no interval, pupil counts or not
+    half, source = change_half_width(float("nan"), 2.0, None)
+    assert math.isnan(half) and source == "too few"
+
+
+def test_a_change_over_two_comparable_years_has_no_interval_and_says_so():
+    """Ydre 2022, indicator 2 (åk 6, godkänt i alla ämnen): only 2020 and 2021 are comparable. Pupil counts
+    alone gave it ±1,96 binomial SE before 2026-12-07, an interval that leaves out the cohorts' own variation
+    (false 'säker' 11–14 % at two years on the real shares). Upplands Väsby 2025, indicator 13: two years without
+    pupil counts, whose row read "95 % KI saknas till saknas" above an empty verdict. Both now say why there is no
+    interval and give no verdict word; the change itself is still shown."""
+    from fgte_research import annual
+    from fgte_research.text_sv import NO_CHANGE_INTERVAL_SV
+
+    for mid, year, nr in (("0512", 2022, 2), ("0114", 2025, 13)):
+        results = annual.results_for(mid, year)
+        rows = [r for r in annual.summary_rows(results, mid, year) if r["nr"] == nr]
+        assert "trend_n" not in rows[0] and math.isnan(rows[0]["change_low"]) and rows[0]["change_word"] == ""
+        table = annual.summary_table_html(rows, year, "2018")
+        assert NO_CHANGE_INTERVAL_SV in table and "<strong>kan inte bedömas</strong>" in table
+        assert "saknas till saknas" not in table and "<strong></strong>" not in table
+        assert f"{rows[0]['change_from']}–{rows[0]['change_to']}" in table
 
 
 def test_the_few_years_note_stands_beside_the_interval_it_explains():
