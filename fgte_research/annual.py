@@ -24,7 +24,7 @@ from .annual_results import (  # noqa: F401  (re-exported: the notebooks call an
 )
 from .report import KOLADA_DUMP_LAST_YEAR
 from .text_sv import change_ci_sv, difference_unit, few_years_sv, fmt_ci, fmt_num, short_unit, years_sv
-from .verdicts import ABOVE, BELOW, DECREASE, INCREASE, UNCERTAIN, gap_verdict, verdict
+from .verdicts import ABOVE, BELOW, CANNOT, DECREASE, INCREASE, UNCERTAIN, gap_verdict, verdict
 
 #: The first spring term FGTE could affect (kick-off August 2017).
 FGTE_FIRST_YEAR = 2018
@@ -100,7 +100,7 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
         if "change" in r:
             change = Markup('{} {} {}–{}<br><span class="fgte-note">{}</span><br><strong>{}</strong>').format(
                 fmt_num(r['change'], signed=True), difference_unit(r['unit']), r['change_from'], r['change_to'],
-                change_ci_sv(r['change_low'], r['change_high']), r['change_word'] or "kan inte bedömas")
+                change_ci_sv(r['change_low'], r['change_high']), r['change_word'] or CANNOT)
         else:
             change = "kan inte bedömas (för få jämförbara år)"
         # The few-years note explains an interval widened by t with n − 2 degrees of freedom: the trend's always,
@@ -294,7 +294,7 @@ def indicator_block_html(ind, res, year: int) -> str:
         c = part.change
         lines.append(Markup("Förändring {}–{}: {} {} ({}): <strong>{}</strong>.").format(
             c['first'], c['last'], fmt_num(c['estimate'], signed=True), difference_unit(part.meta.unit),
-            change_ci_sv(c['ci_low'], c['ci_high']), verdict(c['ci_low'], c['ci_high']) or "kan inte bedömas"))
+            change_ci_sv(c['ci_low'], c['ci_high']), verdict(c['ci_low'], c['ci_high']) or CANNOT))
     caveats = [w for w in res.warnings if not w.startswith(("Förändringen i ", "Från läsåret 2023/24"))][:1]
     lines += [Markup('<span class="fgte-note">{} (Mer i bilagan.)</span>').format(_first_sentence(w))
               for w in caveats]
