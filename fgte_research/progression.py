@@ -312,8 +312,8 @@ def change_half_width(se_noise: float, se_binom: float, n_years: int | None) -> 
     *intervals* is used. (Comparing the SEs instead picked the binomial interval whenever its SE was the
     larger, even where t × the noise SE made the noise interval the wider one: an interval too narrow for
     few years.) Below three comparable years (``n_years`` None or < 3) there is no interval: NaN and 'too few'
-    (the binomial SE alone leaves out the cohorts' own variation: false 'säker' 11–14 % at two years on the real
-    shares). NaN and 'noise' when neither SE is known.
+    (the binomial SE alone leaves out the cohorts' own variation: false 'säker' 9–16 % per tercile at two years
+    on the real shares). NaN and 'noise' when neither SE is known.
     """
     if n_years is None or n_years < 3:
         return math.nan, "too few"

@@ -56,8 +56,8 @@ FEW_YEARS = 5
 
 
 #: A change between two years has no interval below three comparable years: its noise cannot be estimated from
-#: the series, and pupil counts alone (binomial) leave out the cohorts' own variation (false 'säker' 11–14 % on the
-#: real shares; benchmarks/bench_placebo_size.py).
+#: the series, and pupil counts alone (binomial) leave out the cohorts' own variation (false 'säker' 9–16 % per
+#: tercile on the real shares; benchmarks/bench_placebo_size.py).
 NO_CHANGE_INTERVAL_SV = "osäkerheten kan inte beräknas med färre än tre jämförbara år"
 
 

@@ -185,9 +185,9 @@ def test_a_change_takes_the_wider_of_its_two_intervals_not_the_larger_se():
 def test_a_change_over_two_comparable_years_has_no_interval_and_says_so():
     """Ydre 2022, indicator 2 (åk 6, godkänt i alla ämnen): only 2020 and 2021 are comparable. Pupil counts
     alone gave it ±1,96 binomial SE before 2026-12-07, an interval that leaves out the cohorts' own variation
-    (false 'säker' 11–14 % at two years on the real shares). Upplands Väsby 2025, indicator 13: two years without
-    pupil counts, whose row read "95 % KI saknas till saknas" above an empty verdict. Both now say why there is no
-    interval and give no verdict word; the change itself is still shown."""
+    (false 'säker' 9–16 % per tercile at two years on the real shares). Upplands Väsby 2025, indicator 13: two
+    years without pupil counts, whose row read "95 % KI saknas till saknas" above an empty verdict. Both now say
+    why there is no interval and give no verdict word; the change itself is still shown."""
     from fgte_research import annual
     from fgte_research.text_sv import NO_CHANGE_INTERVAL_SV
 
