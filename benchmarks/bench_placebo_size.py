@@ -30,7 +30,8 @@ from _placebo_cases import CASES, load_line, matrix, terciles, textbook_t
 from fgte_research.intervention_study import population_before
 from fgte_research.interventions.country import calibrated_test, size_neighbours
 from fgte_research.interventions.country import difference_statistics
-from fgte_research.trend import fit_trend, pooled_rho, residual_variance_bias
+from fgte_research.progression import binomial_change_se, change_half_width, change_noise_se
+from fgte_research.trend import fit_trend, pooled_rho
 
 FGTE = ("1384", "1383", "1380", "1381")
 LIMIT = 0.06
@@ -140,7 +141,7 @@ def trend_rows(lengths=(3, 4, 5, 6, 10), cases=CASES):
                     lo, hi = fit.ols_ci
                     hit[terc[u]][0] += lo > 0 or hi < 0
                     # the report's "förändring sedan start" (progression.change): last − first year, AR(1) noise
-                    se = (math.sqrt(2 * (1 - rho ** k) / residual_variance_bias(sub, rho)) * fit.resid_sd)
+                    se = change_noise_se(sub, rho, fit.resid_sd, k)
                     hit[terc[u]][1] += abs(e[-1] - e[0]) > stats.t.ppf(0.975, fit.n - 2) * se
                     hit[terc[u]][2] += 1
             for g, (k_trend, k_change, n) in hit.items():
@@ -173,11 +174,8 @@ def _old_half_width(se_noise: float, se_binom: float, n_years: int) -> float:
 
 def _change_half_widths(sub, e, rho, se_binom) -> tuple[float, float]:
     """The report's and the old rule's half-widths for the change over ``sub`` (noise SE refitted on ``e``)."""
-    from fgte_research.progression import change_half_width
-
     fit = fit_trend(sub, e, rho=rho)  # None below three years: no noise estimate
-    se_noise = (math.sqrt(2 * (1 - rho ** (len(sub) - 1)) / residual_variance_bias(sub, rho)) * fit.resid_sd
-                if fit is not None else math.nan)
+    se_noise = change_noise_se(sub, rho, fit.resid_sd, len(sub) - 1) if fit is not None else math.nan
     n = fit.n if fit is not None else None
     return change_half_width(se_noise, se_binom, n)[0], _old_half_width(se_noise, se_binom, n)
 
@@ -204,26 +202,25 @@ def change_rows(lengths=(2, 3, 4, 6), cases=PUPIL_CASES):
         for length in lengths:
             if length > len(years) - 3:
                 continue
-            ramp = STEP * np.arange(length) / (length - 1)
+            # a steady rise adds a straight line: the residuals, so the noise SE and ``half``, stay as they are
             jump = np.r_[np.zeros(length - 1), STEP]
-            hit = {g: np.zeros(7) for g in ("minsta", "mellan", "största")}
+            hit = {g: np.zeros(8) for g in ("minsta", "mellan", "största")}
             for start in range(0, len(years) - length + 1):
                 sub = years[start:start + length]
                 a, b = start, start + length - 1
                 for i, u in enumerate(W.index):
                     e, rho = E[i, a:b + 1], rhos[terc[u]]
                     v0, v1, n0, n1 = Y[i, a], Y[i, b], N[i, a], N[i, b]
-                    se_binom = (math.sqrt(v0 * (100 - v0) / n0 + v1 * (100 - v1) / n1)
-                                if n0 > 0 and n1 > 0 else math.nan)
+                    se_binom = binomial_change_se(v0, v1, n0, n1)
                     half, half_old = _change_half_widths(sub, e, rho, se_binom)
                     jump_half, jump_half_old = _change_half_widths(sub, e + jump, rho, se_binom)
                     change = e[-1] - e[0]
                     hit[terc[u]] += [abs(change) > half, abs(change) > half_old,  # NaN: no verdict
                                      abs(change + STEP) > half, abs(change + STEP) > half_old,
                                      abs(change + STEP) > jump_half, abs(change + STEP) > jump_half_old,
-                                     not math.isnan(se_binom)]
+                                     not math.isnan(se_binom), 1]
             for g, h in hit.items():
-                n = sum(1 for _ in range(0, len(years) - length + 1)) * int((terc == g).sum())
+                n = int(h[7])
                 rows.append({"family": family, "series": series, "points": length, "tercile": g, "tests": n,
                              "with_pupils": h[6] / n, "rate": h[0] / n, "old": h[1] / n,
                              "power_ramp": h[2] / n, "power_ramp_old": h[3] / n,

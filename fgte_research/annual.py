@@ -77,7 +77,7 @@ def summary_rows(results: dict, municipality_id: str, year: int) -> list[dict]:
             c = part.change
             row.update(change=c["estimate"], change_low=c["ci_low"], change_high=c["ci_high"],
                        change_from=c["first"], change_to=c["last"], change_word=verdict(c["ci_low"], c["ci_high"]),
-                       change_widened_by_few_years=c.get("trend_years_widen", True))
+                       change_widened_by_few_years=c["trend_years_widen"])
         if part.trend:
             row.update(trend_word=verdict(*part.trend.ols_ci), trend_years=years_sv(part.trend.first_year,
                                                                                      part.trend.last_year),
@@ -108,7 +108,7 @@ def summary_table_html(rows: list[dict], year: int, since_words: str) -> str:
         # It stands once per row, beside the change where it explains both, else beside the trend.
         few = few_years_sv(r.get("trend_n"))
         note = Markup('<br><span class="fgte-note">{}</span>').format(few) if few else ""
-        if "change" in r and r.get("change_widened_by_few_years", True):
+        if "change" in r and r["change_widened_by_few_years"]:
             change, note = change + note, ""
         riket = f"{fmt_num(r['riket'])} {unit}" if r.get("riket") is not None else "saknas"
         word = r.get("trend_word", "")

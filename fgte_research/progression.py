@@ -304,6 +304,19 @@ def _population(rows: _Rows, municipality_id: str) -> float | None:
     return float(pop.sort_values("year")["value"].iloc[-1]) if not pop.empty else None
 
 
+def change_noise_se(years, rho: float, resid_sd: float, span: int) -> float:
+    """SE of last − first under AR(1) noise: Var(v1 − v0) = 2 γ0 (1 − ρ^span), γ0 from the residual SD of the
+    trend fitted over ``years``, corrected for its own bias."""
+    return math.sqrt(2 * (1 - rho ** span) / residual_variance_bias(years, rho)) * resid_sd
+
+
+def binomial_change_se(v0: float, v1: float, n0: float, n1: float) -> float:
+    """SE of a change between two shares (in %) from pupil counts; NaN without counts (NaN or 0)."""
+    if n0 > 0 and n1 > 0:  # False for NaN too
+        return math.sqrt(v0 * (100 - v0) / n0 + v1 * (100 - v1) / n1)
+    return math.nan
+
+
 def change_half_width(se_noise: float, se_binom: float, n_years: int | None) -> tuple[float, str]:
     """Half-width of a change's 95 % interval, and which uncertainty set it ('noise' or 'binomial').
 
@@ -317,9 +330,8 @@ def change_half_width(se_noise: float, se_binom: float, n_years: int | None) -> 
     """
     if n_years is None or n_years < 3:
         return math.nan, "too few"
-    t = stats.t.ppf(0.975, n_years - 2)
-    noise = t * se_noise if not (math.isnan(se_noise) or math.isnan(t)) else math.nan
-    binom = 1.96 * se_binom if not math.isnan(se_binom) else math.nan
+    noise = stats.t.ppf(0.975, n_years - 2) * se_noise  # NaN stays NaN
+    binom = 1.96 * se_binom
     if math.isnan(binom) or (not math.isnan(noise) and noise >= binom):
         return noise, "noise"
     return binom, "binomial"
@@ -375,14 +387,9 @@ def _series_progression(rows: _Rows, series_id, municipality_id, baseline_year, 
         last = int(seg["year"].max())
         v0 = float(seg.loc[seg["year"] == first, "value"].iloc[0])
         v1 = float(seg.loc[seg["year"] == last, "value"].iloc[0])
-        # Var(v1 − v0) = 2 γ0 (1 − ρ^k) under AR(1) noise; γ0 from the residual SD, corrected for its own bias
-        se_noise = (math.sqrt(2 * (1 - rho ** (last - first)) / residual_variance_bias(seg["year"], rho))
-                    * trend.resid_sd if trend else math.nan)
-        se_binom = math.nan
-        if meta.unit.startswith("andel") and pupils is not None:
-            n0, n1 = pupils.get(first, np.nan), pupils.get(last, np.nan)
-            if n0 > 0 and n1 > 0:  # False for NaN too
-                se_binom = math.sqrt(v0 * (100 - v0) / n0 + v1 * (100 - v1) / n1)
+        se_noise = change_noise_se(seg["year"], rho, trend.resid_sd, last - first) if trend else math.nan
+        se_binom = (binomial_change_se(v0, v1, pupils.get(first, np.nan), pupils.get(last, np.nan))
+                    if meta.unit.startswith("andel") and pupils is not None else math.nan)
         half, source = change_half_width(se_noise, se_binom, trend.n if trend else None)
         method = {"noise": f"osäkerhet från seriens variation kring trenden och årens samvariation "
                            f"(ρ = {fmt_num(rho, 2)}) (approximation)",
