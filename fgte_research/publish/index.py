@@ -89,6 +89,12 @@ footer { margin-top: 2.5rem; padding-top: .6rem; border-top: 1px solid #bbb; }
 """
 
 
+def outcome_counts_sv(new: int, unchanged: int, failed: int) -> str:
+    """'1 ny, 0 oförändrade, 2 misslyckade': a run's outcome, for the command's closing line and the run log."""
+    return (f"{count_sv(new, 'ny', 'nya')}, {count_sv(unchanged, 'oförändrad', 'oförändrade')}, "
+            f"{count_sv(failed, 'misslyckad', 'misslyckade')}")
+
+
 def _seconds_sv(s: float | None) -> str:
     return "–" if s is None else f"{s:.1f}".replace(".", ",") + " s"
 
@@ -328,9 +334,8 @@ def log_html(*, title: str, reports: list, info: dict, total_seconds: float, upd
                          f"{escape(_what(r.context))})</h3>\n{kept}<pre>{escape(r.error or 'okänt fel')}</pre>\n{nb_link}")
         fail_html = "<h2>Misslyckade rapporter</h2>\n" + "\n".join(items)
     stale = f" ({n_stale} av dem föråldrade: förra versionen visas)" if n_stale else ""
-    summary = (f"{count_sv(len(reports), 'rapport', 'rapporter')}: {count_sv(n_ok, 'ny', 'nya')}, "
-               f"{count_sv(n_cached, 'oförändrad', 'oförändrade')}, "
-               f"{count_sv(n_failed + n_stale, 'misslyckad', 'misslyckade')}{stale}. "
+    summary = (f"{count_sv(len(reports), 'rapport', 'rapporter')}: "
+               f"{outcome_counts_sv(n_ok, n_cached, n_failed + n_stale)}{stale}. "
                f"Körtid {_seconds_sv(total_seconds)}.")
     head = ("<th scope=\"col\">" + "</th><th scope=\"col\">".join(escape(label) for label in labels) + "</th>")
     body = f"""<main>

@@ -18,7 +18,7 @@ from ..publisher import PublisherError, load_publisher
 from ..text_sv import ArgumentParserSv, count_sv
 from . import cache
 from .executors import ExecutorSetupError, LocalExecutor, StopFlag
-from .index import LOG_FILE, STALE, render_index
+from .index import LOG_FILE, STALE, outcome_counts_sv, render_index
 from .kernel import KERNEL_NAME, KernelSetupError, ensure_kernel
 from .runspec import EXECUTORS, KERNEL_MODES, DataInfo, RunSpec, RunSpecError, load_runspec, plan, resolve_executor
 
@@ -79,8 +79,7 @@ class RunResult:
     def summary_sv(self) -> str:
         secs = f"{self.seconds:.1f}".replace(".", ",")
         lines = [f"Klart på {secs} s: {count_sv(len(self.reports), 'rapport', 'rapporter')} – "
-                 f"{count_sv(self.n_ok, 'ny', 'nya')}, {count_sv(self.n_cached, 'oförändrad', 'oförändrade')}, "
-                 f"{count_sv(len(self.failed), 'misslyckad', 'misslyckade')}."]
+                 f"{outcome_counts_sv(self.n_ok, self.n_cached, len(self.failed))}."]
         for r in self.failed:
             last = (r.error or "").strip().splitlines()
             kept = " (förra versionen ligger kvar, markerad föråldrad)" if r.status == STALE else ""
